@@ -1,0 +1,1 @@
+"""schedule-sms: schedule SMS through Kaleyra from Slack."""

@@ -1,0 +1,305 @@
+"""Every Block Kit payload the app sends, built in one place.
+
+Text typed by users is shown as `plain_text` or escaped, so a body containing `<!channel>`
+or `@here` never pings anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import phones, sms
+from bot.command import Draft
+from bot.config import ROUTE_TYPES
+from bot.validation import ScheduleRequest
+
+Block = dict[str, Any]
+MODAL_CALLBACK_ID = "schedule_sms"
+CONFIRM, EDIT, CANCEL = "confirm_sms", "edit_sms", "cancel_sms"
+MESSAGE_ACTION = "message_typed"
+_SHOWN_RECIPIENTS = 10
+
+
+def escape(text: str) -> str:
+    """Escape mrkdwn control characters and defuse @here/@channel/@everyone."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"@(?=(here|channel|everyone)\b)", "@\u2060", escaped, flags=re.IGNORECASE)
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:3000] or " ", "emoji": False}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:3000]}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(text)]}
+
+
+def _option(value: str) -> dict[str, Any]:
+    return {"text": _plain(value), "value": value}
+
+
+# --- help and errors ----------------------------------------------------------------------------
+
+
+def help_blocks() -> list[Block]:
+    return [
+        _section("*Schedule an SMS through Kaleyra*"),
+        _section(
+            '`/schedule-sms <numbers> "<message>" <when>`\n'
+            "• Numbers: E.164 (`+919876543210`) or local, separated by commas or spaces.\n"
+            "• Message: in double quotes.\n"
+            "• When: `tomorrow 5pm`, `in 2 hours`, `friday 9:30am`, `Dec 3 at 14:30 IST`, "
+            "`2026-12-01T09:30+05:30`, or `now`. Times are read in your Slack timezone."
+        ),
+        _section(
+            "*Examples*\n"
+            '`/schedule-sms +919876543210 "Your appointment is at 4 PM" tomorrow 10am`\n'
+            '`/schedule-sms 98765 43210, 91234 56789 "Store opens at 9" monday 8:30am`\n'
+            "`/schedule-sms` on its own opens a form."
+        ),
+        _context("Kaleyra accepts times from 15 minutes to 3 months ahead. You confirm before anything is sent."),
+    ]
+
+
+def problem_blocks(message: str) -> list[Block]:
+    return [_section(f":warning: {escape(message)}")]
+
+
+# --- the modal ----------------------------------------------------------------------------------
+
+
+def modal_view(
+    draft: Draft,
+    *,
+    private_metadata: str,
+    allowed_senders: Sequence[str] = (),
+    problems: Iterable[str] = (),
+) -> dict[str, Any]:
+    blocks: list[Block] = []
+    listed = list(problems)
+    if listed:
+        blocks.append(_section(":pencil2: Please check: " + escape(" ".join(listed))))
+    blocks += [
+        _text_input("recipients", "Recipients", draft.recipients, hint="Comma-separated phone numbers."),
+        _text_input("message", "Message", draft.message, multiline=True, max_length=3000, dispatch=True),
+        message_hint_block(draft.message),
+        _text_input(
+            "when",
+            "When",
+            draft.when,
+            optional=True,
+            hint="e.g. tomorrow 5pm, in 2 hours, Dec 3 at 14:30 IST. Read in your Slack timezone.",
+        ),
+        {
+            "type": "input",
+            "block_id": "send_now",
+            "optional": True,
+            "label": _plain("Send now"),
+            "element": {
+                "type": "checkboxes",
+                "action_id": "value",
+                "options": [_option("Send now instead of scheduling")],
+                **({"initial_options": [_option("Send now instead of scheduling")]} if draft.send_now else {}),
+            },
+        },
+        _select("route", "Route type", ROUTE_TYPES, draft.route),
+        _select("sender", "Sender", allowed_senders, draft.sender)
+        if allowed_senders
+        else _text_input("sender", "Sender", draft.sender, max_length=15),
+        _text_input("template_id", "DLT template id", draft.template_id, optional=True),
+        _text_input("callback_profile_id", "Callback profile id", draft.callback_profile_id, optional=True),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK_ID,
+        "title": _plain("Schedule SMS"),
+        "submit": _plain("Review"),
+        "close": _plain("Cancel"),
+        "private_metadata": private_metadata,
+        "blocks": blocks,
+    }
+
+
+def message_hint_block(message: str) -> Block:
+    size = sms.measure(message)
+    text = size.describe() if message else "GSM-7: 160 characters per SMS; Unicode (emoji, ₹, Hindi…): 70."
+    return {"type": "context", "block_id": "message_hint", "elements": [_plain(text)]}
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    value: str,
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    max_length: int = 500,
+    dispatch: bool = False,
+    hint: str | None = None,
+) -> Block:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value" if not dispatch else MESSAGE_ACTION,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if value:
+        element["initial_value"] = value[:max_length]
+    if dispatch:
+        element["dispatch_action_config"] = {"trigger_actions_on": ["on_character_entered"]}
+    block: Block = {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+    if optional:
+        block["optional"] = True
+    if dispatch:
+        block["dispatch_action"] = True
+    if hint:
+        block["hint"] = _plain(hint)
+    return block
+
+
+def _select(block_id: str, label: str, choices: Sequence[str], selected: str) -> Block:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_option(choice) for choice in choices],
+    }
+    if selected in choices:
+        element["initial_option"] = _option(selected)
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+
+
+def draft_from_state(values: dict[str, Any]) -> Draft:
+    """Read a submitted (or live) modal's `state.values` back into a Draft."""
+
+    def read(block_id: str) -> str:
+        for element in values.get(block_id, {}).values():
+            if not isinstance(element, dict):
+                continue
+            if isinstance(element.get("selected_option"), dict):
+                return str(element["selected_option"].get("value") or "")
+            return str(element.get("value") or "")
+        return ""
+
+    send_now = any(
+        isinstance(element, dict) and element.get("selected_options") for element in values.get("send_now", {}).values()
+    )
+    return Draft(
+        recipients=read("recipients"),
+        message=read("message"),
+        when=read("when"),
+        route=read("route"),
+        sender=read("sender"),
+        template_id=read("template_id"),
+        callback_profile_id=read("callback_profile_id"),
+        send_now=send_now,
+    )
+
+
+# --- confirmation and outcome -------------------------------------------------------------------
+
+
+def describe_time(send_at: datetime | None, tz: str, now: datetime) -> str:
+    if send_at is None:
+        return "Now (sent as soon as you confirm)"
+    local = send_at.astimezone(ZoneInfo(tz))
+    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()} ({until(send_at, now)})"
+
+
+def until(send_at: datetime, now: datetime) -> str:
+    minutes = max(0, int((send_at - now).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
+    return "in " + " ".join(part for part in parts if part)
+
+
+def recipients_text(recipients: Sequence[str], masked: bool) -> str:
+    shown = [phones.mask(number) if masked else number for number in recipients[:_SHOWN_RECIPIENTS]]
+    more = len(recipients) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
+def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now: datetime) -> list[Block]:
+    iso = request.send_at.isoformat(timespec="seconds") if request.send_at else "no time: send now"
+    details = [
+        f"*To* ({len(request.recipients)}): {recipients_text(request.recipients, masked=False)}",
+        f"*When:* {describe_time(request.send_at, tz, now)}",
+        f"*Sent to Kaleyra as:* `{iso}`",
+        f"*Type:* {request.route}   *Sender:* {escape(request.sender)}",
+    ]
+    if request.template_id:
+        details.append(f"*DLT template:* {escape(request.template_id)}")
+    if request.callback_profile_id:
+        details.append(f"*Callback profile:* {escape(request.callback_profile_id)}")
+    blocks = [
+        _section(":calendar: *Check and confirm this SMS*"),
+        _section("\n".join(details)),
+        {"type": "section", "text": _plain(request.body)},
+        _context(sms.measure(request.body).describe()),
+    ]
+    if request.notes:
+        blocks.append(_context(":information_source: " + escape(" ".join(request.notes))))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "confirmation",
+            "elements": [
+                _button("Confirm", CONFIRM, pending_id, style="primary"),
+                _button("Edit", EDIT, pending_id),
+                _button("Cancel", CANCEL, pending_id, style="danger"),
+            ],
+        }
+    )
+    return blocks
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _plain(label), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def outcome_blocks(headline: str, lines: Sequence[str], pending_id: str | None = None) -> list[Block]:
+    """The user's view of what happened; with `pending_id`, buttons to try again or change it."""
+    blocks = [_section(headline)]
+    if lines:
+        blocks.append(_section("\n".join(lines)))
+    if pending_id:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "retry",
+                "elements": [
+                    _button("Try again", CONFIRM, pending_id, style="primary"),
+                    _button("Edit", EDIT, pending_id),
+                    _button("Cancel", CANCEL, pending_id, style="danger"),
+                ],
+            }
+        )
+    return blocks
+
+
+def channel_post_blocks(
+    user_id: str, request: ScheduleRequest, tz: str, now: datetime, batch_ids: Sequence[str], masked: bool
+) -> list[Block]:
+    when = "now" if request.send_at is None else describe_time(request.send_at, tz, now)
+    return [
+        _section(
+            f":outbox_tray: <@{user_id}> scheduled an SMS to {len(request.recipients)} "
+            f"recipient{'s' if len(request.recipients) != 1 else ''}: {recipients_text(request.recipients, masked)}"
+        ),
+        _context(f"*When:* {when} · *Type:* {request.route} · *Kaleyra id:* {', '.join(batch_ids)}"),
+    ]

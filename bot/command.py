@@ -1,0 +1,80 @@
+"""The one-line `/schedule-sms` command: recipients, a quoted message, and a time phrase.
+
+    /schedule-sms +919876543210, 98765 43210 "Your appointment is at 4 PM" tomorrow 5pm
+
+Parsing never fails: whatever was understood goes into a `Draft`, so an incomplete or
+partly wrong command can open the modal pre-filled rather than lose the user's typing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+_OPEN_QUOTES = '"“”„«'
+_CLOSE_QUOTES = '"”“»'
+_PHONE_TOKEN = re.compile(r"\+?[\d().-]*\d[\d().-]*,?")
+_DATE_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2},?|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?,?")
+_TIME_SHAPED = re.compile(r"\d{1,2}(?:[:.]\d{2})?(?:am|pm)?,?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a user asked for, as typed: every field a string, nothing checked yet."""
+
+    recipients: str = ""
+    message: str = ""
+    when: str = ""
+    route: str = ""
+    sender: str = ""
+    template_id: str = ""
+    callback_profile_id: str = ""
+    send_now: bool = False
+
+    def with_defaults(self, route: str, sender: str, callback_profile_id: str | None) -> Draft:
+        return replace(
+            self,
+            route=self.route or route,
+            sender=self.sender or sender,
+            callback_profile_id=self.callback_profile_id or (callback_profile_id or ""),
+        )
+
+
+def is_help(text: str) -> bool:
+    return text.strip().lower() in ("help", "-h", "--help", "?")
+
+
+def parse_command(text: str) -> Draft:
+    """Split the command text into recipients, message and time, keeping everything typed."""
+    text = text.strip()
+    message, before, after = _quoted_message(text)
+    recipients, time_before = _leading_numbers(before)
+    when = " ".join(part for part in (time_before, after) if part)
+    return Draft(recipients=recipients, message=message, when=when)
+
+
+def _quoted_message(text: str) -> tuple[str, str, str]:
+    """(message, text before it, text after it); no quotes means no message."""
+    start = next((i for i, char in enumerate(text) if char in _OPEN_QUOTES), -1)
+    if start < 0:
+        return "", text, ""
+    end = max(i for i, char in enumerate(text) if char in _CLOSE_QUOTES)
+    if end <= start:  # an opening quote never closed: the rest is the message
+        return text[start + 1 :].strip(), text[:start].strip(), ""
+    return text[start + 1 : end].strip(), text[:start].strip(), text[end + 1 :].strip()
+
+
+def _leading_numbers(text: str) -> tuple[str, str]:
+    """Phone-number-like tokens at the start are recipients; the rest is the time phrase."""
+    tokens = text.replace(",", ", ").split()
+    count = 0
+    for token in tokens:
+        looks_like_time = _TIME_SHAPED.fullmatch(token) and len(re.sub(r"\D", "", token)) <= 4
+        if token == "," or (
+            _PHONE_TOKEN.fullmatch(token) and not _DATE_SHAPED.fullmatch(token) and not looks_like_time
+        ):
+            count += 1
+            continue
+        break
+    recipients = " ".join(tokens[:count]).replace(" ,", ",").strip(" ,")
+    return recipients, " ".join(tokens[count:])

@@ -1,0 +1,92 @@
+"""Settings, read once from the environment (and `.env` for local work).
+
+Secrets are `SecretStr` so they never show up in a repr, a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROUTE_TYPES = ("MKT", "TXN", "TXND")
+"""Kaleyra route types a scheduled SMS may use (OTP is refused by Kaleyra for scheduling)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    kaleyra_sid: str
+    kaleyra_api_key: SecretStr
+    kaleyra_api_domain: str = "api.in.kaleyra.io"
+    kaleyra_base_url: str | None = None
+    kaleyra_sender: str
+    kaleyra_type: str = "TXN"
+    kaleyra_callback_profile_id: str | None = None
+    kaleyra_timeout_seconds: float = Field(default=10.0, gt=0)
+    kaleyra_max_retries: int = Field(default=3, ge=0, le=10)
+
+    default_country: str = "IN"
+    max_recipients: int = Field(default=300, ge=1)
+    max_sms_segments: int = Field(default=6, ge=1, le=20)
+    pending_ttl_seconds: int = Field(default=3600, ge=60)
+    show_full_numbers: bool = False
+
+    redis_url: SecretStr | None = None
+    port: int = Field(default=3000, ge=1, le=65535)
+    max_background_jobs: int = Field(default=200, ge=1)
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("kaleyra_type")
+    @classmethod
+    def _known_route(cls, value: str) -> str:
+        route = value.strip().upper()
+        if route not in ROUTE_TYPES:
+            raise ValueError(f"must be one of {', '.join(ROUTE_TYPES)}")
+        return route
+
+    @field_validator("default_country")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        import phonenumbers
+
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError("must be a two-letter region code such as IN or US")
+        return region
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def kaleyra_url(self) -> str:
+        """Base URL of the Kaleyra account: the override if given, else the pod's."""
+        base = self.kaleyra_base_url or f"https://{self.kaleyra_api_domain}"
+        return f"{base.rstrip('/')}/v1/{self.kaleyra_sid}"
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        reason = "is not set" if first["type"] == "missing" else f"is invalid: {first['msg']}"
+        raise SettingsError(f"{name} {reason}") from None

@@ -1,0 +1,224 @@
+"""Kaleyra SMS API client: one pooled `httpx.AsyncClient`, typed results, careful retries.
+
+Retried (bounded, with backoff, honouring Retry-After): 429, 503, and connection failures
+before the request left. Never retried: a timeout or dropped connection after the request
+was sent, because Kaleyra may have scheduled it; that is reported as `Uncertain`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+MAX_RECIPIENTS_PER_REQUEST = 100
+_RETRY_STATUSES = frozenset({429, 503})
+_MAX_RETRY_AFTER_SECONDS = 30.0
+_KNOWN_CODES = {
+    "E401": "Kaleyra refused the API key",
+    "E402": "Kaleyra refused the time (15 minutes to 3 months ahead)",
+}
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    """One request's worth: at most 100 recipients."""
+
+    recipients: Sequence[str]
+    body: str
+    route: str
+    sender: str
+    send_at: datetime | None = None
+    template_id: str | None = None
+    callback_profile_id: str | None = None
+
+    def payload(self) -> dict[str, str]:
+        fields = {
+            "to": ",".join(self.recipients),
+            "sender": self.sender,
+            "body": self.body,
+            "type": self.route,
+            "time": self.send_at.isoformat(timespec="seconds") if self.send_at else None,
+            "template_id": self.template_id,
+            "callback_profile_id": self.callback_profile_id,
+        }
+        return {name: value for name, value in fields.items() if value}
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """Kaleyra accepted the request; one message id per recipient."""
+
+    batch_id: str
+    message_ids: dict[str, str]  # recipient -> message id
+    total: int
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Kaleyra (or the way to it) said no: nothing was sent, so trying again is safe."""
+
+    status: int | None
+    code: str | None
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        where = f"HTTP {self.status}" if self.status else "no answer"
+        code = f"{self.code}, " if self.code else ""
+        lead = _KNOWN_CODES.get(self.code or "", "Kaleyra refused the request")
+        details = "; ".join(f"{name}: {text}" for name, text in self.fields.items() if text != self.message)
+        return f"{lead} ({code}{where}): {self.message}" + (f" ({details})" if details else "")
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """The request may or may not have been scheduled (timeout or lost answer after sending)."""
+
+    reason: str
+
+    def describe(self) -> str:
+        return (
+            f"The outcome is unknown: {self.reason}. It may have been scheduled; check Kaleyra's "
+            "console before sending again."
+        )
+
+
+SendResult = Scheduled | Rejected | Uncertain
+
+
+class _RetryableError(Exception):
+    def __init__(self, result: Rejected, retry_after: float | None = None) -> None:
+        super().__init__(result.message)
+        self.result = result
+        self.retry_after = retry_after
+
+
+class KaleyraClient:
+    def __init__(
+        self,
+        account_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self._account_url = account_url.rstrip("/")
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._http = httpx.AsyncClient(
+            headers={"api-key": api_key, "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def send(self, message: SmsMessage) -> SendResult:
+        """Schedule (or send now) one request of at most 100 recipients."""
+        if len(message.recipients) > MAX_RECIPIENTS_PER_REQUEST:
+            raise ValueError(f"at most {MAX_RECIPIENTS_PER_REQUEST} recipients per request")
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_RetryableError),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._post_once(message)
+        except _RetryableError as exc:
+            return exc.result
+        raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+    async def _post_once(self, message: SmsMessage) -> SendResult:
+        try:
+            response = await self._http.post(f"{self._account_url}/sms", json=message.payload())
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            failure = Rejected(None, None, f"could not connect to Kaleyra ({type(exc).__name__})")
+            raise _RetryableError(failure) from exc
+        except httpx.TimeoutException:
+            return Uncertain("Kaleyra did not answer in time")
+        except httpx.TransportError as exc:
+            return Uncertain(f"the connection to Kaleyra broke after the request was sent ({type(exc).__name__})")
+        return self._read(response)
+
+    def _read(self, response: httpx.Response) -> SendResult:
+        body = _json_or_none(response)
+        if response.status_code in _RETRY_STATUSES:
+            result = _rejection(response.status_code, body) or Rejected(
+                response.status_code, None, "Kaleyra is busy; nothing was sent"
+            )
+            raise _RetryableError(result, _retry_after(response))
+        if 200 <= response.status_code < 300 and isinstance(body, dict):
+            scheduled = _scheduled(body)
+            if scheduled is not None:
+                return scheduled
+        if 400 <= response.status_code < 500:
+            return _rejection(response.status_code, body) or Rejected(
+                response.status_code, None, "Kaleyra refused the request without saying why"
+            )
+        if response.status_code >= 500:
+            return Uncertain(f"Kaleyra answered HTTP {response.status_code}")
+        return Uncertain(f"Kaleyra answered HTTP {response.status_code} with a reply that could not be read")
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _RetryableError) and error.retry_after is not None:
+            return min(error.retry_after, _MAX_RETRY_AFTER_SECONDS)
+        return float(self._backoff * 2 ** (state.attempt_number - 1))
+
+
+def chunked(recipients: Sequence[str], size: int = MAX_RECIPIENTS_PER_REQUEST) -> list[Sequence[str]]:
+    return [recipients[start : start + size] for start in range(0, len(recipients), size)]
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _scheduled(body: dict[str, Any]) -> Scheduled | None:
+    batch_id, data = body.get("id"), body.get("data")
+    if not isinstance(batch_id, str) or not isinstance(data, list):
+        return None
+    message_ids = {
+        str(item["recipient"]): str(item["message_id"])
+        for item in data
+        if isinstance(item, dict) and "recipient" in item and "message_id" in item
+    }
+    total = body.get("totalCount")
+    return Scheduled(batch_id, message_ids, total if isinstance(total, int) else len(message_ids))
+
+
+def _rejection(status: int, body: Any) -> Rejected | None:
+    if not isinstance(body, dict) or not isinstance(body.get("message") or body.get("code"), str):
+        return None
+    details = body.get("error")
+    fields = {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else {}
+    code = body.get("code")
+    return Rejected(status, str(code) if code else None, str(body.get("message") or "no message"), fields)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        seconds: float = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

@@ -1,0 +1,202 @@
+"""Buttons on the confirmation (Confirm, Edit, Cancel) and the modal's live message hint."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from redis.exceptions import RedisError
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks, kaleyra
+from bot.command import Draft
+from bot.listeners.replies import (
+    BUSY,
+    STORAGE_DOWN,
+    ModalContext,
+    open_modal,
+    tell_user,
+    valid_id,
+)
+from bot.scheduler import Confirmation
+from bot.services import Services
+from bot.store import Pending
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        click = _Click(body, valid_id(action.get("value")))
+        if not services.background.has_room():
+            await click.reply(client, BUSY)
+            return
+        handler = {blocks.CONFIRM: _confirm, blocks.EDIT: _edit, blocks.CANCEL: _cancel}[action["action_id"]]
+        services.background.spawn(_guard_storage(handler(services, client, click), client, click))
+
+    for action_id in (blocks.CONFIRM, blocks.EDIT, blocks.CANCEL):
+        app.action(action_id)(on_button)
+
+    @app.action(blocks.MESSAGE_ACTION)
+    async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body.get("view") or {}
+        draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
+        updated = blocks.modal_view(draft, private_metadata=str(view.get("private_metadata") or ""))
+        try:
+            await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=updated)
+        except SlackApiError as exc:  # hash_conflict: a newer keystroke already updated the view
+            log.debug("views.update skipped: %s", exc.response.get("error"))
+
+
+class _Click:
+    """Who clicked, where, and how to answer them."""
+
+    def __init__(self, body: dict[str, Any], pending_id: str | None) -> None:
+        self.pending_id = pending_id
+        self.user_id = str((body.get("user") or {}).get("id", ""))
+        self.channel_id = str((body.get("channel") or {}).get("id", ""))
+        self.response_url = str(body.get("response_url") or "") or None
+        self.trigger_id = str(body.get("trigger_id") or "")
+
+    async def reply(
+        self, client: AsyncWebClient, text: str, payload_blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        await tell_user(
+            client,
+            user_id=self.user_id,
+            channel_id=self.channel_id,
+            response_url=self.response_url,
+            text=text,
+            payload_blocks=payload_blocks or blocks.problem_blocks(text),
+            replace_original=payload_blocks is not None,
+        )
+
+
+async def _guard_storage(work: Any, client: AsyncWebClient, click: _Click) -> None:
+    try:
+        await work
+    except RedisError as exc:
+        log.error("storage unavailable: %s", type(exc).__name__)
+        await click.reply(client, STORAGE_DOWN)
+
+
+_UNKNOWN = "This confirmation has expired or is unknown; nothing was sent. Run /schedule-sms again."
+
+
+async def _confirm(services: Services, client: AsyncWebClient, click: _Click) -> None:
+    if click.pending_id is None:
+        await click.reply(client, _UNKNOWN)
+        return
+    outcome = await services.scheduler.confirm(click.pending_id)
+    if outcome.status in ("unknown", "handled"):
+        await click.reply(client, _handled_text(outcome))
+        return
+    pending = outcome.pending
+    assert pending is not None
+    headline, lines = _outcome_text(outcome)
+    retry_id = click.pending_id if outcome.status in ("failed", "too_soon") else None
+    await click.reply(client, headline, blocks.outcome_blocks(headline, lines, retry_id))
+    if outcome.report and outcome.report.scheduled:
+        await _post_to_channel(services, client, click, pending, [r.batch_id for r in outcome.report.scheduled])
+
+
+def _handled_text(outcome: Confirmation) -> str:
+    if outcome.status == "unknown":
+        return _UNKNOWN
+    if outcome.detail == "cancelled":
+        return "This SMS was cancelled; nothing was sent."
+    if outcome.detail.startswith("sent:"):
+        batch_ids = outcome.detail.removeprefix("sent:")
+        return f"This SMS was already scheduled (Kaleyra id {batch_ids}); it was not sent again."
+    return "This SMS is already being sent; it will not be sent twice."
+
+
+def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
+    if outcome.status == "too_soon":
+        return f":hourglass: Not sent: {blocks.escape(outcome.detail)}", ["Edit the time and confirm again."]
+    report = outcome.report
+    assert report is not None
+    lines: list[str] = []
+    for batch, result in report.parts:
+        label = f"{len(batch)} recipient{'s' if len(batch) != 1 else ''}"
+        if isinstance(result, kaleyra.Scheduled):
+            lines.append(f"• {label}: accepted, Kaleyra id `{result.batch_id}`")
+        else:
+            lines.append(f"• {label}: {blocks.escape(result.describe())}")
+    if report.skipped:
+        lines.append(f"• {report.skipped} recipients: not sent, because an earlier request failed.")
+    pending = outcome.pending
+    assert pending is not None
+    when = (
+        "right away"
+        if pending.request.send_at is None
+        else f"for {blocks.describe_time(pending.request.send_at, pending.tz, datetime.now(UTC))}"
+    )
+    headline = {
+        "scheduled": f":white_check_mark: Scheduled {when}.",
+        "partial": ":warning: Only part of this SMS was accepted; the rest was not sent.",
+        "failed": ":x: Not sent. You can try again or edit it.",
+        "uncertain": ":grey_question: The outcome is unknown; it may have been scheduled. "
+        "Check Kaleyra before trying again.",
+    }[outcome.status]
+    return headline, lines
+
+
+async def _post_to_channel(
+    services: Services, client: AsyncWebClient, click: _Click, pending: Pending, batch_ids: list[str]
+) -> None:
+    post = blocks.channel_post_blocks(
+        pending.user_id, pending.request, pending.tz, datetime.now(UTC), batch_ids,
+        masked=not services.settings.show_full_numbers,
+    )  # fmt: skip
+    try:
+        await client.chat_postMessage(channel=pending.channel_id, text="An SMS was scheduled", blocks=post)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.info("could not post to %s: %s", pending.channel_id, error)
+        note = (
+            "Invite the app to this channel to let the team see scheduled SMS."
+            if error in ("not_in_channel", "channel_not_found")
+            else f"Posting to the channel failed ({error})."
+        )
+        await tell_user(client, user_id=click.user_id, channel_id="", response_url=click.response_url,
+                        text=note, payload_blocks=blocks.problem_blocks(note))  # fmt: skip
+
+
+async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> None:
+    pending = await services.store.get(click.pending_id) if click.pending_id else None
+    if pending is None:
+        await click.reply(client, _UNKNOWN)
+        return
+    request = pending.request
+    draft = Draft(
+        recipients=", ".join(request.recipients),
+        message=request.body,
+        when=request.send_at.astimezone(ZoneInfo(pending.tz)).strftime("%Y-%m-%d %H:%M") if request.send_at else "",
+        route=request.route,
+        sender=request.sender,
+        template_id=request.template_id or "",
+        callback_profile_id=request.callback_profile_id or "",
+        send_now=request.send_at is None,
+    )
+    context = ModalContext(pending.channel_id, click.response_url or "", replaces=click.pending_id or "")
+    await open_modal(services, client, click.trigger_id, draft, context)
+
+
+async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> None:
+    if click.pending_id is None:
+        await click.reply(client, _UNKNOWN)
+        return
+    outcome = await services.scheduler.cancel(click.pending_id)
+    if outcome.detail == "cancelled" and outcome.pending is not None:
+        text = ":wastebasket: Cancelled. Nothing was sent."
+        await click.reply(client, text, blocks.outcome_blocks(text, []))
+        return
+    await click.reply(client, _handled_text(outcome))

@@ -1,0 +1,90 @@
+"""The `/schedule-sms` slash command."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.exceptions import RedisError
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.command import is_help, parse_command
+from bot.listeners.replies import (
+    BUSY,
+    STORAGE_DOWN,
+    ModalContext,
+    open_modal,
+    tell_user,
+)
+from bot.services import Services
+from bot.store import Pending
+from bot.validation import InvalidRequest, validate
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    @app.command("/schedule-sms")
+    async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        text = str(body.get("text") or "")
+        if is_help(text):
+            await ack(text="How to use /schedule-sms", blocks=blocks.help_blocks())
+            return
+        if not services.background.has_room():
+            await ack(text=BUSY)
+            return
+        await ack()
+        services.background.spawn(_handle(services, client, body, text))
+
+
+async def _handle(services: Services, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
+    user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
+    response_url = str(body.get("response_url") or "") or None
+    context = ModalContext(channel_id=channel_id, response_url=response_url or "")
+    settings = services.settings
+    if not text.strip():
+        await open_modal(services, client, str(body.get("trigger_id", "")), parse_command(""), context)
+        services.background.spawn(_warm_timezone(services, user_id))
+        return
+    draft = parse_command(text).with_defaults(
+        settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
+    )
+    tz = await services.timezones.get(user_id)
+    now = datetime.now(UTC)
+    reply = _Reply(client, user_id, channel_id, response_url)
+    try:
+        request = validate(draft, tz, now, settings)
+        pending_id = await services.store.put(Pending(request, user_id, channel_id, tz, response_url))
+    except InvalidRequest as invalid:
+        problems = list(invalid.errors.values())
+        if not await open_modal(services, client, str(body.get("trigger_id", "")), draft, context, problems):
+            await reply("Nothing was scheduled. " + " ".join(problems) + " Type `/schedule-sms help` for examples.")
+        return
+    except RedisError as exc:
+        log.error("storage unavailable: %s", type(exc).__name__)
+        await reply(STORAGE_DOWN)
+        return
+    await reply("Check and confirm your SMS", blocks.confirmation_blocks(pending_id, request, tz, now))
+
+
+class _Reply:
+    def __init__(self, client: AsyncWebClient, user_id: str, channel_id: str, response_url: str | None) -> None:
+        self._client, self._user_id, self._channel_id, self._response_url = client, user_id, channel_id, response_url
+
+    async def __call__(self, text: str, payload_blocks: list[dict[str, Any]] | None = None) -> None:
+        await tell_user(
+            self._client,
+            user_id=self._user_id,
+            channel_id=self._channel_id,
+            response_url=self._response_url,
+            text=text,
+            payload_blocks=payload_blocks or blocks.problem_blocks(text),
+        )
+
+
+async def _warm_timezone(services: Services, user_id: str) -> None:
+    """Fetch the user's timezone while they fill in the form, so submission answers fast."""
+    await services.timezones.get(user_id)

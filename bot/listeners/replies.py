@@ -1,0 +1,98 @@
+"""Getting a message to the user who asked, however Slack lets us reach them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot import blocks
+from bot.command import Draft
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+_ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
+BUSY = "schedule-sms is busy right now; nothing was sent. Please try again in a minute."
+STORAGE_DOWN = "schedule-sms cannot reach its storage right now; nothing was sent. Please try again in a minute."
+
+
+def valid_id(value: object) -> str | None:
+    """A pending id from a button, or None when it cannot be one (forged or corrupted)."""
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """What the modal carries in `private_metadata` between opening and submission."""
+
+    channel_id: str = ""
+    response_url: str = ""
+    replaces: str = ""  # the pending id being edited
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def load(cls, text: str) -> ModalContext:
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        return cls(**{key: str(data.get(key) or "") for key in ("channel_id", "response_url", "replaces")})
+
+
+async def open_modal(
+    services: Services,
+    client: AsyncWebClient,
+    trigger_id: str,
+    draft: Draft,
+    context: ModalContext,
+    problems: list[str] | None = None,
+) -> bool:
+    settings = services.settings
+    draft = draft.with_defaults(settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id)
+    view = blocks.modal_view(draft, private_metadata=context.dump(), problems=problems or [])
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        return False
+    return True
+
+
+async def tell_user(
+    client: AsyncWebClient,
+    *,
+    user_id: str,
+    channel_id: str,
+    response_url: str | None,
+    text: str,
+    payload_blocks: list[dict[str, Any]] | None = None,
+    replace_original: bool = False,
+) -> None:
+    """Ephemeral reply by response_url, else an ephemeral message, else a direct message."""
+    if response_url:
+        try:
+            response = await AsyncWebhookClient(response_url).send(
+                text=text, blocks=payload_blocks, response_type="ephemeral", replace_original=replace_original
+            )
+            if response.status_code == 200:
+                return
+            log.warning("response_url answered %s", response.status_code)
+        except Exception as exc:  # noqa: BLE001  expired or unreachable: fall back below
+            log.warning("response_url failed: %s", type(exc).__name__)
+    try:
+        if channel_id:
+            await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=payload_blocks)
+            return
+    except SlackApiError as exc:
+        log.info("chat.postEphemeral failed (%s); sending a direct message", exc.response.get("error"))
+    await client.chat_postMessage(channel=user_id, text=text, blocks=payload_blocks)

@@ -1,0 +1,67 @@
+"""The schedule-SMS modal: submission, with field errors shown inline."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.exceptions import RedisError
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.listeners.replies import STORAGE_DOWN, ModalContext, tell_user, valid_id
+from bot.services import Services
+from bot.store import Pending
+from bot.validation import InvalidRequest, ScheduleRequest, validate
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    @app.view(blocks.MODAL_CALLBACK_ID)
+    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body.get("view") or {}
+        user_id = str((body.get("user") or {}).get("id", ""))
+        context = ModalContext.load(str(view.get("private_metadata") or ""))
+        draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
+        tz = await services.timezones.get(user_id)
+        now = datetime.now(UTC)
+        try:
+            request = validate(draft, tz, now, services.settings)
+            pending_id = await services.store.put(
+                Pending(request, user_id, context.channel_id, tz, context.response_url or None)
+            )
+        except InvalidRequest as invalid:
+            await ack(response_action="errors", errors=invalid.errors)
+            return
+        except RedisError as exc:
+            log.error("storage unavailable: %s", type(exc).__name__)
+            await ack(response_action="errors", errors={"message": STORAGE_DOWN})
+            return
+        await ack()
+        services.background.spawn(_confirm_later(services, client, user_id, context, pending_id, request, tz, now))
+
+
+async def _confirm_later(
+    services: Services,
+    client: AsyncWebClient,
+    user_id: str,
+    context: ModalContext,
+    pending_id: str,
+    request: ScheduleRequest,
+    tz: str,
+    now: datetime,
+) -> None:
+    if replaced := valid_id(context.replaces):
+        await services.store.discard(replaced)
+    await tell_user(
+        client,
+        user_id=user_id,
+        channel_id=context.channel_id,
+        response_url=context.response_url or None,
+        text="Check and confirm your SMS",
+        payload_blocks=blocks.confirmation_blocks(pending_id, request, tz, now),
+        replace_original=bool(context.replaces),
+    )

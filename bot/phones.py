@@ -1,0 +1,63 @@
+"""Phone numbers: split a recipient list, normalise to E.164, mask for display."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+_SEPARATORS = re.compile(r"[,;\n]+")
+
+
+class PhoneError(ValueError):
+    """A recipient is not a phone number that can receive SMS; the message says which and why."""
+
+
+def split_recipients(text: str) -> list[str]:
+    """Numbers separated by commas, semicolons, new lines or spaces.
+
+    A comma-free group with spaces inside is one number when it reads as one
+    ("+91 98765 43210"), else several ("+919876543210 +14155550100").
+    """
+    numbers: list[str] = []
+    for group in filter(None, (part.strip() for part in _SEPARATORS.split(text))):
+        compact = re.sub(r"[\s().-]", "", group)
+        if " " in group and not _is_one_number(compact):
+            numbers.extend(group.split())
+        else:
+            numbers.append(group)
+    return numbers
+
+
+def _is_one_number(compact: str) -> bool:
+    digits = compact.lstrip("+")
+    return digits.isdigit() and 7 <= len(digits) <= 15 and (compact.startswith("+") or len(digits) <= 12)
+
+
+def normalise(raw: str, default_region: str) -> str:
+    """E.164 form of `raw`; numbers without `+` are read in `default_region`."""
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except NumberParseException:
+        raise PhoneError(f"“{raw}” is not a phone number.") from None
+    if not phonenumbers.is_possible_number(number):
+        raise PhoneError(f"“{raw}” has the wrong number of digits for a phone number.")
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError(f"“{raw}” is not a number in use in any country.")
+    if phonenumbers.number_type(number) in (PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST):
+        raise PhoneError(f"“{raw}” is a premium-rate number.")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def region_of(e164: str) -> str | None:
+    """Two-letter region of an E.164 number, or None when no single region owns it."""
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+
+
+def mask(e164: str) -> str:
+    """'+919876543210' -> '+91•••••43210': country code and last digits only."""
+    number = phonenumbers.parse(e164)
+    national = str(number.national_number)
+    shown = min(5, len(national) // 2)
+    return f"+{number.country_code}{'•' * (len(national) - shown)}{national[-shown:]}"

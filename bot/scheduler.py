@@ -1,0 +1,144 @@
+"""Confirming a pending request: claim it once, re-check the window, send, record the outcome."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from bot import phones
+from bot.kaleyra import (
+    KaleyraClient,
+    Rejected,
+    Scheduled,
+    SendResult,
+    SmsMessage,
+    Uncertain,
+    chunked,
+)
+from bot.store import Pending, PendingStore
+from bot.validation import ScheduleRequest, window_problem
+
+log = logging.getLogger(__name__)
+audit_log = logging.getLogger("schedule_sms.audit")
+
+Status = Literal["scheduled", "partial", "failed", "uncertain", "too_soon", "unknown", "handled"]
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """One result per request of at most 100 recipients, in order; later ones skipped after a failure."""
+
+    parts: list[tuple[Sequence[str], SendResult]] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def scheduled(self) -> list[Scheduled]:
+        return [result for _, result in self.parts if isinstance(result, Scheduled)]
+
+    @property
+    def status(self) -> Status:
+        if all(isinstance(result, Scheduled) for _, result in self.parts) and not self.skipped:
+            return "scheduled"
+        if self.scheduled:
+            return "partial"
+        if any(isinstance(result, Uncertain) for _, result in self.parts):
+            return "uncertain"
+        return "failed"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    status: Status
+    pending: Pending | None = None
+    report: SendReport | None = None
+    detail: str = ""
+
+
+async def send_request(kaleyra: KaleyraClient, request: ScheduleRequest) -> SendReport:
+    """Send in requests of at most 100 recipients; stop at the first that is not scheduled."""
+    parts: list[tuple[Sequence[str], SendResult]] = []
+    batches = chunked(request.recipients)
+    for index, batch in enumerate(batches):
+        message = SmsMessage(
+            batch, request.body, request.route, request.sender, request.send_at,
+            request.template_id, request.callback_profile_id,
+        )  # fmt: skip
+        result = await kaleyra.send(message)
+        parts.append((batch, result))
+        if not isinstance(result, Scheduled):
+            return SendReport(parts, skipped=sum(len(rest) for rest in batches[index + 1 :]))
+    return SendReport(parts)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: PendingStore,
+        kaleyra: KaleyraClient,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._kaleyra = kaleyra
+        self._clock = clock
+
+    async def confirm(self, pending_id: str) -> Confirmation:
+        pending = await self._store.get(pending_id)
+        if pending is None:
+            state = await self._store.claim_state(pending_id)
+            return Confirmation("handled", detail=state) if state else Confirmation("unknown")
+        if not await self._store.claim(pending_id):
+            return Confirmation("handled", pending, detail=await self._store.claim_state(pending_id) or "")
+        problem = window_problem(pending.request.send_at, self._clock())
+        if problem is not None:
+            await self._store.release(pending_id)
+            return Confirmation("too_soon", pending, detail=problem)
+        report = await send_request(self._kaleyra, pending.request)
+        if report.status == "failed":
+            await self._store.release(pending_id)
+        else:
+            await self._record(pending_id, report)
+        self._audit(pending, report)
+        return Confirmation(report.status, pending, report)
+
+    async def cancel(self, pending_id: str) -> Confirmation:
+        """Cancel wins only if Confirm has not claimed the request first."""
+        pending = await self._store.get(pending_id)
+        if pending is None or not await self._store.claim(pending_id):
+            state = await self._store.claim_state(pending_id)
+            return Confirmation("handled", pending, detail=state) if state else Confirmation("unknown")
+        await self._store.finish(pending_id, "cancelled")
+        return Confirmation("handled", pending, detail="cancelled")
+
+    async def _record(self, pending_id: str, report: SendReport) -> None:
+        """Something may have gone out: never confirmable again. A storage failure here is logged,
+        not raised, because the user must still hear that Kaleyra accepted the request."""
+        summary = (
+            "sent:" + ",".join(result.batch_id for result in report.scheduled) if report.scheduled else "uncertain"
+        )
+        try:
+            await self._store.finish(pending_id, summary)
+        except Exception:
+            log.exception("could not record the outcome of %s; its claim stays until it expires", pending_id)
+
+    def _audit(self, pending: Pending, report: SendReport) -> None:
+        request = pending.request
+        audit_log.info(
+            json.dumps(
+                {
+                    "event": "sms_confirmed",
+                    "user": pending.user_id,
+                    "channel": pending.channel_id,
+                    "recipients": [phones.mask(number) for number in request.recipients],
+                    "send_at": request.send_at.isoformat() if request.send_at else "now",
+                    "kaleyra_ids": [result.batch_id for result in report.scheduled],
+                    "outcome": report.status,
+                    "errors": [
+                        result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain)
+                    ],
+                }
+            )
+        )

@@ -1,0 +1,37 @@
+"""The HTTP side: Slack's requests at /slack/events, and /healthz for load balancers."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+
+SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
+
+
+def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
+    """With `bolt` None (Socket Mode), only /healthz is served."""
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app[SERVICES] = services
+    web_app.router.add_get("/healthz", healthz)
+    if bolt is not None:
+
+        async def slack_events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+        web_app.router.add_post("/slack/events", slack_events)
+
+    async def close_services(_: web.Application) -> None:
+        await services.aclose()
+
+    web_app.on_cleanup.append(close_services)
+    return web_app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    if await services.store.healthy():
+        return web.json_response({"ok": True, "background_jobs": len(services.background)})
+    return web.json_response({"ok": False, "error": "storage unavailable"}, status=503)

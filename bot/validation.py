@@ -1,0 +1,135 @@
+"""Turn a `Draft` into a `ScheduleRequest` Kaleyra will accept, or say what is wrong per field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from bot import phones, sms
+from bot.command import Draft
+from bot.config import ROUTE_TYPES, Settings
+from bot.timeparse import TimeParseError, interpret, means_now
+
+MIN_LEAD = timedelta(minutes=15)
+MAX_LEAD = relativedelta(months=3)
+FIELDS = ("recipients", "message", "when", "route", "sender", "template_id", "callback_profile_id")
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """A checked request: E.164 recipients, and `send_at` None for "send now"."""
+
+    recipients: tuple[str, ...]
+    body: str
+    route: str
+    sender: str
+    send_at: datetime | None
+    template_id: str | None = None
+    callback_profile_id: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+class InvalidRequest(ValueError):
+    """One plain-language message per field that is wrong, keyed by field name."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def validate(draft: Draft, tz: str, now: datetime, settings: Settings) -> ScheduleRequest:
+    errors: dict[str, str] = {}
+    recipients = _recipients(draft.recipients, settings, errors)
+    body = _body(draft.message, settings, errors)
+    send_at, notes = _when(draft, tz, now, errors)
+    route = draft.route.strip().upper()
+    if route == "OTP":
+        errors["route"] = "OTP messages cannot be scheduled; pick MKT, TXN or TXND."
+    elif route not in ROUTE_TYPES:
+        errors["route"] = f"Unknown route type “{draft.route}”; pick MKT, TXN or TXND."
+    sender = draft.sender.strip()
+    if not sender:
+        errors["sender"] = "Give a sender id."
+    elif len(sender) > 15 or not sender.replace(" ", "").isalnum():
+        errors["sender"] = "A sender id is up to 15 letters and digits."
+    template_id = _optional_id(draft.template_id, "template_id", errors)
+    callback_profile_id = _optional_id(draft.callback_profile_id, "callback_profile_id", errors)
+    if errors:
+        raise InvalidRequest(errors)
+    return ScheduleRequest(tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes)
+
+
+def window_problem(send_at: datetime | None, now: datetime) -> str | None:
+    """Kaleyra's window: at least 15 minutes and at most 3 calendar months from now."""
+    if send_at is None:
+        return None
+    understood = f"(understood as {send_at:%a %d %b %Y %H:%M %Z})".replace(" )", ")")
+    if send_at <= now:
+        return f"That time is in the past {understood}."
+    if send_at < now + MIN_LEAD:
+        return f"Kaleyra needs at least 15 minutes' notice {understood}; pick a later time or say “now”."
+    if send_at > now + MAX_LEAD:
+        return f"Kaleyra schedules at most 3 months ahead {understood}."
+    return None
+
+
+def _recipients(text: str, settings: Settings, errors: dict[str, str]) -> list[str]:
+    raw = phones.split_recipients(text)
+    if not raw:
+        errors["recipients"] = "Add at least one phone number, e.g. +919876543210."
+        return []
+    if len(raw) > settings.max_recipients:
+        errors["recipients"] = f"{len(raw)} recipients is more than the {settings.max_recipients} allowed."
+        return []
+    numbers: list[str] = []
+    problems: list[str] = []
+    for item in raw:
+        try:
+            number = phones.normalise(item, settings.default_country)
+        except phones.PhoneError as exc:
+            problems.append(str(exc))
+            continue
+        if number not in numbers:
+            numbers.append(number)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        errors["recipients"] = " ".join(problems[:3]) + more
+    return numbers
+
+
+def _body(text: str, settings: Settings, errors: dict[str, str]) -> str:
+    body = text.strip()
+    if not body:
+        errors["message"] = "The message is empty; put it in double quotes."
+        return body
+    size = sms.measure(body)
+    if size.segments > settings.max_sms_segments:
+        errors["message"] = (
+            f"The message is {size.describe()}; the limit is {settings.max_sms_segments} SMS per recipient."
+        )
+    return body
+
+
+def _when(draft: Draft, tz: str, now: datetime, errors: dict[str, str]) -> tuple[datetime | None, tuple[str, ...]]:
+    if draft.send_now or means_now(draft.when):
+        return None, ()
+    if not draft.when.strip():
+        errors["when"] = "Say when to send it, e.g. “tomorrow 5pm”, or choose to send now."
+        return None, ()
+    try:
+        parsed = interpret(draft.when, tz, now)
+    except TimeParseError as exc:
+        errors["when"] = str(exc)
+        return None, ()
+    if (problem := window_problem(parsed.when, now)) is not None:
+        errors["when"] = problem
+    return parsed.when, parsed.notes
+
+
+def _optional_id(text: str, field: str, errors: dict[str, str]) -> str | None:
+    value = text.strip()
+    if value and (len(value) > 100 or not all(char.isalnum() or char in "-_" for char in value)):
+        errors[field] = "Use only letters, digits, - and _."
+    return value or None

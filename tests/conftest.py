@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.fakes import FakeKaleyra, FakeSlack
+from tests.harness import RedisServer, RunningApp, make_settings
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack()
+    yield fake
+    fake.close()
+    assert fake.invalid == [], "the app sent Block Kit that slack_sdk's models reject"
+
+
+@pytest.fixture
+def kaleyra() -> Iterator[FakeKaleyra]:
+    fake = FakeKaleyra()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def start_app(slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer) -> Iterator[Callable[..., RunningApp]]:
+    """Start an instance of the app on the shared real Redis (call again for a second instance)."""
+    redis_server.flush()
+    apps: list[RunningApp] = []
+
+    def start(redis_url: str | None = redis_server.url, **overrides: Any) -> RunningApp:
+        app = RunningApp(make_settings(slack.api_url, kaleyra.url, redis_url, **overrides))
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def app(start_app: Callable[..., RunningApp]) -> RunningApp:
+    return start_app()

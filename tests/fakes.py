@@ -1,0 +1,248 @@
+"""Real HTTP servers on 127.0.0.1 standing in for Slack's Web API and Kaleyra."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll until `condition()` is truthy (work after Slack's ack is asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for the app")
+
+
+class _Server:
+    """A ThreadingHTTPServer on a free loopback port, run in a daemon thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.httpd.owner = self  # type: ignore[attr-defined]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _read_body(handler: BaseHTTPRequestHandler) -> tuple[bytes, dict[str, Any]]:
+    raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+    if "json" in (handler.headers.get("Content-Type") or ""):
+        return raw, json.loads(raw or b"{}")
+    return raw, {key: values[0] for key, values in parse_qs(raw.decode()).items()}
+
+
+def _send_json(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+# --- Slack ------------------------------------------------------------------------------------------
+
+@dataclass
+class SlackCall:
+    method: str  # a Web API method, or "respond" for a response_url
+    params: dict[str, Any]
+
+
+def validate_blocks(blocks: Any) -> None:
+    """Fail on any block slack_sdk's models reject (unknown types, over-long text, bad fields)."""
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    for block in Block.parse_all(blocks):
+        block.validate_json()
+
+
+def validate_view(view: Any) -> None:
+    if isinstance(view, str):
+        view = json.loads(view)
+    View(**view).validate_json()
+
+
+class FakeSlack:
+    """Slack's Web API (`SLACK_API_URL`) and response_url endpoints, validating every payload."""
+
+    def __init__(self) -> None:
+        self.calls: list[SlackCall] = []
+        self.invalid: list[str] = []
+        self.timezones: dict[str, str] = {}
+        self.channels_without_app: set[str] = set()
+        self.failing_methods: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._server = _Server(self._handler())
+
+    @property
+    def api_url(self) -> str:
+        return self._server.url + "/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self._server.url}/respond/{name}-{uuid.uuid4().hex[:8]}"
+
+    def close(self) -> None:
+        self._server.close()
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [call.params for call in self.calls if call.method == method]
+
+    def _record(self, method: str, params: dict[str, Any]) -> None:
+        try:
+            for key in ("blocks",):
+                if params.get(key):
+                    validate_blocks(params[key])
+            if params.get("view"):
+                validate_view(params["view"])
+        except Exception as exc:  # noqa: BLE001  collected and asserted empty by the tests
+            self.invalid.append(f"{method}: {exc}")
+        with self._lock:
+            self.calls.append(SlackCall(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if error := self.failing_methods.get(method):
+            return {"ok": False, "error": error}
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "url": "https://x.slack.com/"}
+        if method == "users.info":
+            user = params.get("user", "")
+            return {"ok": True, "user": {"id": user, "tz": self.timezones.get(user, "Asia/Kolkata")}}
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            if params.get("channel") in self.channels_without_app:
+                return {"ok": False, "error": "not_in_channel"}
+            return {"ok": True, "channel": params.get("channel"), "ts": f"{time.time():.6f}"}
+        if method in ("views.open", "views.update"):
+            return {"ok": True, "view": {"id": "V1", "hash": "h1"}}
+        return {"ok": True}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                params = {key: values[0] for key, values in parse_qs(parts.query).items()}
+                method = parts.path.removeprefix("/api/")
+                fake._record(method, params)
+                _send_json(self, 200, fake._answer(method, params))
+
+            def do_POST(self) -> None:
+                _, params = _read_body(self)
+                path = urlsplit(self.path).path
+                if path.startswith("/respond/"):
+                    fake._record("respond", {**params, "url": path})
+                    _send_json(self, 200, {"ok": True})
+                    return
+                method = path.removeprefix("/api/")
+                fake._record(method, params)
+                _send_json(self, 200, fake._answer(method, params))
+
+        return Handler
+
+
+# --- Kaleyra ----------------------------------------------------------------------------------------
+
+@dataclass
+class KaleyraReply:
+    status: int = 200
+    body: Any = None  # None: a success built from the request
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False  # close the connection without answering
+
+
+@dataclass
+class KaleyraRequest:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    content_type: str
+
+
+class FakeKaleyra:
+    """`POST /v1/<sid>/sms`, answering from a script of replies, then with success."""
+
+    def __init__(self) -> None:
+        self.requests: list[KaleyraRequest] = []
+        self.script: list[KaleyraReply] = []
+        self.default_delay = 0.0
+        self._lock = threading.Lock()
+        self._server = _Server(self._handler())
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _next(self) -> KaleyraReply:
+        with self._lock:
+            return self.script.pop(0) if self.script else KaleyraReply(delay=self.default_delay)
+
+    @staticmethod
+    def success(body: dict[str, Any]) -> dict[str, Any]:
+        batch = str(uuid.uuid4())
+        recipients = str(body.get("to", "")).split(",")
+        return {
+            "id": batch,
+            "sender": body.get("sender"),
+            "type": body.get("type"),
+            "body": body.get("body"),
+            "createdDateTime": "2026-11-24T20:00:00+05:30",
+            "totalCount": len(recipients),
+            "data": [{"message_id": f"{batch}:{i}", "recipient": r} for i, r in enumerate(recipients, 1)],
+            "dlrurl": None,
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                _, body = _read_body(self)
+                with fake._lock:
+                    fake.requests.append(
+                        KaleyraRequest(self.path, dict(self.headers), body, self.headers.get("Content-Type", ""))
+                    )
+                reply = fake._next()
+                time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                _send_json(self, reply.status, fake.success(body) if reply.body is None else reply.body, reply.headers)
+
+        return Handler

@@ -1,0 +1,210 @@
+"""Run the real app (Bolt over aiohttp) on loopback, and talk to it as Slack does."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from aiohttp import web
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.server import build_web_app
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-bot-token-0123456789"
+KALEYRA_KEY = "Atestkaleyraapikey0123456789"
+SID = "HXAP16TEST97IN"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A real redis-server on a free loopback port, stoppable and restartable on the same port."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def flush(self) -> None:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
+            sock.sendall(b"FLUSHALL\r\n")
+            sock.recv(16)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+def make_settings(slack_api_url: str, kaleyra_url: str, redis_url: str | None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack_api_url,
+        "kaleyra_sid": SID,
+        "kaleyra_api_key": KALEYRA_KEY,
+        "kaleyra_base_url": kaleyra_url,
+        "kaleyra_sender": "KLRHXA",
+        "kaleyra_type": "MKT",
+        "kaleyra_callback_profile_id": "IN_profile-1",
+        "kaleyra_timeout_seconds": 2.0,
+        "default_country": "IN",
+        "redis_url": redis_url,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class RunningApp:
+    """The app's aiohttp server in a thread with its own event loop, as `python -m bot` runs it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        if not ready.wait(20):
+            raise RuntimeError("app did not start")
+        self.http = httpx.Client(base_url=self.url, timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._start())
+        ready.set()
+        self.loop.run_forever()
+
+    async def _start(self) -> None:
+        from bot.app import connect_redis
+
+        bolt, self.services = create_app(self.settings, connect_redis(self.settings))
+        self._runner = web.AppRunner(build_web_app(bolt, self.services))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def close(self) -> None:
+        self.http.close()
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    # --- requests as Slack signs them ---------------------------------------------------------
+
+    def post_signed(self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> httpx.Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+        }
+        return self.http.post("/slack/events", content=body, headers=headers)
+
+    def command(self, text: str, *, response_url: str, user: str = "U1", channel: str = "C1") -> httpx.Response:
+        return self.post_signed(
+            urlencode(
+                {
+                    "token": "unused",
+                    "team_id": "T1",
+                    "team_domain": "example",
+                    "channel_id": channel,
+                    "channel_name": "general",
+                    "user_id": user,
+                    "user_name": "someone",
+                    "command": "/schedule-sms",
+                    "text": text,
+                    "api_app_id": "A1",
+                    "response_url": response_url,
+                    "trigger_id": f"trigger-{uuid.uuid4().hex[:8]}",
+                }
+            )
+        )
+
+    def interact(self, payload: dict[str, Any]) -> httpx.Response:
+        payload = {"team": {"id": "T1"}, "api_app_id": "A1", "token": "unused", **payload}
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+    def click(
+        self, action_id: str, value: str, *, response_url: str, user: str = "U1", channel: str = "C1"
+    ) -> httpx.Response:
+        return self.interact(
+            {
+                "type": "block_actions",
+                "user": {"id": user},
+                "channel": {"id": channel},
+                "container": {"type": "message", "is_ephemeral": True},
+                "trigger_id": f"trigger-{uuid.uuid4().hex[:8]}",
+                "response_url": response_url,
+                "actions": [{"action_id": action_id, "block_id": "confirmation", "value": value, "type": "button"}],
+            }
+        )
+
+    def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U1") -> httpx.Response:
+        submitted = {**view, "id": "V1", "hash": "h1", "state": {"values": values}}
+        return self.interact({"type": "view_submission", "user": {"id": user}, "view": submitted})
+
+
+def modal_values(**fields: str | bool) -> dict[str, Any]:
+    """A modal's `state.values` as Slack sends them on submission."""
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name == "send_now":
+            options = [{"value": "Send now instead of scheduling"}] if value else []
+            values["send_now"] = {"value": {"type": "checkboxes", "selected_options": options}}
+        elif name in ("route",) or (name == "sender" and isinstance(value, str) and value.startswith("select:")):
+            chosen = str(value).removeprefix("select:")
+            values[name] = {"value": {"type": "static_select", "selected_option": {"value": chosen}}}
+        else:
+            action_id = "message_typed" if name == "message" else "value"
+            values[name] = {action_id: {"type": "plain_text_input", "value": value}}
+    return values
