@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.harness import RunningApp
+from tests.fakes import FakeKaleyra, FakeSlack, validate_blocks, wait_for
+from tests.harness import RunningApp, modal_values
 
 NUMBER = "+919876543210"
 
@@ -59,3 +59,159 @@ def test_one_line_command_schedules_after_confirm(app: RunningApp, slack: FakeSl
     assert sent.body["to"] == NUMBER and sent.body["type"] == "MKT" and sent.body["sender"] == "KLRHXA"
     assert sent.body["callback_profile_id"] == "IN_profile-1"
     assert sent.body["time"][-6:] == "+05:30" and sent.body["time"][10] == "T"
+
+
+def schedule(app: RunningApp, slack: FakeSlack, text: str, **kwargs: Any) -> dict[str, Any]:
+    url = slack.response_url("cmd")
+    app.command(text, response_url=url, **kwargs)
+    return confirmation_for(slack, url)
+
+
+def test_help_answers_in_the_ack(app: RunningApp, slack: FakeSlack) -> None:
+    ack = app.command("help", response_url=slack.response_url())
+    assert ack.status_code == 200
+    body = ack.json()
+    validate_blocks(body["blocks"])
+    assert "/schedule-sms" in text_of(body["blocks"]) and "tomorrow 5pm" in text_of(body["blocks"])
+
+
+def test_bare_command_opens_the_modal_and_shows_errors_inline(
+    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    url = slack.response_url("cmd")
+    assert app.command("", response_url=url).status_code == 200
+    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    block_ids = [block.get("block_id") for block in view["blocks"]]
+    for field in ("recipients", "message", "when", "route", "sender", "template_id", "callback_profile_id"):
+        assert field in block_ids
+
+    bad = app.submit(view, modal_values(recipients="12", message="", when="banana", route="MKT", sender="KLRHXA"))
+    errors = bad.json()
+    assert errors["response_action"] == "errors"
+    assert set(errors["errors"]) == {"recipients", "message", "when"}
+    assert "banana" in errors["errors"]["when"]
+
+    good = app.submit(view, modal_values(recipients=NUMBER, message="Hello", when="in 3 hours", route="TXN", sender="KLRHXA"))
+    assert good.status_code == 200 and good.text in ("", "{}")
+    confirmation = confirmation_for(slack, url)
+    assert "TXN" in text_of(confirmation["blocks"])
+    assert kaleyra.requests == []
+
+
+def test_modal_send_now_leaves_time_out(app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
+    url = slack.response_url("cmd")
+    app.command("", response_url=url)
+    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    app.submit(view, modal_values(recipients=NUMBER, message="Now please", when="", send_now=True, route="MKT", sender="KLRHXA"))
+    confirmation = confirmation_for(slack, url)
+    app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=slack.response_url())
+    sent = wait_for(lambda: kaleyra.requests)[0]
+    assert "time" not in sent.body
+
+
+def test_incomplete_command_opens_the_modal_prefilled(app: RunningApp, slack: FakeSlack) -> None:
+    app.command(f"{NUMBER} tomorrow 5pm", response_url=slack.response_url())
+    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert "The message is empty" in text_of(view)
+    recipients = next(block for block in view["blocks"] if block.get("block_id") == "recipients")
+    assert recipients["element"]["initial_value"] == NUMBER
+
+
+def test_cancel_replaces_the_confirmation_and_sends_nothing(
+    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 2 hours')
+    pending_id = button_value(confirmation, "cancel_sms")
+    click_url = slack.response_url("cancel")
+    app.click("cancel_sms", pending_id, response_url=click_url)
+    assert "Cancelled" in wait_for(lambda: replies_to(slack, click_url))[0]["text"]
+    again = slack.response_url("again")
+    app.click("confirm_sms", pending_id, response_url=again)
+    assert "cancelled" in wait_for(lambda: replies_to(slack, again))[0]["text"]
+    assert kaleyra.requests == []
+
+
+def test_edit_reopens_the_modal_and_replaces_the_request(
+    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 2 hours')
+    old_id = button_value(confirmation, "edit_sms")
+    edit_url = slack.response_url("edit")
+    app.click("edit_sms", old_id, response_url=edit_url)
+    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    message = next(block for block in view["blocks"] if block.get("block_id") == "message")
+    assert message["element"]["initial_value"] == "Hello"
+
+    app.submit(view, modal_values(recipients=NUMBER, message="Hello again", when="in 3 hours", route="MKT", sender="KLRHXA"))
+    edited = wait_for(lambda: [r for r in replies_to(slack, edit_url) if "Check and confirm" in r["text"]])[0]
+    assert edited["replace_original"] is True and "Hello again" in text_of(edited["blocks"])
+
+    stale = slack.response_url("stale")
+    app.click("confirm_sms", old_id, response_url=stale)
+    assert "expired or is unknown" in wait_for(lambda: replies_to(slack, stale))[0]["text"]
+    app.click("confirm_sms", button_value(edited, "confirm_sms"), response_url=slack.response_url())
+    assert wait_for(lambda: kaleyra.requests)[0].body["body"] == "Hello again"
+
+
+def test_confirm_twice_on_two_instances_sends_once(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    first, second = start_app(), start_app()
+    kaleyra.default_delay = 0.3
+    confirmation = schedule(first, slack, f'{NUMBER} "Once only" in 2 hours')
+    pending_id = button_value(confirmation, "confirm_sms")
+    urls = [slack.response_url(f"click{i}") for i in range(4)]
+    for index, url in enumerate(urls):
+        (first if index % 2 else second).click("confirm_sms", pending_id, response_url=url)
+    replies = wait_for(lambda: all(replies_to(slack, url) for url in urls) and [replies_to(slack, u)[0] for u in urls])
+    assert len(kaleyra.requests) == 1
+    assert sum("Scheduled" in reply["text"] for reply in replies) == 1
+    assert all("not be sent twice" in r["text"] or "not sent again" in r["text"] for r in replies if "Scheduled" not in r["text"])
+
+
+def test_over_100_recipients_are_split_into_requests(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(max_recipients=300)
+    numbers = ", ".join(f"+9198765{index:05d}" for index in range(150))
+    confirmation = schedule(app, slack, f'{numbers} "Bulk" in 2 hours')
+    click_url = slack.response_url("click")
+    app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click_url)
+    outcome = wait_for(lambda: replies_to(slack, click_url))[0]
+    assert [len(r.body["to"].split(",")) for r in kaleyra.requests] == [100, 50]
+    assert text_of(outcome["blocks"]).count("Kaleyra id") == 2
+
+
+def test_not_in_channel_still_tells_the_user(app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
+    slack.channels_without_app.add("C9")
+    confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 2 hours', channel="C9")
+    click_url = slack.response_url("click")
+    app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click_url, channel="C9")
+    replies = wait_for(lambda: len(replies_to(slack, click_url)) >= 2 and replies_to(slack, click_url))
+    assert "Scheduled" in replies[0]["text"] and "Invite the app" in replies[1]["text"]
+    assert len(kaleyra.requests) == 1
+
+
+def test_user_text_is_never_a_mention(app: RunningApp, slack: FakeSlack) -> None:
+    confirmation = schedule(app, slack, f'{NUMBER} "<!channel> @here come now" in 2 hours')
+    body_block = next(b for b in confirmation["blocks"] if b["type"] == "section" and b["text"]["type"] == "plain_text")
+    assert body_block["text"]["text"] == "<!channel> @here come now"
+    for block in confirmation["blocks"]:
+        if block.get("text", {}).get("type") == "mrkdwn":
+            assert "<!channel>" not in block["text"]["text"]
+
+    url = slack.response_url("bad")
+    app.command(f'{NUMBER} "hi" <!channel> at @here', response_url=url)
+    slack.failing_methods["views.open"] = "expired_trigger_id"
+    app.command(f'{NUMBER} "hi" <!here> tomorrow', response_url=url)
+    reply = wait_for(lambda: replies_to(slack, url))[0]
+    assert "<!here>" not in text_of(reply["blocks"]) and "&lt;!here&gt;" in text_of(reply["blocks"])
+
+
+def test_timezone_comes_from_the_slack_user(app: RunningApp, slack: FakeSlack) -> None:
+    slack.timezones["ULA"] = "America/Los_Angeles"
+    confirmation = schedule(app, slack, f'{NUMBER} "Hi" in 2 hours', user="ULA")
+    assert "PST" in text_of(confirmation["blocks"]) or "PDT" in text_of(confirmation["blocks"])
