@@ -180,11 +180,17 @@ def _select(block_id: str, label: str, choices: Sequence[str], selected: str) ->
     return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
 
 
-def draft_from_state(values: dict[str, Any]) -> Draft:
-    """Read a submitted (or live) modal's `state.values` back into a Draft."""
+def draft_from_state(values: Any) -> Draft:
+    """Read a submitted (or live) modal's `state.values` back into a Draft, whatever its shape."""
+    if not isinstance(values, dict):
+        values = {}
+
+    def elements(block_id: str) -> list[Any]:
+        block = values.get(block_id)
+        return list(block.values()) if isinstance(block, dict) else []
 
     def read(block_id: str) -> str:
-        for element in values.get(block_id, {}).values():
+        for element in elements(block_id):
             if not isinstance(element, dict):
                 continue
             if isinstance(element.get("selected_option"), dict):

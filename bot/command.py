@@ -58,7 +58,7 @@ def _quoted_message(text: str) -> tuple[str, str, str]:
     start = next((i for i, char in enumerate(text) if char in _OPEN_QUOTES), -1)
     if start < 0:
         return "", text, ""
-    end = max(i for i, char in enumerate(text) if char in _CLOSE_QUOTES)
+    end = max((i for i, char in enumerate(text) if char in _CLOSE_QUOTES), default=-1)
     if end <= start:  # an opening quote never closed: the rest is the message
         return text[start + 1 :].strip(), text[:start].strip(), ""
     return text[start + 1 : end].strip(), text[:start].strip(), text[end + 1 :].strip()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
 
+log = logging.getLogger(__name__)
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 
 
@@ -19,7 +22,15 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
     if bolt is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+            try:
+                bolt_request = await to_bolt_request(request)
+                bolt_response = await bolt.async_dispatch(bolt_request)
+            except (ValueError, LookupError, AttributeError, TypeError) as exc:
+                # Bolt's own payload parsing fails on shapes Slack never sends (listener errors are
+                # caught inside Bolt); answer 400 instead of a 500 with a traceback.
+                log.warning("malformed Slack request refused: %s", type(exc).__name__)
+                return web.Response(status=400, text="malformed request")
+            return await to_aiohttp_response(bolt_response)
 
         web_app.router.add_post("/slack/events", slack_events)
 

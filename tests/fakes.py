@@ -65,6 +65,7 @@ def _send_json(handler: BaseHTTPRequestHandler, status: int, body: Any, headers:
 
 # --- Slack ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class SlackCall:
     method: str  # a Web API method, or "respond" for a response_url
@@ -168,6 +169,7 @@ class FakeSlack:
 
 
 # --- Kaleyra ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class KaleyraReply:

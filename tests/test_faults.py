@@ -42,13 +42,17 @@ def test_bad_input_is_explained_and_nothing_is_sent(
     assert kaleyra.requests == []
 
 
-@pytest.mark.parametrize(("route", "expected"), [("OTP", "OTP messages cannot be scheduled"), ("SPAM", "Unknown route")])
+@pytest.mark.parametrize(
+    ("route", "expected"), [("OTP", "OTP messages cannot be scheduled"), ("SPAM", "Unknown route")]
+)
 def test_bad_route_type_is_refused_inline(app: RunningApp, slack: FakeSlack, route: str, expected: str) -> None:
     from tests.harness import modal_values
 
     app.command("", response_url=slack.response_url())
     view = wait_for(lambda: slack.of("views.open"))[0]["view"]
-    answer = app.submit(view, modal_values(recipients=NUMBER, message="Hi", when="in 2 hours", route=route, sender="KLRHXA"))
+    answer = app.submit(
+        view, modal_values(recipients=NUMBER, message="Hi", when="in 2 hours", route=route, sender="KLRHXA")
+    )
     assert expected in answer.json()["errors"]["route"]
 
 
@@ -69,7 +73,9 @@ def test_stale_or_forged_confirmation_ids(app: RunningApp, slack: FakeSlack, kal
     assert kaleyra.requests == []
 
 
-def confirm(app: RunningApp, slack: FakeSlack, text: str = f'{NUMBER} "Hello" in 2 hours') -> tuple[str, dict[str, Any]]:
+def confirm(
+    app: RunningApp, slack: FakeSlack, text: str = f'{NUMBER} "Hello" in 2 hours'
+) -> tuple[str, dict[str, Any]]:
     confirmation = schedule(app, slack, text)
     pending_id = button_value(confirmation, "confirm_sms")
     url = slack.response_url("click")
@@ -77,7 +83,9 @@ def confirm(app: RunningApp, slack: FakeSlack, text: str = f'{NUMBER} "Hello" in
     return pending_id, wait_for(lambda: replies_to(slack, url))[0]
 
 
-def test_kaleyra_refusal_shows_its_code_and_allows_a_retry(app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
+def test_kaleyra_refusal_shows_its_code_and_allows_a_retry(
+    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
     kaleyra.script = [KaleyraReply(status=401, body=ERROR_E401)]
     pending_id, outcome = confirm(app, slack)
     assert "E401" in outcome["text"] or "E401" in text_of(outcome["blocks"])
@@ -106,7 +114,10 @@ def test_timeout_after_sending_is_not_retried(app: RunningApp, slack: FakeSlack,
     assert len(kaleyra.requests) == 1
     url = slack.response_url("again")
     app.click("confirm_sms", pending_id, response_url=url)
-    assert "not sent again" in wait_for(lambda: replies_to(slack, url))[0]["text"] or "not be sent twice" in replies_to(slack, url)[0]["text"]
+    assert (
+        "not sent again" in wait_for(lambda: replies_to(slack, url))[0]["text"]
+        or "not be sent twice" in replies_to(slack, url)[0]["text"]
+    )
     assert len(kaleyra.requests) == 1
 
 
@@ -172,7 +183,34 @@ def test_modal_submission_with_redis_down_keeps_the_form(start_app: Any, slack: 
         app.command("", response_url=slack.response_url())
         view = wait_for(lambda: slack.of("views.open"))[0]["view"]
         redis.stop()
-        answer = app.submit(view, modal_values(recipients=NUMBER, message="Hi", when="in 2 hours", route="MKT", sender="KLRHXA"))
+        answer = app.submit(
+            view, modal_values(recipients=NUMBER, message="Hi", when="in 2 hours", route="MKT", sender="KLRHXA")
+        )
         assert "storage" in json.dumps(answer.json()["errors"])
     finally:
         redis.stop()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "payload=not-json",
+        "payload=%5B1%2C2%5D",
+        "payload=" + json.dumps({"type": "view_submission", "user": {"id": "U1"}, "view": {"type": "modal", "callback_id": "schedule_sms"}}),
+        "payload=" + json.dumps({"type": "view_submission", "user": {"id": "U1"},
+                                 "view": {"type": "modal", "callback_id": "schedule_sms", "private_metadata": "{not json",
+                                          "state": {"values": {"when": "nope", "message": {"x": 5}}}}}),
+        "payload=" + json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "confirm_sms"}]}),
+        "payload=" + json.dumps({"type": "block_actions", "user": {"id": "U1"},
+                                 "actions": [{"action_id": "edit_sms", "value": {"nested": True}}]}),
+        "command=%2Fschedule-sms&text=" + "%00%FF" * 50,
+        "command=%2Fschedule-sms",
+    ],
+)  # fmt: skip
+def test_malformed_slack_payloads_never_crash(
+    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra, body: str
+) -> None:
+    answer = app.post_signed(body)
+    assert answer.status_code < 500
+    assert app.http.get("/healthz").status_code == 200
+    assert kaleyra.requests == []

@@ -47,7 +47,9 @@ def test_one_line_command_schedules_after_confirm(app: RunningApp, slack: FakeSl
     assert kaleyra.requests == [], "nothing goes to Kaleyra before Confirm"
 
     click_url = slack.response_url("click")
-    assert app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click_url).status_code == 200
+    assert (
+        app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click_url).status_code == 200
+    )
     outcome = wait_for(lambda: replies_to(slack, click_url))[0]
     assert outcome["replace_original"] is True and "Scheduled" in outcome["text"]
     post = wait_for(lambda: slack.of("chat.postMessage"))[0]
@@ -92,7 +94,9 @@ def test_bare_command_opens_the_modal_and_shows_errors_inline(
     assert set(errors["errors"]) == {"recipients", "message", "when"}
     assert "banana" in errors["errors"]["when"]
 
-    good = app.submit(view, modal_values(recipients=NUMBER, message="Hello", when="in 3 hours", route="TXN", sender="KLRHXA"))
+    good = app.submit(
+        view, modal_values(recipients=NUMBER, message="Hello", when="in 3 hours", route="TXN", sender="KLRHXA")
+    )
     assert good.status_code == 200 and good.text in ("", "{}")
     confirmation = confirmation_for(slack, url)
     assert "TXN" in text_of(confirmation["blocks"])
@@ -103,7 +107,10 @@ def test_modal_send_now_leaves_time_out(app: RunningApp, slack: FakeSlack, kaley
     url = slack.response_url("cmd")
     app.command("", response_url=url)
     view = wait_for(lambda: slack.of("views.open"))[0]["view"]
-    app.submit(view, modal_values(recipients=NUMBER, message="Now please", when="", send_now=True, route="MKT", sender="KLRHXA"))
+    app.submit(
+        view,
+        modal_values(recipients=NUMBER, message="Now please", when="", send_now=True, route="MKT", sender="KLRHXA"),
+    )
     confirmation = confirmation_for(slack, url)
     app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=slack.response_url())
     sent = wait_for(lambda: kaleyra.requests)[0]
@@ -145,7 +152,9 @@ def test_edit_reopens_the_modal_and_replaces_the_request(
     message = next(block for block in view["blocks"] if block.get("block_id") == "message")
     assert message["element"]["initial_value"] == "Hello"
 
-    app.submit(view, modal_values(recipients=NUMBER, message="Hello again", when="in 3 hours", route="MKT", sender="KLRHXA"))
+    app.submit(
+        view, modal_values(recipients=NUMBER, message="Hello again", when="in 3 hours", route="MKT", sender="KLRHXA")
+    )
     edited = wait_for(lambda: [r for r in replies_to(slack, edit_url) if "Check and confirm" in r["text"]])[0]
     assert edited["replace_original"] is True and "Hello again" in text_of(edited["blocks"])
 
@@ -156,9 +165,7 @@ def test_edit_reopens_the_modal_and_replaces_the_request(
     assert wait_for(lambda: kaleyra.requests)[0].body["body"] == "Hello again"
 
 
-def test_confirm_twice_on_two_instances_sends_once(
-    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
-) -> None:
+def test_confirm_twice_on_two_instances_sends_once(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     first, second = start_app(), start_app()
     kaleyra.default_delay = 0.3
     confirmation = schedule(first, slack, f'{NUMBER} "Once only" in 2 hours')
@@ -169,12 +176,14 @@ def test_confirm_twice_on_two_instances_sends_once(
     replies = wait_for(lambda: all(replies_to(slack, url) for url in urls) and [replies_to(slack, u)[0] for u in urls])
     assert len(kaleyra.requests) == 1
     assert sum("Scheduled" in reply["text"] for reply in replies) == 1
-    assert all("not be sent twice" in r["text"] or "not sent again" in r["text"] for r in replies if "Scheduled" not in r["text"])
+    assert all(
+        "not be sent twice" in r["text"] or "not sent again" in r["text"]
+        for r in replies
+        if "Scheduled" not in r["text"]
+    )
 
 
-def test_over_100_recipients_are_split_into_requests(
-    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
-) -> None:
+def test_over_100_recipients_are_split_into_requests(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     app = start_app(max_recipients=300)
     numbers = ", ".join(f"+9198765{index:05d}" for index in range(150))
     confirmation = schedule(app, slack, f'{numbers} "Bulk" in 2 hours')

@@ -1,0 +1,134 @@
+"""The Slack-free core: phone numbers, SMS size, the one-line parser, payloads and the store."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import fakeredis
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import blocks, phones, sms
+from bot.command import Draft, parse_command
+from bot.kaleyra import SmsMessage
+from bot.store import Pending, PendingStore
+from bot.validation import ScheduleRequest
+from tests.fakes import validate_blocks, validate_view
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [("+919876543210", "+919876543210"), ("98765 43210", "+919876543210"), ("+1 (415) 555-2671", "+14155552671")],
+)
+def test_numbers_are_normalised_to_e164(typed: str, e164: str) -> None:
+    assert phones.normalise(typed, "IN") == e164
+
+
+@pytest.mark.parametrize(("typed", "reason"), [("12", "wrong number of digits"), ("hello", "not a phone number"),
+                                               ("+999123456789", "not a phone number"), ("+9112345678", "not a number in use")])  # fmt: skip
+def test_bad_numbers_say_why(typed: str, reason: str) -> None:
+    with pytest.raises(phones.PhoneError, match=reason):
+        phones.normalise(typed, "IN")
+
+
+def test_recipient_lists_split_on_commas_and_spaces_but_keep_spaced_numbers() -> None:
+    assert phones.split_recipients("+91 98765 43210, +14155552671 +447911123456") == [
+        "+91 98765 43210", "+14155552671", "+447911123456",
+    ]  # fmt: skip
+
+
+def test_masking_keeps_country_and_last_digits() -> None:
+    assert phones.mask("+919876543210") == "+91•••••43210"
+    assert phones.mask("+14155552671") == "+1•••••52671"
+
+
+@pytest.mark.parametrize(
+    ("body", "described"),
+    [("a" * 160, "160 characters · GSM-7 · 1 SMS"), ("a" * 161, "161 characters · GSM-7 · 2 SMSs"),
+     ("₹" * 70, "70 characters · Unicode · 1 SMS"), ("₹" * 71, "71 characters · Unicode · 2 SMSs"),
+     ("{" * 80, "80 characters · GSM-7 · 1 SMS"), ("{" * 81, "81 characters · GSM-7 · 2 SMSs")],
+)  # fmt: skip
+def test_sms_size(body: str, described: str) -> None:
+    assert sms.measure(body).describe() == described
+
+
+@pytest.mark.parametrize(
+    ("text", "draft"),
+    [
+        ('+919876543210 "Hi there" tomorrow 5pm', Draft("+919876543210", "Hi there", "tomorrow 5pm")),
+        ("+919876543210 tomorrow 5pm “Curly “quoted” text”", Draft("+919876543210", "Curly “quoted” text", "tomorrow 5pm")),
+        ('98765 43210, 98765 43211 "x" 17:30', Draft("98765 43210, 98765 43211", "x", "17:30")),
+        ('+919876543210 "unterminated', Draft("+919876543210", "unterminated", "")),
+        ("just words", Draft("", "", "just words")),
+    ],
+)  # fmt: skip
+def test_one_line_command(text: str, draft: Draft) -> None:
+    assert parse_command(text) == draft
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_command_parser_never_loses_the_message_or_fails(text: str) -> None:
+    draft = parse_command(text)
+    assert isinstance(draft, Draft)
+    assert draft.message in text
+
+
+def test_kaleyra_payload_is_complete_and_iso_timed() -> None:
+    send_at = datetime.fromisoformat("2026-11-25T17:00:00+05:30")
+    message = SmsMessage(["+919876543210", "+919876543211"], "Hi", "MKT", "KLRHXA", send_at, None, "IN_x")
+    assert message.payload() == {
+        "to": "+919876543210,+919876543211", "sender": "KLRHXA", "body": "Hi", "type": "MKT",
+        "time": "2026-11-25T17:00:00+05:30", "callback_profile_id": "IN_x",
+    }  # fmt: skip
+
+
+REQUEST = ScheduleRequest(("+919876543210",) * 12, "Hello <!channel>", "MKT", "KLRHXA",
+                          datetime(2026, 11, 25, 11, 30, tzinfo=UTC), "T1", "CB1", ("a note",))  # fmt: skip
+
+
+def test_every_payload_passes_slack_sdk_models() -> None:
+    now = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+    for payload in (
+        blocks.help_blocks(),
+        blocks.problem_blocks("x" * 4000),
+        blocks.confirmation_blocks("id-0123456789", REQUEST, "Asia/Kolkata", now),
+        blocks.outcome_blocks("Done", ["line"], "id-0123456789"),
+        blocks.channel_post_blocks("U1", REQUEST, "Asia/Kolkata", now, ["b1"], masked=True),
+    ):
+        validate_blocks(payload)
+    for senders in ((), ("KLRHXA", "OTHER")):
+        validate_view(
+            blocks.modal_view(
+                Draft(message="Hi", send_now=True), private_metadata="{}", allowed_senders=senders, problems=["x"]
+            )
+        )
+
+
+def test_channel_post_masks_and_hides_the_body() -> None:
+    post = str(blocks.channel_post_blocks("U1", REQUEST, "Asia/Kolkata", datetime.now(UTC), ["b1"], masked=True))
+    assert "+91•••••43210" in post and "+919876543210" not in post and "Hello" not in post
+    assert "and 2 more" in post
+
+
+def test_escape_defuses_mentions() -> None:
+    assert blocks.escape("<!channel> @here & @everyone") == "&lt;!channel&gt; @\u2060here &amp; @\u2060everyone"
+
+
+def test_store_claims_once_and_releases() -> None:
+    async def scenario() -> None:
+        store = PendingStore(fakeredis.FakeAsyncRedis(decode_responses=True), ttl_seconds=60)
+        pending = Pending(REQUEST, "U1", "C1", "Asia/Kolkata", None)
+        pending_id = await store.put(pending)
+        assert await store.get(pending_id) == pending
+        claims = await asyncio.gather(*(store.claim(pending_id) for _ in range(20)))
+        assert claims.count(True) == 1
+        await store.release(pending_id)
+        assert await store.claim(pending_id)
+        await store.finish(pending_id, "sent:b1")
+        assert await store.get(pending_id) is None and await store.claim_state(pending_id) == "sent:b1"
+        assert not await store.claim(pending_id)
+
+    asyncio.run(scenario())
