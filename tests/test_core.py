@@ -26,8 +26,15 @@ def test_numbers_are_normalised_to_e164(typed: str, e164: str) -> None:
     assert phones.normalise(typed, "IN") == e164
 
 
-@pytest.mark.parametrize(("typed", "reason"), [("12", "wrong number of digits"), ("hello", "not a phone number"),
-                                               ("+999123456789", "not a phone number"), ("+9112345678", "not a number in use")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("12", "wrong number of digits"),
+        ("hello", "not a phone number"),
+        ("+999123456789", "not a phone number"),
+        ("+9112345678", "not a number in use"),
+    ],
+)
 def test_bad_numbers_say_why(typed: str, reason: str) -> None:
     with pytest.raises(phones.PhoneError, match=reason):
         phones.normalise(typed, "IN")
@@ -35,8 +42,10 @@ def test_bad_numbers_say_why(typed: str, reason: str) -> None:
 
 def test_recipient_lists_split_on_commas_and_spaces_but_keep_spaced_numbers() -> None:
     assert phones.split_recipients("+91 98765 43210, +14155552671 +447911123456") == [
-        "+91 98765 43210", "+14155552671", "+447911123456",
-    ]  # fmt: skip
+        "+91 98765 43210",
+        "+14155552671",
+        "+447911123456",
+    ]
 
 
 def test_masking_keeps_country_and_last_digits() -> None:
@@ -46,10 +55,15 @@ def test_masking_keeps_country_and_last_digits() -> None:
 
 @pytest.mark.parametrize(
     ("body", "described"),
-    [("a" * 160, "160 characters · GSM-7 · 1 SMS"), ("a" * 161, "161 characters · GSM-7 · 2 SMSs"),
-     ("₹" * 70, "70 characters · Unicode · 1 SMS"), ("₹" * 71, "71 characters · Unicode · 2 SMSs"),
-     ("{" * 80, "80 characters · GSM-7 · 1 SMS"), ("{" * 81, "81 characters · GSM-7 · 2 SMSs")],
-)  # fmt: skip
+    [
+        ("a" * 160, "160 characters · GSM-7 · 1 SMS"),
+        ("a" * 161, "161 characters · GSM-7 · 2 SMSs"),
+        ("₹" * 70, "70 characters · Unicode · 1 SMS"),
+        ("₹" * 71, "71 characters · Unicode · 2 SMSs"),
+        ("{" * 80, "80 characters · GSM-7 · 1 SMS"),
+        ("{" * 81, "81 characters · GSM-7 · 2 SMSs"),
+    ],
+)
 def test_sms_size(body: str, described: str) -> None:
     assert sms.measure(body).describe() == described
 
@@ -58,12 +72,15 @@ def test_sms_size(body: str, described: str) -> None:
     ("text", "draft"),
     [
         ('+919876543210 "Hi there" tomorrow 5pm', Draft("+919876543210", "Hi there", "tomorrow 5pm")),
-        ("+919876543210 tomorrow 5pm “Curly “quoted” text”", Draft("+919876543210", "Curly “quoted” text", "tomorrow 5pm")),
+        (
+            "+919876543210 tomorrow 5pm “Curly “quoted” text”",
+            Draft("+919876543210", "Curly “quoted” text", "tomorrow 5pm"),
+        ),
         ('98765 43210, 98765 43211 "x" 17:30', Draft("98765 43210, 98765 43211", "x", "17:30")),
         ('+919876543210 "unterminated', Draft("+919876543210", "unterminated", "")),
         ("just words", Draft("", "", "just words")),
     ],
-)  # fmt: skip
+)
 def test_one_line_command(text: str, draft: Draft) -> None:
     assert parse_command(text) == draft
 
@@ -80,13 +97,25 @@ def test_kaleyra_payload_is_complete_and_iso_timed() -> None:
     send_at = datetime.fromisoformat("2026-11-25T17:00:00+05:30")
     message = SmsMessage(["+919876543210", "+919876543211"], "Hi", "MKT", "KLRHXA", send_at, None, "IN_x")
     assert message.payload() == {
-        "to": "+919876543210,+919876543211", "sender": "KLRHXA", "body": "Hi", "type": "MKT",
-        "time": "2026-11-25T17:00:00+05:30", "callback_profile_id": "IN_x",
-    }  # fmt: skip
+        "to": "+919876543210,+919876543211",
+        "sender": "KLRHXA",
+        "body": "Hi",
+        "type": "MKT",
+        "time": "2026-11-25T17:00:00+05:30",
+        "callback_profile_id": "IN_x",
+    }
 
 
-REQUEST = ScheduleRequest(("+919876543210",) * 12, "Hello <!channel>", "MKT", "KLRHXA",
-                          datetime(2026, 11, 25, 11, 30, tzinfo=UTC), "T1", "CB1", ("a note",))  # fmt: skip
+REQUEST = ScheduleRequest(
+    ("+919876543210",) * 12,
+    "Hello <!channel>",
+    "MKT",
+    "KLRHXA",
+    datetime(2026, 11, 25, 11, 30, tzinfo=UTC),
+    "T1",
+    "CB1",
+    ("a note",),
+)
 
 
 def test_every_payload_passes_slack_sdk_models() -> None:

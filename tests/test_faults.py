@@ -196,17 +196,37 @@ def test_modal_submission_with_redis_down_keeps_the_form(start_app: Any, slack: 
     [
         "payload=not-json",
         "payload=%5B1%2C2%5D",
-        "payload=" + json.dumps({"type": "view_submission", "user": {"id": "U1"}, "view": {"type": "modal", "callback_id": "schedule_sms"}}),
-        "payload=" + json.dumps({"type": "view_submission", "user": {"id": "U1"},
-                                 "view": {"type": "modal", "callback_id": "schedule_sms", "private_metadata": "{not json",
-                                          "state": {"values": {"when": "nope", "message": {"x": 5}}}}}),
-        "payload=" + json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "confirm_sms"}]}),
-        "payload=" + json.dumps({"type": "block_actions", "user": {"id": "U1"},
-                                 "actions": [{"action_id": "edit_sms", "value": {"nested": True}}]}),
+        "payload="
+        + json.dumps(
+            {"type": "view_submission", "user": {"id": "U1"}, "view": {"type": "modal", "callback_id": "schedule_sms"}}
+        ),
+        "payload="
+        + json.dumps(
+            {
+                "type": "view_submission",
+                "user": {"id": "U1"},
+                "view": {
+                    "type": "modal",
+                    "callback_id": "schedule_sms",
+                    "private_metadata": "{not json",
+                    "state": {"values": {"when": "nope", "message": {"x": 5}}},
+                },
+            }
+        ),
+        "payload="
+        + json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "confirm_sms"}]}),
+        "payload="
+        + json.dumps(
+            {
+                "type": "block_actions",
+                "user": {"id": "U1"},
+                "actions": [{"action_id": "edit_sms", "value": {"nested": True}}],
+            }
+        ),
         "command=%2Fschedule-sms&text=" + "%00%FF" * 50,
         "command=%2Fschedule-sms",
     ],
-)  # fmt: skip
+)
 def test_malformed_slack_payloads_never_crash(
     app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra, body: str
 ) -> None:
