@@ -435,7 +435,9 @@ def _numeric_date(phrase: str, today: date, month_first: bool) -> tuple[_Day | N
     note = None
     if month > 12 >= day:
         month, day = day, month
-    elif month != day and max(month, day) <= 12:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        raise TimeParseError(f"“{text}” is not a date.")
+    if month != day and day <= 12:
         written = f"{date(2000, day, 1):%B} {month}" if month_first else f"{month} {date(2000, day, 1):%B}"
         order = "month/day" if month_first else "day/month"
         note = f"“{text}” was read as {order}; for {written}, write the month's name."

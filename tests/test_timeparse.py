@@ -102,6 +102,8 @@ def test_phrases_in_the_spirit_of_the_rules(phrase: str, expected: str) -> None:
         ("5pm IST PST", "more than one timezone"),
         ("5pm and 6pm", "more than one time"),
         ("31 feb 10am", "is not a date"),
+        ("0/5 10am", "is not a date"),
+        ("13/13 10am", "is not a date"),
         ("x" * 101, "too long"),
         ("", "No time given"),
     ],

@@ -1,0 +1,25 @@
+# The two commands: `make run` and `make test`. Both keep the virtual environment in .venv/.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/python -m bot
+
+test: $(STAMP)
+	@command -v redis-server >/dev/null || { echo "redis-server is needed for the tests: apt-get install -y redis-server" >&2; exit 1; }
+	$(VENV)/bin/ruff check bot tests bench
+	$(VENV)/bin/ruff format --check bot tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/python -m pytest
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/timeparse_bench.py
