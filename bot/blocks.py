@@ -299,13 +299,23 @@ def outcome_blocks(headline: str, lines: Sequence[str], pending_id: str | None =
 
 
 def channel_post_blocks(
-    user_id: str, request: ScheduleRequest, tz: str, now: datetime, batch_ids: Sequence[str], masked: bool
+    user_id: str,
+    request: ScheduleRequest,
+    tz: str,
+    now: datetime,
+    batch_ids: Sequence[str],
+    *,
+    masked: bool,
+    show_body: bool = False,
 ) -> list[Block]:
     when = "now" if request.send_at is None else describe_time(request.send_at, tz, now)
-    return [
+    blocks = [
         _section(
             f":outbox_tray: <@{user_id}> scheduled an SMS to {len(request.recipients)} "
             f"recipient{'s' if len(request.recipients) != 1 else ''}: {recipients_text(request.recipients, masked)}"
         ),
         _context(f"*When:* {when} · *Type:* {request.route} · *Kaleyra id:* {', '.join(batch_ids)}"),
     ]
+    if show_body:
+        blocks.append({"type": "section", "text": _plain(request.body)})
+    return blocks

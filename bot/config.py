@@ -5,13 +5,23 @@ Secrets are `SecretStr` so they never show up in a repr, a log line or a traceba
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROUTE_TYPES = ("MKT", "TXN", "TXND")
 """Kaleyra route types a scheduled SMS may use (OTP is refused by Kaleyra for scheduling)."""
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.replace(";", ",").split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_list)]
+"""A setting written as `A,B,C` in the environment."""
 
 
 class Settings(BaseSettings):
@@ -37,6 +47,17 @@ class Settings(BaseSettings):
     max_sms_segments: int = Field(default=6, ge=1, le=20)
     pending_ttl_seconds: int = Field(default=3600, ge=60)
     show_full_numbers: bool = False
+    show_message_in_channel: bool = False
+
+    allowed_users: CommaList = ()
+    allowed_usergroups: CommaList = ()
+    allowed_channels: CommaList = ()
+    allow_guests: bool = False
+    allowed_senders: CommaList = ()
+    allowed_countries: CommaList = ()
+    admin_contact: str = "your Slack admin"
+    rate_limit_per_minute: int = Field(default=300, ge=0)
+    daily_sms_limit: int = Field(default=1000, ge=0)
 
     redis_url: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
@@ -62,6 +83,11 @@ class Settings(BaseSettings):
             raise ValueError("must be a two-letter region code such as IN or US")
         return region
 
+    @field_validator("allowed_countries")
+    @classmethod
+    def _known_regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(cls._known_region(region) for region in value)
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -72,6 +98,10 @@ class Settings(BaseSettings):
         """Base URL of the Kaleyra account: the override if given, else the pod's."""
         base = self.kaleyra_base_url or f"https://{self.kaleyra_api_domain}"
         return f"{base.rstrip('/')}/v1/{self.kaleyra_sid}"
+
+    @property
+    def restricts_members(self) -> bool:
+        return bool(self.allowed_users or self.allowed_usergroups or self.allowed_channels)
 
     @property
     def socket_mode(self) -> bool:

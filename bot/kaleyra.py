@@ -115,6 +115,7 @@ class KaleyraClient:
         backoff: float = 0.5,
     ) -> None:
         self._account_url = account_url.rstrip("/")
+        self._api_key = api_key
         self._max_retries = max_retries
         self._backoff = backoff
         self._http = httpx.AsyncClient(
@@ -154,7 +155,17 @@ class KaleyraClient:
             return Uncertain("Kaleyra did not answer in time")
         except httpx.TransportError as exc:
             return Uncertain(f"the connection to Kaleyra broke after the request was sent ({type(exc).__name__})")
-        return self._read(response)
+        return self._without_secret(self._read(response))
+
+    def _without_secret(self, result: SendResult) -> SendResult:
+        """Kaleyra's words are shown to users: never let them carry the API key back."""
+        if not isinstance(result, Rejected) or self._api_key not in repr(result):
+            return result
+        fields = {self._scrub(name): self._scrub(text) for name, text in result.fields.items()}
+        return Rejected(result.status, result.code, self._scrub(result.message), fields)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "[redacted]")
 
     def _read(self, response: httpx.Response) -> SendResult:
         body = _json_or_none(response)

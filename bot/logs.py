@@ -34,15 +34,16 @@ class RedactSecrets(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; audit records carry their fields at the top level."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "time": self.formatTime(record),
-                "level": record.levelname,
-                "logger": record.name,
-                "message": record.getMessage(),
-            }
-        )
+        line = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name}
+        audit = getattr(record, "audit", None)
+        if isinstance(audit, dict):
+            line |= {"message": record.getMessage().split(" ", 1)[0], **audit}
+        else:
+            line["message"] = record.getMessage()
+        return json.dumps(line)
 
 
 def configure(settings: Settings) -> None:

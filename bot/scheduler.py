@@ -19,13 +19,16 @@ from bot.kaleyra import (
     Uncertain,
     chunked,
 )
+from bot.quota import Quota
 from bot.store import Pending, PendingStore
 from bot.validation import ScheduleRequest, window_problem
 
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("schedule_sms.audit")
 
-Status = Literal["scheduled", "partial", "failed", "uncertain", "too_soon", "unknown", "handled"]
+Status = Literal[
+    "scheduled", "partial", "failed", "uncertain", "too_soon", "limited", "not_yours", "unknown", "handled"
+]
 
 
 @dataclass(frozen=True)
@@ -79,23 +82,31 @@ class Scheduler:
         self,
         store: PendingStore,
         kaleyra: KaleyraClient,
+        quota: Quota,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._kaleyra = kaleyra
+        self._quota = quota
         self._clock = clock
 
-    async def confirm(self, pending_id: str) -> Confirmation:
+    async def confirm(self, pending_id: str, user_id: str) -> Confirmation:
         pending = await self._store.get(pending_id)
         if pending is None:
             state = await self._store.claim_state(pending_id)
             return Confirmation("handled", detail=state) if state else Confirmation("unknown")
+        if pending.user_id != user_id:
+            return Confirmation("not_yours", pending)
         if not await self._store.claim(pending_id):
             return Confirmation("handled", pending, detail=await self._store.claim_state(pending_id) or "")
         problem = window_problem(pending.request.send_at, self._clock())
         if problem is not None:
             await self._store.release(pending_id)
             return Confirmation("too_soon", pending, detail=problem)
+        limit = await self._quota.refusal(pending.user_id, len(pending.request.recipients), pending.tz, take=True)
+        if limit is not None:
+            await self._store.release(pending_id)
+            return Confirmation("limited", pending, detail=limit)
         report = await send_request(self._kaleyra, pending.request)
         if report.status == "failed":
             await self._store.release(pending_id)
@@ -104,9 +115,11 @@ class Scheduler:
         self._audit(pending, report)
         return Confirmation(report.status, pending, report)
 
-    async def cancel(self, pending_id: str) -> Confirmation:
+    async def cancel(self, pending_id: str, user_id: str) -> Confirmation:
         """Cancel wins only if Confirm has not claimed the request first."""
         pending = await self._store.get(pending_id)
+        if pending is not None and pending.user_id != user_id:
+            return Confirmation("not_yours", pending)
         if pending is None or not await self._store.claim(pending_id):
             state = await self._store.claim_state(pending_id)
             return Confirmation("handled", pending, detail=state) if state else Confirmation("unknown")
@@ -126,19 +139,13 @@ class Scheduler:
 
     def _audit(self, pending: Pending, report: SendReport) -> None:
         request = pending.request
-        audit_log.info(
-            json.dumps(
-                {
-                    "event": "sms_confirmed",
-                    "user": pending.user_id,
-                    "channel": pending.channel_id,
-                    "recipients": [phones.mask(number) for number in request.recipients],
-                    "send_at": request.send_at.isoformat() if request.send_at else "now",
-                    "kaleyra_ids": [result.batch_id for result in report.scheduled],
-                    "outcome": report.status,
-                    "errors": [
-                        result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain)
-                    ],
-                }
-            )
-        )
+        fields = {
+            "user": pending.user_id,
+            "channel": pending.channel_id,
+            "recipients": [phones.mask(number) for number in request.recipients],
+            "send_at": request.send_at.isoformat() if request.send_at else "now",
+            "kaleyra_ids": [result.batch_id for result in report.scheduled],
+            "outcome": report.status,
+            "errors": [result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain)],
+        }
+        audit_log.info("sms_confirmed %s", json.dumps(fields), extra={"audit": fields})

@@ -4,45 +4,72 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import access
+from bot.access import Member
 from bot.background import Background
 from bot.config import Settings
 from bot.kaleyra import KaleyraClient
+from bot.quota import Quota
 from bot.scheduler import Scheduler
 from bot.store import PendingStore
 
 log = logging.getLogger(__name__)
 
 
-class UserTimezones:
-    """Each user's Slack timezone (`users.info` → `tz`), cached for an hour."""
+class SlackDirectory:
+    """Users (`users.info`: timezone, guest or not) and user groups (`usergroups.users.list`), cached."""
 
-    def __init__(self, client: AsyncWebClient, ttl_seconds: float = 3600, max_users: int = 50_000) -> None:
+    def __init__(self, client: AsyncWebClient, ttl_seconds: float = 600, max_entries: int = 50_000) -> None:
         self._client = client
         self._ttl = ttl_seconds
-        self._max_users = max_users
-        self._cache: dict[str, tuple[float, str]] = {}
+        self._max_entries = max_entries
+        self._members: dict[str, tuple[float, Member]] = {}
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
 
-    async def get(self, user_id: str) -> str:
-        """The user's IANA zone; UTC when Slack cannot say (the confirmation shows the zone used)."""
-        cached = self._cache.get(user_id)
+    async def member(self, user_id: str) -> Member:
+        """The user's zone and guest status; UTC (and not a guest) when Slack cannot say."""
+        cached = self._members.get(user_id)
         if cached and cached[0] > time.monotonic():
             return cached[1]
         try:
-            response = await self._client.users_info(user=user_id)
-            tz = str((response.get("user") or {}).get("tz") or "UTC")
+            user = (await self._client.users_info(user=user_id)).get("user") or {}
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s; reading times in UTC", user_id, exc.response.get("error"))
-            return "UTC"
-        if len(self._cache) >= self._max_users:
-            self._cache.clear()
-        self._cache[user_id] = (time.monotonic() + self._ttl, tz)
-        return tz
+            return Member(user_id, "UTC")
+        guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
+        member = Member(user_id, str(user.get("tz") or "UTC"), guest)
+        self._remember(self._members, user_id, member)
+        return member
+
+    async def groups_with(self, user_id: str, group_ids: Iterable[str]) -> list[str]:
+        """Those of `group_ids` that `user_id` belongs to."""
+        found = []
+        for group_id in group_ids:
+            cached = self._groups.get(group_id)
+            if cached is None or cached[0] <= time.monotonic():
+                try:
+                    response = await self._client.usergroups_users_list(usergroup=group_id)
+                except SlackApiError as exc:
+                    log.warning("usergroups.users.list failed for %s: %s", group_id, exc.response.get("error"))
+                    continue
+                self._remember(self._groups, group_id, frozenset(response.get("users") or ()))
+                cached = self._groups[group_id]
+            if user_id in cached[1]:
+                found.append(group_id)
+        return found
+
+    def _remember(self, cache: dict[str, tuple[float, Any]], key: str, value: Any) -> None:
+        if len(cache) >= self._max_entries:
+            cache.clear()
+        cache[key] = (time.monotonic() + self._ttl, value)
 
 
 @dataclass
@@ -52,8 +79,17 @@ class Services:
     store: PendingStore
     kaleyra: KaleyraClient
     scheduler: Scheduler
-    timezones: UserTimezones
+    directory: SlackDirectory
+    quota: Quota
     background: Background
+
+    async def member_refusal(self, user_id: str, channel_id: str) -> tuple[Member, str | None]:
+        """The member, and why they may not send from this channel (None when they may)."""
+        member = await self.directory.member(user_id)
+        if not self.settings.restricts_members and not member.is_guest:
+            return member, None
+        groups = await self.directory.groups_with(user_id, self.settings.allowed_usergroups)
+        return member, access.refusal(self.settings, member, channel_id, groups)
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, slack: AsyncWebClient) -> Services:
@@ -64,13 +100,16 @@ class Services:
             timeout=settings.kaleyra_timeout_seconds,
             max_retries=settings.kaleyra_max_retries,
         )
+        redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+        quota = Quota(redis_url, settings.rate_limit_per_minute, settings.daily_sms_limit)
         return cls(
             settings=settings,
             redis=redis,
             store=store,
             kaleyra=kaleyra,
-            scheduler=Scheduler(store, kaleyra),
-            timezones=UserTimezones(slack),
+            scheduler=Scheduler(store, kaleyra, quota),
+            directory=SlackDirectory(slack),
+            quota=quota,
             background=Background(settings.max_background_jobs),
         )
 

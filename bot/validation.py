@@ -54,6 +54,8 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings) -> Schedu
         errors["sender"] = "Give a sender id."
     elif len(sender) > 15 or not sender.replace(" ", "").isalnum():
         errors["sender"] = "A sender id is up to 15 letters and digits."
+    elif settings.allowed_senders and sender not in settings.allowed_senders:
+        errors["sender"] = f"Sender “{sender}” is not allowed; use one of {', '.join(settings.allowed_senders)}."
     template_id = _optional_id(draft.template_id, "template_id", errors)
     callback_profile_id = _optional_id(draft.callback_profile_id, "callback_profile_id", errors)
     if errors:
@@ -91,7 +93,10 @@ def _recipients(text: str, settings: Settings, errors: dict[str, str]) -> list[s
         except phones.PhoneError as exc:
             problems.append(str(exc))
             continue
-        if number not in numbers:
+        region = phones.region_of(number)
+        if settings.allowed_countries and region not in settings.allowed_countries:
+            problems.append(f"{item} is in {region or 'no single country'}, where sending is not allowed.")
+        elif number not in numbers:
             numbers.append(number)
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""

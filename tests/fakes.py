@@ -93,6 +93,8 @@ class FakeSlack:
         self.calls: list[SlackCall] = []
         self.invalid: list[str] = []
         self.timezones: dict[str, str] = {}
+        self.guests: set[str] = set()
+        self.usergroups: dict[str, list[str]] = {}
         self.channels_without_app: set[str] = set()
         self.failing_methods: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -131,7 +133,13 @@ class FakeSlack:
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "url": "https://x.slack.com/"}
         if method == "users.info":
             user = params.get("user", "")
-            return {"ok": True, "user": {"id": user, "tz": self.timezones.get(user, "Asia/Kolkata")}}
+            tz = self.timezones.get(user, "Asia/Kolkata")
+            return {"ok": True, "user": {"id": user, "tz": tz, "is_restricted": user in self.guests}}
+        if method == "usergroups.users.list":
+            group = params.get("usergroup", "")
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": self.usergroups[group]}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             if params.get("channel") in self.channels_without_app:
                 return {"ok": False, "error": "not_in_channel"}

@@ -37,7 +37,8 @@ def free_port() -> int:
 class RedisServer:
     """A real redis-server on a free loopback port, stoppable and restartable on the same port."""
 
-    def __init__(self) -> None:
+    def __init__(self, password: str | None = None) -> None:
+        self.password = password
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
@@ -48,11 +49,13 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + (["--requirepass", self.password] if self.password else []),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -61,7 +64,7 @@ class RedisServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                     sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
+                    if sock.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return
             except OSError:
                 time.sleep(0.05)
@@ -98,47 +101,11 @@ def make_settings(slack_api_url: str, kaleyra_url: str, redis_url: str | None, *
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-class RunningApp:
-    """The app's aiohttp server in a thread with its own event loop, as `python -m bot` runs it."""
+class SlackRequests:
+    """Requests into the app at `url`, signed exactly as Slack signs them."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.port = free_port()
-        self.loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self.thread.start()
-        if not ready.wait(20):
-            raise RuntimeError("app did not start")
-        self.http = httpx.Client(base_url=self.url, timeout=10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _run(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._start())
-        ready.set()
-        self.loop.run_forever()
-
-    async def _start(self) -> None:
-        from bot.app import connect_redis
-
-        bolt, self.services = create_app(self.settings, connect_redis(self.settings))
-        self._runner = web.AppRunner(build_web_app(bolt, self.services))
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    def close(self) -> None:
-        self.http.close()
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-    # --- requests as Slack signs them ---------------------------------------------------------
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=10)
 
     def post_signed(self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> httpx.Response:
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -192,6 +159,47 @@ class RunningApp:
     def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U1") -> httpx.Response:
         submitted = {**view, "id": "V1", "hash": "h1", "state": {"values": values}}
         return self.interact({"type": "view_submission", "user": {"id": user}, "view": submitted})
+
+
+class RunningApp(SlackRequests):
+    """The app's aiohttp server in a thread with its own event loop, as `python -m bot` runs it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self.thread.start()
+        if not ready.wait(20):
+            raise RuntimeError("app did not start")
+        super().__init__(self.url)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._start())
+        ready.set()
+        self.loop.run_forever()
+
+    async def _start(self) -> None:
+        from bot.app import connect_redis
+
+        bolt, self.services = create_app(self.settings, connect_redis(self.settings))
+        self._runner = web.AppRunner(build_web_app(bolt, self.services))
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def close(self) -> None:
+        self.http.close()
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
 
 
 def modal_values(**fields: str | bool) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,12 +10,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack
-from tests.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, free_port
+from tests.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
+from tests.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, free_port
+from tests.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,10 +42,11 @@ def tmp_cwd(tmp_path: Path) -> Path:
     return tmp_path  # no .env there: only the given environment counts
 
 
-def run_bot(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+def run_bot(env: dict[str, str], cwd: Path, output: IO[str] | None = None) -> subprocess.Popen[str]:
+    """Start the app; its output goes to `output` (a file: a pipe nobody reads would fill up) or a pipe."""
     return subprocess.Popen(
         [sys.executable, "-m", "bot"], env={**env, "PYTHONPATH": str(ROOT)}, cwd=cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=output or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
 
 
@@ -101,3 +105,89 @@ def test_starts_serves_health_and_stops_on_sigterm(
     assert process.returncode == 0
     assert ("in-process store" in output) is not with_redis
     assert KALEYRA_KEY not in output and BOT_TOKEN not in output and SIGNING_SECRET not in output
+
+
+class BotProcess(SlackRequests):
+    """`python -m bot` in HTTP mode, waited on until /healthz answers."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        self.log = (cwd / "app.log").open("w+")
+        self.process = run_bot({**env, "PORT": str(self.port)}, cwd, self.log)
+        super().__init__(f"http://127.0.0.1:{self.port}")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if self.http.get("/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("the app did not become healthy")
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self.log.seek(0)
+        output = self.log.read()
+        self.log.close()
+        return output
+
+
+def test_no_secret_leaks_from_any_path_and_audit_lines_are_json(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path
+) -> None:
+    redis = RedisServer(password="redis-password-0123456789")
+    env = app_env(slack, kaleyra, REDIS_URL=redis.url, LOG_LEVEL="DEBUG", LOG_FORMAT="json",
+                  KALEYRA_TIMEOUT_SECONDS="1", KALEYRA_MAX_RETRIES="1")  # fmt: skip
+    app = BotProcess(env, tmp_cwd)
+    try:
+        echoing = {"code": "E401", "message": f"Invalid key {KALEYRA_KEY}", "error": {"api-key": KALEYRA_KEY}}
+        kaleyra.script = [
+            KaleyraReply(status=401, body=echoing),
+            KaleyraReply(delay=1.5),
+            KaleyraReply(status=200, body=b"garbage"),
+            KaleyraReply(status=503, body=b"busy", headers={"Retry-After": "0"}),
+            KaleyraReply(status=503, body=b"busy", headers={"Retry-After": "0"}),
+        ]
+        app.post_signed("command=%2Fschedule-sms&text=help", secret="forged")
+        app.post_signed("payload=not-json")
+        app.command("help", response_url=slack.response_url())
+        app.command('12 "x" whenever', response_url=slack.response_url())
+        for _ in range(5):
+            url = slack.response_url("cmd")
+            app.command(f'{NUMBER} "Hello" in 2 hours', response_url=url)
+            confirmation = confirmation_for(slack, url)
+            click = slack.response_url("click")
+            app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
+            wait_for(lambda click=click: replies_to(slack, click))
+        app.command(f'{NUMBER} "Hello" in 2 hours', response_url=slack.response_url())
+        redis.stop()
+        down = slack.response_url("down")
+        app.command(f'{NUMBER} "Hello" in 2 hours', response_url=down)
+        wait_for(lambda: replies_to(slack, down))
+        assert app.http.get("/healthz").status_code == 503
+    finally:
+        output = app.stop()
+        redis.stop()
+    everything = output + text_of([call.params for call in slack.calls])
+    for secret in (KALEYRA_KEY, BOT_TOKEN, SIGNING_SECRET, "redis-password-0123456789"):
+        assert secret not in everything
+    assert "E401" in text_of([call.params for call in slack.calls])
+    audits = [json.loads(line) for line in output.splitlines() if '"sms_confirmed"' in line]
+    assert [audit["outcome"] for audit in audits] == ["failed", "uncertain", "uncertain", "failed", "scheduled"]
+    assert all(audit["recipients"] == ["+91•••••43210"] and audit["user"] == "U1" for audit in audits)
+
+
+def test_sigterm_finishes_work_in_flight(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path) -> None:
+    app = BotProcess(app_env(slack, kaleyra), tmp_cwd)
+    kaleyra.default_delay = 1.5
+    url = slack.response_url("cmd")
+    app.command(f'{NUMBER} "Hello" in 2 hours', response_url=url)
+    confirmation = confirmation_for(slack, url)
+    click = slack.response_url("click")
+    app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
+    wait_for(lambda: kaleyra.requests)
+    app.stop()
+    assert app.process.returncode == 0
+    assert "Scheduled" in replies_to(slack, click)[0]["text"]
+    assert len(kaleyra.requests) == 1

@@ -48,7 +48,11 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         view = body.get("view") or {}
         draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
-        updated = blocks.modal_view(draft, private_metadata=str(view.get("private_metadata") or ""))
+        updated = blocks.modal_view(
+            draft,
+            private_metadata=str(view.get("private_metadata") or ""),
+            allowed_senders=services.settings.allowed_senders,
+        )
         try:
             await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=updated)
         except SlackApiError as exc:  # hash_conflict: a newer keystroke already updated the view
@@ -94,14 +98,18 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click) ->
     if click.pending_id is None:
         await click.reply(client, _UNKNOWN)
         return
-    outcome = await services.scheduler.confirm(click.pending_id)
-    if outcome.status in ("unknown", "handled"):
+    member, refused = await services.member_refusal(click.user_id, click.channel_id)
+    if refused is not None:
+        await click.reply(client, refused)
+        return
+    outcome = await services.scheduler.confirm(click.pending_id, member.user_id)
+    if outcome.status in ("unknown", "handled", "not_yours"):
         await click.reply(client, _handled_text(outcome))
         return
     pending = outcome.pending
     assert pending is not None
     headline, lines = _outcome_text(outcome)
-    retry_id = click.pending_id if outcome.status in ("failed", "too_soon") else None
+    retry_id = click.pending_id if outcome.status in ("failed", "too_soon", "limited") else None
     await click.reply(client, headline, blocks.outcome_blocks(headline, lines, retry_id))
     if outcome.report and outcome.report.scheduled:
         await _post_to_channel(services, client, click, pending, [r.batch_id for r in outcome.report.scheduled])
@@ -110,6 +118,8 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click) ->
 def _handled_text(outcome: Confirmation) -> str:
     if outcome.status == "unknown":
         return _UNKNOWN
+    if outcome.status == "not_yours":
+        return "Only the person who asked for this SMS can confirm or cancel it."
     if outcome.detail == "cancelled":
         return "This SMS was cancelled; nothing was sent."
     if outcome.detail.startswith("sent:"):
@@ -121,6 +131,8 @@ def _handled_text(outcome: Confirmation) -> str:
 def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
     if outcome.status == "too_soon":
         return f":hourglass: Not sent: {blocks.escape(outcome.detail)}", ["Edit the time and confirm again."]
+    if outcome.status == "limited":
+        return f":no_entry: Not sent: {blocks.escape(outcome.detail)}", []
     report = outcome.report
     assert report is not None
     lines: list[str] = []
@@ -155,6 +167,7 @@ async def _post_to_channel(
     post = blocks.channel_post_blocks(
         pending.user_id, pending.request, pending.tz, datetime.now(UTC), batch_ids,
         masked=not services.settings.show_full_numbers,
+        show_body=services.settings.show_message_in_channel,
     )  # fmt: skip
     try:
         await client.chat_postMessage(channel=pending.channel_id, text="An SMS was scheduled", blocks=post)
@@ -172,7 +185,7 @@ async def _post_to_channel(
 
 async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> None:
     pending = await services.store.get(click.pending_id) if click.pending_id else None
-    if pending is None:
+    if pending is None or pending.user_id != click.user_id:
         await click.reply(client, _UNKNOWN)
         return
     request = pending.request
@@ -194,7 +207,7 @@ async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> 
     if click.pending_id is None:
         await click.reply(client, _UNKNOWN)
         return
-    outcome = await services.scheduler.cancel(click.pending_id)
+    outcome = await services.scheduler.cancel(click.pending_id, click.user_id)
     if outcome.detail == "cancelled" and outcome.pending is not None:
         text = ":wastebasket: Cancelled. Nothing was sent."
         await click.reply(client, text, blocks.outcome_blocks(text, []))

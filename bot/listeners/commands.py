@@ -45,18 +45,24 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
     response_url = str(body.get("response_url") or "") or None
     context = ModalContext(channel_id=channel_id, response_url=response_url or "")
     settings = services.settings
+    reply = _Reply(client, user_id, channel_id, response_url)
+    member, refused = await services.member_refusal(user_id, channel_id)
+    if refused is not None:
+        await reply(refused)
+        return
     if not text.strip():
         await open_modal(services, client, str(body.get("trigger_id", "")), parse_command(""), context)
-        services.background.spawn(_warm_timezone(services, user_id))
         return
     draft = parse_command(text).with_defaults(
         settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
     )
-    tz = await services.timezones.get(user_id)
+    tz = member.tz
     now = datetime.now(UTC)
-    reply = _Reply(client, user_id, channel_id, response_url)
     try:
         request = validate(draft, tz, now, settings)
+        if limit := await services.quota.refusal(user_id, len(request.recipients), tz, take=False):
+            await reply(limit)
+            return
         pending_id = await services.store.put(Pending(request, user_id, channel_id, tz, response_url))
     except InvalidRequest as invalid:
         problems = list(invalid.errors.values())
@@ -83,8 +89,3 @@ class _Reply:
             text=text,
             payload_blocks=payload_blocks or blocks.problem_blocks(text),
         )
-
-
-async def _warm_timezone(services: Services, user_id: str) -> None:
-    """Fetch the user's timezone while they fill in the form, so submission answers fast."""
-    await services.timezones.get(user_id)

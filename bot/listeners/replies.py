@@ -59,7 +59,9 @@ async def open_modal(
 ) -> bool:
     settings = services.settings
     draft = draft.with_defaults(settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id)
-    view = blocks.modal_view(draft, private_metadata=context.dump(), problems=problems or [])
+    view = blocks.modal_view(
+        draft, private_metadata=context.dump(), allowed_senders=settings.allowed_senders, problems=problems or []
+    )
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:

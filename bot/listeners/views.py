@@ -26,10 +26,17 @@ def register(app: AsyncApp, services: Services) -> None:
         user_id = str((body.get("user") or {}).get("id", ""))
         context = ModalContext.load(str(view.get("private_metadata") or ""))
         draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
-        tz = await services.timezones.get(user_id)
         now = datetime.now(UTC)
         try:
+            member, refused = await services.member_refusal(user_id, context.channel_id)
+            if refused is not None:
+                await ack(response_action="errors", errors={"recipients": refused})
+                return
+            tz = member.tz
             request = validate(draft, tz, now, services.settings)
+            if limit := await services.quota.refusal(user_id, len(request.recipients), tz, take=False):
+                await ack(response_action="errors", errors={"recipients": limit})
+                return
             pending_id = await services.store.put(
                 Pending(request, user_id, context.channel_id, tz, context.response_url or None)
             )

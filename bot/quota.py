@@ -1,0 +1,47 @@
+"""Per-user sending limits, counted in SMS recipients and shared by every instance through Redis.
+
+`limits` does the counting (fixed windows, atomic in Redis); this module only words the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+
+
+class Quota:
+    def __init__(self, redis_url: str | None, per_minute: int, per_day: int) -> None:
+        storage: Storage = (
+            RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix="schedule-sms-limits")
+            if redis_url
+            else MemoryStorage()
+        )
+        self._limiter = FixedWindowRateLimiter(storage)
+        self._items: list[tuple[RateLimitItem, str]] = []
+        if per_minute:
+            self._items.append((RateLimitItemPerMinute(per_minute), "a minute"))
+        if per_day:
+            self._items.append((RateLimitItemPerDay(per_day), "a day"))
+
+    async def refusal(self, user_id: str, recipients: int, tz: str, *, take: bool) -> str | None:
+        """Why sending to `recipients` more numbers is refused now; with `take`, count them if not."""
+        for item, period in self._items:
+            if recipients > item.amount:
+                return f"You can send at most {item.amount} SMS {period}; this one has {recipients} recipients."
+            allowed = (
+                await self._limiter.hit(item, user_id, cost=recipients)
+                if take
+                else await self._limiter.test(item, user_id, cost=recipients)
+            )
+            if not allowed:
+                stats = await self._limiter.get_window_stats(item, user_id)
+                reset = datetime.fromtimestamp(stats.reset_time, UTC).astimezone(ZoneInfo(tz))
+                return (
+                    f"You have reached your limit of {item.amount} SMS {period} ({stats.remaining} left, "
+                    f"{recipients} needed). Try again after {reset:%H:%M %Z}."
+                )
+        return None
