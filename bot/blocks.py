@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import phones, sms
+from bot import delivery, phones, sms
 from bot.command import Draft
 from bot.config import ROUTE_TYPES
+from bot.delivery import Report
+from bot.history import SmsRecord
 from bot.validation import ScheduleRequest
 
 Block = dict[str, Any]
@@ -300,22 +302,97 @@ def outcome_blocks(headline: str, lines: Sequence[str], pending_id: str | None =
 
 def channel_post_blocks(
     user_id: str,
-    request: ScheduleRequest,
+    recipients: Sequence[str],
+    send_at: datetime | None,
+    route: str,
     tz: str,
-    now: datetime,
     batch_ids: Sequence[str],
     *,
     masked: bool,
-    show_body: bool = False,
+    body: str | None = None,
+    status: str | None = None,
 ) -> list[Block]:
-    when = "now" if request.send_at is None else describe_time(request.send_at, tz, now)
+    """The team's view of a scheduled SMS; updated in place as delivery reports arrive."""
+    when = "now" if send_at is None else describe_time(send_at, tz, datetime.now(send_at.tzinfo))
+    plural = "s" if len(recipients) != 1 else ""
     blocks = [
         _section(
-            f":outbox_tray: <@{user_id}> scheduled an SMS to {len(request.recipients)} "
-            f"recipient{'s' if len(request.recipients) != 1 else ''}: {recipients_text(request.recipients, masked)}"
+            f":outbox_tray: <@{user_id}> scheduled an SMS to {len(recipients)} "
+            f"recipient{plural}: {recipients_text(recipients, masked)}"
         ),
-        _context(f"*When:* {when} · *Type:* {request.route} · *Kaleyra id:* {', '.join(batch_ids)}"),
+        _context(f"*When:* {when} · *Type:* {route} · *Kaleyra id:* {', '.join(batch_ids)}"),
     ]
-    if show_body:
-        blocks.append({"type": "section", "text": _plain(request.body)})
+    if body is not None:
+        blocks.append({"type": "section", "text": _plain(body)})
+    if status:
+        blocks.append(_context(f"*Delivery:* {escape(status)}"))
     return blocks
+
+
+def record_post_blocks(record: SmsRecord, *, masked: bool) -> list[Block]:
+    send_at = datetime.fromisoformat(record.send_at) if record.send_at else None
+    return channel_post_blocks(
+        record.user_id, record.recipients, send_at, record.route, record.tz, record.batch_ids,
+        masked=masked, body=record.body, status=record.summary(),
+    )  # fmt: skip
+
+
+def failure_blocks(failures: Sequence[Report], *, masked: bool) -> list[Block]:
+    lines = [
+        f"• {phones.mask(report.recipient) if masked else report.recipient}: {report.status}, "
+        f"{escape(delivery.explain(report.detail))}"
+        for report in failures
+    ]
+    return [_section(":x: *Not delivered*\n" + "\n".join(lines))]
+
+
+# --- history: /schedule-sms list and the App Home ----------------------------------------------
+
+HISTORY_PAGE = "history_page"
+PAGE_SIZE = 10
+
+
+def history_lines(records: Sequence[SmsRecord], tz: str, *, masked: bool, with_author: bool) -> list[Block]:
+    now = datetime.now(ZoneInfo(tz))
+    upcoming = [record for record in records if record.send_time > now]
+    recent = [record for record in records if record.send_time <= now]
+    blocks: list[Block] = []
+    for title, group in (("Upcoming", upcoming), ("Recent", recent)):
+        if not group:
+            continue
+        lines = []
+        for record in group:
+            local = record.send_time.astimezone(ZoneInfo(tz))
+            author = f"<@{record.user_id}> → " if with_author else ""
+            lines.append(
+                f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
+                f"{recipients_text(record.recipients, masked)} · {escape(record.summary())}"
+            )
+        blocks.append(_section(f"*{title}*\n" + "\n".join(lines)))
+    return blocks or [_section("Nothing scheduled through the app yet.")]
+
+
+def history_blocks(records: Sequence[SmsRecord], tz: str, page: int, has_more: bool, *, masked: bool) -> list[Block]:
+    blocks = [_section(f":card_index_dividers: *Your SMS* (page {page + 1}, newest first)")]
+    blocks += history_lines(records, tz, masked=masked, with_author=False)
+    buttons = []
+    if page > 0:
+        buttons.append(_button("Newer", HISTORY_PAGE, str(page - 1)))
+    if has_more:
+        buttons.append(_button("Older", HISTORY_PAGE, str(page + 1)))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "history_pages", "elements": buttons})
+    return blocks
+
+
+def home_view(mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: str, *, masked: bool) -> dict[str, Any]:
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain("schedule-sms")},
+        _context("Type `/schedule-sms` in a channel to schedule an SMS; `/schedule-sms list` for older ones."),
+        _section("*Your SMS*"),
+        *history_lines(mine, tz, masked=masked, with_author=False),
+    ]
+    if team is not None:
+        blocks += [{"type": "divider"}, _section("*Team* (visible to admins)")]
+        blocks += history_lines(team, tz, masked=masked, with_author=True)
+    return {"type": "home", "blocks": blocks[:100]}

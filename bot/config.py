@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     allowed_senders: CommaList = ()
     allowed_countries: CommaList = ()
     admin_contact: str = "your Slack admin"
+    admin_users: CommaList = ()
+    history_days: int = Field(default=90, ge=1, le=3650)
+    kaleyra_callback_token: SecretStr | None = None
+    status_first_check_seconds: float = Field(default=120, gt=0)
+    status_max_checks: int = Field(default=10, ge=1)
+    status_poll_seconds: float = Field(default=15, gt=0)
+    status_claim_seconds: int = Field(default=120, ge=1)
     rate_limit_per_minute: int = Field(default=300, ge=0)
     daily_sms_limit: int = Field(default=1000, ge=0)
 

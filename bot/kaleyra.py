@@ -21,6 +21,8 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from bot.delivery import Report, normalise_status
+
 MAX_RECIPIENTS_PER_REQUEST = 100
 _RETRY_STATUSES = frozenset({429, 503})
 _MAX_RETRY_AFTER_SECONDS = 30.0
@@ -97,6 +99,10 @@ class Uncertain:
 SendResult = Scheduled | Rejected | Uncertain
 
 
+class StatusUnavailable(Exception):
+    """Kaleyra's status API could not answer; the check is tried again later."""
+
+
 class _RetryableError(Exception):
     def __init__(self, result: Rejected, retry_after: float | None = None) -> None:
         super().__init__(result.message)
@@ -156,6 +162,21 @@ class KaleyraClient:
         except httpx.TransportError as exc:
             return Uncertain(f"the connection to Kaleyra broke after the request was sent ({type(exc).__name__})")
         return self._without_secret(self._read(response))
+
+    async def statuses(self, message_ids: Sequence[str]) -> list[Report]:
+        """Delivery status of sent messages (`GET /sms/status`); raises `StatusUnavailable`."""
+        reports: list[Report] = []
+        for start in range(0, len(message_ids), MAX_RECIPIENTS_PER_REQUEST):
+            batch = ",".join(message_ids[start : start + MAX_RECIPIENTS_PER_REQUEST])
+            try:
+                response = await self._http.get(f"{self._account_url}/sms/status", params={"message_ids": batch})
+            except httpx.HTTPError as exc:
+                raise StatusUnavailable(f"Kaleyra's status API failed ({type(exc).__name__})") from exc
+            body = _json_or_none(response)
+            if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise StatusUnavailable(f"Kaleyra's status API answered HTTP {response.status_code}")
+            reports += [report for item in body["data"] if (report := _status_report(item)) is not None]
+        return reports
 
     def _without_secret(self, result: SendResult) -> SendResult:
         """Kaleyra's words are shown to users: never let them carry the API key back."""
@@ -224,6 +245,18 @@ def _rejection(status: int, body: Any) -> Rejected | None:
     fields = {str(k): str(v) for k, v in details.items()} if isinstance(details, dict) else {}
     code = body.get("code")
     return Rejected(status, str(code) if code else None, str(body.get("message") or "no message"), fields)
+
+
+def _status_report(item: Any) -> Report | None:
+    """One `data` entry: the id as `message_id`, `campaign_id` or `id`; details in any of the usual keys."""
+    if not isinstance(item, dict):
+        return None
+    message_id = next((str(item[key]) for key in ("message_id", "campaign_id", "id") if item.get(key)), None)
+    status = item.get("status")
+    if message_id is None or not isinstance(status, str):
+        return None
+    detail = next((str(item[key]) for key in ("status_trace", "status_details", "description") if item.get(key)), "")
+    return Report(message_id, normalise_status(status), detail, str(item.get("recipient") or ""))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -58,7 +58,7 @@ def configure(settings: Settings) -> None:
 
 def secret_values(settings: Settings) -> list[str]:
     values = [settings.slack_bot_token, settings.slack_signing_secret, settings.kaleyra_api_key]
-    values += [secret for secret in (settings.slack_app_token,) if secret]
+    values += [secret for secret in (settings.slack_app_token, settings.kaleyra_callback_token) if secret]
     found = [value.get_secret_value() for value in values]
     if settings.redis_url is not None:
         from urllib.parse import urlsplit

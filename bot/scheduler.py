@@ -6,10 +6,11 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot import phones
+from bot.history import History, MessageState, SmsRecord, digest
 from bot.kaleyra import (
     KaleyraClient,
     Rejected,
@@ -83,11 +84,18 @@ class Scheduler:
         store: PendingStore,
         kaleyra: KaleyraClient,
         quota: Quota,
+        history: History,
+        *,
+        first_check_seconds: float,
+        keep_body: bool,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._kaleyra = kaleyra
         self._quota = quota
+        self._history = history
+        self._first_check = timedelta(seconds=first_check_seconds)
+        self._keep_body = keep_body
         self._clock = clock
 
     async def confirm(self, pending_id: str, user_id: str) -> Confirmation:
@@ -112,6 +120,7 @@ class Scheduler:
             await self._store.release(pending_id)
         else:
             await self._record(pending_id, report)
+            await self._remember(pending_id, pending, report)
         self._audit(pending, report)
         return Confirmation(report.status, pending, report)
 
@@ -136,6 +145,33 @@ class Scheduler:
             await self._store.finish(pending_id, summary)
         except Exception:
             log.exception("could not record the outcome of %s; its claim stays until it expires", pending_id)
+
+    async def _remember(self, pending_id: str, pending: Pending, report: SendReport) -> None:
+        """Keep the history and queue the first status check; a storage failure here is logged only."""
+        request = pending.request
+        messages = {
+            message_id: MessageState(recipient)
+            for result in report.scheduled
+            for recipient, message_id in result.message_ids.items()
+        }
+        now = self._clock()
+        record = SmsRecord(
+            id=pending_id,
+            user_id=pending.user_id,
+            channel_id=pending.channel_id,
+            tz=pending.tz,
+            route=request.route,
+            send_at=request.send_at.isoformat() if request.send_at else None,
+            created_at=now.isoformat(),
+            body_digest=digest(request.body),
+            batch_ids=[result.batch_id for result in report.scheduled],
+            messages=messages,
+            body=request.body if self._keep_body else None,
+        )
+        try:
+            await self._history.record(record, max(now, request.send_at or now) + self._first_check)
+        except Exception:
+            log.exception("could not record the history of %s", pending_id)
 
     def _audit(self, pending: Pending, report: SendReport) -> None:
         request = pending.request

@@ -16,9 +16,12 @@ from bot import access
 from bot.access import Member
 from bot.background import Background
 from bot.config import Settings
+from bot.history import History
 from bot.kaleyra import KaleyraClient
+from bot.notify import SlackDeliveryNotifier
 from bot.quota import Quota
 from bot.scheduler import Scheduler
+from bot.status import StatusTracker
 from bot.store import PendingStore
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,8 @@ class Services:
     scheduler: Scheduler
     directory: SlackDirectory
     quota: Quota
+    history: History
+    status: StatusTracker
     background: Background
 
     async def member_refusal(self, user_id: str, channel_id: str) -> tuple[Member, str | None]:
@@ -102,14 +107,26 @@ class Services:
         )
         redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
         quota = Quota(redis_url, settings.rate_limit_per_minute, settings.daily_sms_limit)
+        history = History(redis, settings.history_days, settings.status_claim_seconds)
+        scheduler = Scheduler(
+            store, kaleyra, quota, history,
+            first_check_seconds=settings.status_first_check_seconds,
+            keep_body=settings.show_message_in_channel,
+        )  # fmt: skip
+        status = StatusTracker(
+            history, kaleyra, SlackDeliveryNotifier(slack, masked=not settings.show_full_numbers),
+            first_check_seconds=settings.status_first_check_seconds, max_checks=settings.status_max_checks,
+        )  # fmt: skip
         return cls(
             settings=settings,
             redis=redis,
             store=store,
             kaleyra=kaleyra,
-            scheduler=Scheduler(store, kaleyra, quota),
+            scheduler=scheduler,
             directory=SlackDirectory(slack),
             quota=quota,
+            history=history,
+            status=status,
             background=Background(settings.max_background_jobs),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import fakeredis
 import pytest
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from bot import blocks, phones, sms
 from bot.command import Draft, parse_command
+from bot.delivery import Report
+from bot.history import MessageState, SmsRecord
 from bot.kaleyra import SmsMessage
 from bot.store import Pending, PendingStore
 from bot.validation import ScheduleRequest
@@ -118,6 +121,27 @@ REQUEST = ScheduleRequest(
 )
 
 
+RECORD = SmsRecord(
+    id="id-0123456789", user_id="U1", channel_id="C1", tz="Asia/Kolkata", route="MKT",
+    send_at="2026-11-25T17:00:00+05:30", created_at="2026-11-24T20:00:00+05:30", body_digest="abc",
+    batch_ids=["b1"], messages={"b1:1": MessageState("+919876543210", "Delivered")},
+)  # fmt: skip
+
+
+def post_blocks(*, masked: bool, body: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    return blocks.channel_post_blocks(
+        "U1",
+        REQUEST.recipients,
+        REQUEST.send_at,
+        "MKT",
+        "Asia/Kolkata",
+        ["b1"],
+        masked=masked,
+        body=body,
+        status=status,
+    )
+
+
 def test_every_payload_passes_slack_sdk_models() -> None:
     now = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
     for payload in (
@@ -125,9 +149,15 @@ def test_every_payload_passes_slack_sdk_models() -> None:
         blocks.problem_blocks("x" * 4000),
         blocks.confirmation_blocks("id-0123456789", REQUEST, "Asia/Kolkata", now),
         blocks.outcome_blocks("Done", ["line"], "id-0123456789"),
-        blocks.channel_post_blocks("U1", REQUEST, "Asia/Kolkata", now, ["b1"], masked=True),
+        post_blocks(masked=True, body="Hello", status="1 Delivered"),
+        blocks.record_post_blocks(RECORD, masked=True),
+        blocks.failure_blocks([Report("b1:1", "UnDelivered", "CON-DND", "+919876543210")], masked=True),
+        blocks.history_blocks([RECORD] * 10, "Asia/Kolkata", 1, True, masked=False),
+        blocks.history_blocks([], "Asia/Kolkata", 0, False, masked=False),
     ):
         validate_blocks(payload)
+    home = blocks.home_view([RECORD] * 10, [RECORD] * 20, "America/New_York", masked=True)
+    validate_view(home)
     for senders in ((), ("KLRHXA", "OTHER")):
         validate_view(
             blocks.modal_view(
@@ -137,7 +167,7 @@ def test_every_payload_passes_slack_sdk_models() -> None:
 
 
 def test_channel_post_masks_and_hides_the_body() -> None:
-    post = str(blocks.channel_post_blocks("U1", REQUEST, "Asia/Kolkata", datetime.now(UTC), ["b1"], masked=True))
+    post = str(post_blocks(masked=True))
     assert "+91•••••43210" in post and "+919876543210" not in post and "Hello" not in post
     assert "and 2 more" in post
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.listeners import actions, commands, views
+from bot.listeners import actions, commands, events, views
 from bot.services import Services
 
 
@@ -12,3 +12,4 @@ def register(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     views.register(app, services)
     actions.register(app, services)
+    events.register(app, services)

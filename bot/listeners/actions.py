@@ -12,8 +12,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, kaleyra
+from bot import blocks, delivery, kaleyra
 from bot.command import Draft
+from bot.listeners.commands import history_for
 from bot.listeners.replies import (
     BUSY,
     STORAGE_DOWN,
@@ -42,6 +43,14 @@ def register(app: AsyncApp, services: Services) -> None:
 
     for action_id in (blocks.CONFIRM, blocks.EDIT, blocks.CANCEL):
         app.action(action_id)(on_button)
+
+    @app.action(blocks.HISTORY_PAGE)
+    async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        value = str((body.get("actions") or [{}])[0].get("value") or "0")
+        page = int(value) if value.isdigit() and int(value) < 1000 else 0
+        click = _Click(body, None)
+        services.background.spawn(_guard_storage(_show_history(services, client, click, page), client, click))
 
     @app.action(blocks.MESSAGE_ACTION)
     async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -164,13 +173,16 @@ def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
 async def _post_to_channel(
     services: Services, client: AsyncWebClient, click: _Click, pending: Pending, batch_ids: list[str]
 ) -> None:
+    request, settings = pending.request, services.settings
     post = blocks.channel_post_blocks(
-        pending.user_id, pending.request, pending.tz, datetime.now(UTC), batch_ids,
-        masked=not services.settings.show_full_numbers,
-        show_body=services.settings.show_message_in_channel,
+        pending.user_id, request.recipients, request.send_at, request.route, pending.tz, batch_ids,
+        masked=not settings.show_full_numbers,
+        body=request.body if settings.show_message_in_channel else None,
+        status=delivery.SCHEDULED,
     )  # fmt: skip
     try:
-        await client.chat_postMessage(channel=pending.channel_id, text="An SMS was scheduled", blocks=post)
+        posted = await client.chat_postMessage(channel=pending.channel_id, text="An SMS was scheduled", blocks=post)
+        await services.history.attach_post(click.pending_id or "", str(posted["channel"]), str(posted["ts"]))
     except SlackApiError as exc:
         error = exc.response.get("error")
         log.info("could not post to %s: %s", pending.channel_id, error)
@@ -181,6 +193,10 @@ async def _post_to_channel(
         )
         await tell_user(client, user_id=click.user_id, channel_id="", response_url=click.response_url,
                         text=note, payload_blocks=blocks.problem_blocks(note))  # fmt: skip
+
+
+async def _show_history(services: Services, client: AsyncWebClient, click: _Click, page: int) -> None:
+    await click.reply(client, "Your scheduled SMS", await history_for(services, click.user_id, page))
 
 
 async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> None:

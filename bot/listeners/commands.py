@@ -37,6 +37,10 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(text=BUSY)
             return
         await ack()
+        page = history_page(text)
+        if page is not None:
+            services.background.spawn(_list(services, client, body, page))
+            return
         services.background.spawn(_handle(services, client, body, text))
 
 
@@ -74,6 +78,30 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
         await reply(STORAGE_DOWN)
         return
     await reply("Check and confirm your SMS", blocks.confirmation_blocks(pending_id, request, tz, now))
+
+
+def history_page(text: str) -> int | None:
+    """`list` or `list 3` asks for the history (pages count from 1 for people, from 0 here)."""
+    words = text.strip().lower().split()
+    if not words or words[0] not in ("list", "history"):
+        return None
+    return int(words[1]) - 1 if len(words) == 2 and words[1].isdigit() and 0 < int(words[1]) < 1000 else 0
+
+
+async def _list(services: Services, client: AsyncWebClient, body: dict[str, Any], page: int) -> None:
+    user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
+    reply = _Reply(client, user_id, channel_id, str(body.get("response_url") or "") or None)
+    try:
+        await reply("Your scheduled SMS", await history_for(services, user_id, page))
+    except RedisError as exc:
+        log.error("storage unavailable: %s", type(exc).__name__)
+        await reply(STORAGE_DOWN)
+
+
+async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:
+    member = await services.directory.member(user_id)
+    records, more = await services.history.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
+    return blocks.history_blocks(records, member.tz, page, more, masked=False)
 
 
 class _Reply:

@@ -1,0 +1,110 @@
+"""Delivery statuses: what Kaleyra's words mean, which are final, and how reports merge.
+
+Reports arrive from polling and from callbacks, late, twice, or out of order; a status never moves
+backwards (Delivered then a late Sent stays Delivered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEDULED = "Scheduled"
+_RANKS = {"scheduled": 0, "awaited": 1, "pending": 1, "submitted": 1, "sent": 2}
+_FINAL = {
+    "delivered": "Delivered",
+    "undelivered": "UnDelivered",
+    "notsent": "NotSent",
+    "failed": "Failed",
+    "rejected": "Rejected",
+    "expired": "Expired",
+}
+FAILED_STATUSES = frozenset({"UnDelivered", "NotSent", "Failed", "Rejected", "Expired"})
+
+TRACE_EXPLANATIONS = {
+    "NOT-ALLOWED": "sending to this number is not allowed for the account",
+    "NO-CREDITS": "the Kaleyra account has no credits left",
+    "SERIES-BLOCK": "the number's series is blocked",
+    "SERIES-BLK": "the number's series is blocked",
+    "KLR-INV-NUMBER": "the number is invalid",
+    "INV-NUMBER": "the number is invalid",
+    "INV-MOB-PATTRN": "the number does not look like a mobile number",
+    "SPAM": "the message was flagged as spam",
+    "BLACKLIST": "the number is blacklisted",
+    "CON-DND": "the recipient is on the Do-Not-Disturb list",
+    "DND-NUMB": "the recipient is on the Do-Not-Disturb list",
+    "TEMPLATE-NOT-FOUND": "no approved DLT template was found for this message",
+    "INV-TEMPLATE-MATCH": "the message does not match its DLT template",
+    "SENDER-ID-NOT-FOUND": "the sender id is not registered",
+    "SNDRID-NOT-ALLOTED": "the sender id is not allotted to this account",
+    "NOT-OPTIN": "the recipient has not opted in",
+    "OPT-OUT": "the recipient has opted out",
+    "OUTPUT-REJ": "the operator rejected the message",
+    "REJECTED": "the operator rejected the message",
+    "REJECTED-MULTIPART": "long (multi-part) messages are not allowed on this route",
+    "SERVER-ERR": "the operator's server failed",
+    "INVALID-SUB": "the subscriber is invalid",
+    "ABSENT-SUB": "the phone was unreachable",
+    "HANDSET-ERR": "the phone reported an error",
+    "HANDSET-BUSY": "the phone was busy",
+    "MOB-OFF": "the phone was switched off",
+    "BARRED": "the number is barred",
+    "NET-ERR": "a network error occurred",
+    "MEM-EXEC": "the phone's memory is full",
+    "FAILED": "delivery failed",
+    "EXPIRED": "the message expired before it could be delivered",
+}
+
+
+def normalise_status(status: str) -> str:
+    """Kaleyra's status in its usual spelling ('UnDelivered', 'NotSent'), whatever the case or spacing."""
+    key = status.replace(" ", "").replace("-", "").replace("_", "").lower()
+    if key in _FINAL:
+        return _FINAL[key]
+    return status.strip().title() if status.strip() else SCHEDULED
+
+
+def is_final(status: str) -> bool:
+    return status in _FINAL.values()
+
+
+def rank(status: str) -> int:
+    return 3 if is_final(status) else _RANKS.get(status.lower(), 1)
+
+
+def explain(trace: str) -> str:
+    """Plain words for a status trace code, keeping the code itself."""
+    code = trace.strip().upper()
+    if not code:
+        return "no reason was given"
+    words = TRACE_EXPLANATIONS.get(code)
+    return f"{words} ({code})" if words else code
+
+
+@dataclass(frozen=True)
+class Report:
+    """One delivery report for one message, from polling or a callback."""
+
+    message_id: str
+    status: str
+    detail: str = ""
+    recipient: str = ""
+
+
+def newer(current: str, incoming: str) -> bool:
+    """Whether `incoming` should replace `current` (never backwards; the first final status stays)."""
+    if is_final(current):
+        return False
+    return rank(incoming) >= rank(current) and incoming != current
+
+
+def report_from_fields(fields: dict[str, object]) -> Report | None:
+    """A callback's fields (query, form or JSON, names chosen in Kaleyra's console) as a Report."""
+
+    def text(*names: str) -> str:
+        return next((str(fields[name]).strip() for name in names if fields.get(name) not in (None, "")), "")
+
+    message_id, status = text("message_id", "id", "campaign_id"), text("status")
+    if not message_id or not status or len(message_id) > 200:
+        return None
+    return Report(message_id, normalise_status(status), text("status_trace", "description", "status_details"),
+                  text("recipient", "to", "mobile"))  # fmt: skip

@@ -1,0 +1,222 @@
+"""What the app scheduled, kept in Redis: per-user and team history, delivery status, and due checks.
+
+Kaleyra v1 cannot list scheduled SMS, so this is the only record. Status checks are shared work:
+a sorted set of record ids by due time; an instance claims one with `SET NX EX`, so each check
+runs once, and a crashed instance's claim expires for another to pick up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from bot import delivery
+from bot.delivery import Report
+
+_PREFIX = "schedule-sms"
+_DUE = f"{_PREFIX}:status:due"
+_TEAM = f"{_PREFIX}:history:team"
+
+
+@dataclass
+class MessageState:
+    recipient: str
+    status: str = delivery.SCHEDULED
+    detail: str = ""
+
+
+@dataclass
+class SmsRecord:
+    """One confirmed request: who, where, to whom, when, and each message's delivery status."""
+
+    id: str
+    user_id: str
+    channel_id: str
+    tz: str
+    route: str
+    send_at: str | None  # ISO 8601, or None for "sent now"
+    created_at: str
+    body_digest: str
+    batch_ids: list[str]
+    messages: dict[str, MessageState]  # message id -> state
+    body: str | None = None  # kept only when the channel may see it anyway
+    post_channel: str | None = None
+    post_ts: str | None = None
+    checks: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def recipients(self) -> list[str]:
+        return [state.recipient for state in self.messages.values()]
+
+    @property
+    def send_time(self) -> datetime:
+        return datetime.fromisoformat(self.send_at or self.created_at)
+
+    def summary(self) -> str:
+        """'2 Delivered · 1 UnDelivered', in a stable order."""
+        counts: dict[str, int] = {}
+        for state in self.messages.values():
+            counts[state.status] = counts.get(state.status, 0) + 1
+        return " · ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+
+    def all_final(self) -> bool:
+        return all(delivery.is_final(state.status) for state in self.messages.values())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> SmsRecord:
+        data = json.loads(text)
+        data["messages"] = {mid: MessageState(**state) for mid, state in data["messages"].items()}
+        return cls(**data)
+
+
+def digest(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+class History:
+    def __init__(self, redis: Redis, retention_days: int, claim_seconds: int) -> None:
+        self._redis = redis
+        self._retention = timedelta(days=retention_days)
+        self._claim_seconds = claim_seconds
+
+    async def record(self, record: SmsRecord, first_check_at: datetime) -> None:
+        ttl = int(self._retention.total_seconds())
+        score = datetime.fromisoformat(record.created_at).timestamp()
+        oldest = (datetime.now(UTC) - self._retention).timestamp()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(_key("sms", record.id), record.to_json(), ex=ttl)
+            for message_id in record.messages:
+                pipe.set(_key("message", message_id), record.id, ex=ttl)
+            for batch_id in record.batch_ids:
+                pipe.set(_key("batch", batch_id), record.id, ex=ttl)
+            for index in (_user_index(record.user_id), _TEAM):
+                pipe.zadd(index, {record.id: score})
+                pipe.zremrangebyscore(index, "-inf", oldest)
+                pipe.expire(index, ttl)
+            pipe.zadd(_DUE, {record.id: first_check_at.timestamp()})
+            await pipe.execute()
+
+    async def get(self, record_id: str) -> SmsRecord | None:
+        raw = await self._redis.get(_key("sms", record_id))
+        return SmsRecord.from_json(raw) if isinstance(raw, str) else None
+
+    async def attach_post(self, record_id: str, channel: str, ts: str) -> None:
+        def attach(record: SmsRecord) -> list[Report]:
+            record.post_channel, record.post_ts = channel, ts
+            return []
+
+        await self._change(record_id, attach)
+
+    async def find(self, report: Report) -> str | None:
+        """The record a report belongs to, by message id, or by batch id (some callbacks send that)."""
+        record_id = await self._redis.get(_key("message", report.message_id))
+        if record_id is None:
+            record_id = await self._redis.get(_key("batch", report.message_id))
+        return record_id if isinstance(record_id, str) else None
+
+    async def apply(self, record_id: str, reports: Iterable[Report]) -> tuple[SmsRecord | None, list[Report]]:
+        """Merge reports into the record (never backwards); returns it and the reports that changed it."""
+        incoming = list(reports)
+
+        def merge(record: SmsRecord) -> list[Report]:
+            changed = []
+            for report in incoming:
+                message_id = _match(record, report)
+                if message_id is None:
+                    continue
+                state = record.messages[message_id]
+                if delivery.newer(state.status, report.status):
+                    state.status, state.detail = report.status, report.detail
+                    changed.append(Report(message_id, report.status, report.detail, state.recipient))
+            return changed
+
+        return await self._change(record_id, merge)
+
+    async def _change(self, record_id: str, change: Any) -> tuple[SmsRecord | None, list[Report]]:
+        """Read-modify-write under WATCH, so a callback and a poll never overwrite each other."""
+        key = _key("sms", record_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    if not isinstance(raw, str):
+                        await pipe.unwatch()  # type: ignore[no-untyped-call]
+                        return None, []
+                    record = SmsRecord.from_json(raw)
+                    changed = change(record)
+                    ttl = await pipe.ttl(key)
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(key, record.to_json(), ex=ttl if ttl > 0 else None)
+                    await pipe.execute()
+                    return record, changed
+                except WatchError:
+                    continue
+
+    async def recent(self, user_id: str | None, offset: int, count: int) -> tuple[list[SmsRecord], bool]:
+        """Newest first, for one user (or the team with None); and whether there are more."""
+        index = _user_index(user_id) if user_id else _TEAM
+        ids = [str(record_id) for record_id in await self._redis.zrevrange(index, offset, offset + count)]
+        records = [record for record_id in ids[:count] if (record := await self.get(record_id)) is not None]
+        return records, len(ids) > count
+
+    # --- due status checks, shared by all instances ----------------------------------------------
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        found = await self._redis.zrangebyscore(_DUE, "-inf", now.timestamp(), start=0, num=limit)
+        return [str(record_id) for record_id in found]
+
+    async def claim_check(self, record_id: str) -> bool:
+        claimed = await self._redis.set(_key("checking", record_id), "1", nx=True, ex=self._claim_seconds)
+        return bool(claimed)
+
+    async def check_done(self, record_id: str, next_check_at: datetime | None) -> None:
+        """Reschedule (or retire, with None) the record's next check, and release the claim."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if next_check_at is None:
+                pipe.zrem(_DUE, record_id)
+            else:
+                pipe.zadd(_DUE, {record_id: next_check_at.timestamp()})
+            pipe.delete(_key("checking", record_id))
+            await pipe.execute()
+
+    async def retire(self, record_id: str) -> None:
+        """No more checks needed (every message has a final status)."""
+        await self._redis.zrem(_DUE, record_id)
+
+    async def count_check(self, record_id: str) -> int:
+        def bump(record: SmsRecord) -> list[Report]:
+            record.checks += 1
+            return []
+
+        record, _ = await self._change(record_id, bump)
+        return record.checks if record else 0
+
+
+def _match(record: SmsRecord, report: Report) -> str | None:
+    if report.message_id in record.messages:
+        return report.message_id
+    if report.message_id in record.batch_ids and report.recipient:
+        for message_id, state in record.messages.items():
+            if state.recipient.lstrip("+") == report.recipient.lstrip("+"):
+                return message_id
+    return None
+
+
+def _user_index(user_id: str) -> str:
+    return f"{_PREFIX}:history:user:{user_id}"
+
+
+def _key(kind: str, value: str) -> str:
+    return f"{_PREFIX}:{kind}:{value}"

@@ -1,0 +1,36 @@
+"""Events: the App Home tab shows the user's SMS, and the team's to admins."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    @app.event("app_home_opened")
+    async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") == "home" and services.background.has_room():
+            services.background.spawn(_publish_home(services, client, str(event.get("user", ""))))
+
+
+async def _publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:
+    try:
+        member = await services.directory.member(user_id)
+        mine, _ = await services.history.recent(user_id, 0, blocks.PAGE_SIZE)
+        team = None
+        if user_id in services.settings.admin_users:
+            team, _ = await services.history.recent(None, 0, 2 * blocks.PAGE_SIZE)
+        view = blocks.home_view(mine, team, member.tz, masked=not services.settings.show_full_numbers)
+        await client.views_publish(user_id=user_id, view=view)
+    except (RedisError, SlackApiError) as exc:
+        log.warning("could not publish the App Home for %s: %s", user_id, type(exc).__name__)

@@ -1,0 +1,41 @@
+"""Delivery news back in Slack: the channel post updated in place, failures explained in its thread."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.delivery import FAILED_STATUSES, Report
+from bot.history import SmsRecord
+
+log = logging.getLogger(__name__)
+
+
+class SlackDeliveryNotifier:
+    def __init__(self, client: AsyncWebClient, *, masked: bool) -> None:
+        self._client = client
+        self._masked = masked
+
+    async def __call__(self, record: SmsRecord, changed: list[Report]) -> None:
+        failures = [report for report in changed if report.status in FAILED_STATUSES]
+        try:
+            if record.post_channel and record.post_ts:
+                await self._client.chat_update(
+                    channel=record.post_channel,
+                    ts=record.post_ts,
+                    text=f"SMS delivery: {record.summary()}",
+                    blocks=blocks.record_post_blocks(record, masked=self._masked),
+                )
+            if failures:
+                # in the post's thread, or straight to the sender when there is no channel post
+                await self._client.chat_postMessage(
+                    channel=record.post_channel or record.user_id,
+                    thread_ts=record.post_ts,
+                    text="Some SMS were not delivered",
+                    blocks=blocks.failure_blocks(failures, masked=self._masked),
+                )
+        except SlackApiError as exc:
+            log.warning("could not report delivery of %s: %s", record.id, exc.response.get("error"))
