@@ -203,6 +203,10 @@ class FakeKaleyra:
         self.requests: list[KaleyraRequest] = []
         self.script: list[KaleyraReply] = []
         self.default_delay = 0.0
+        self.statuses: dict[str, dict[str, str]] = {}  # message id -> data entry (status, status_trace, ...)
+        self.status_requests: list[list[str]] = []
+        self.status_delay = 0.0
+        self.accepted: list[dict[str, Any]] = []  # the success replies sent, with their message ids
         self._lock = threading.Lock()
         self._server = _Server(self._handler())
 
@@ -212,6 +216,15 @@ class FakeKaleyra:
 
     def close(self) -> None:
         self._server.close()
+
+    def message_ids(self) -> list[str]:
+        with self._lock:
+            return [item["message_id"] for answer in self.accepted for item in answer["data"]]
+
+    def set_status(self, status: str, trace: str = "", only: str | None = None) -> None:
+        for message_id in self.message_ids():
+            if only is None or message_id.endswith(only):
+                self.statuses[message_id] = {"status": status, "status_trace": trace}
 
     def _next(self) -> KaleyraReply:
         with self._lock:
@@ -241,6 +254,15 @@ class FakeKaleyra:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                ids = parse_qs(parts.query).get("message_ids", [""])[0].split(",")
+                with fake._lock:
+                    fake.status_requests.append(ids)
+                    data = [{"message_id": i, **fake.statuses[i]} for i in ids if i in fake.statuses]
+                time.sleep(fake.status_delay)
+                _send_json(self, 200, {"data": data, "error": {}})
+
             def do_POST(self) -> None:
                 _, body = _read_body(self)
                 with fake._lock:
@@ -253,6 +275,11 @@ class FakeKaleyra:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                _send_json(self, reply.status, fake.success(body) if reply.body is None else reply.body, reply.headers)
+                answer = reply.body
+                if answer is None:
+                    answer = fake.success(body)
+                    with fake._lock:
+                        fake.accepted.append(answer)
+                _send_json(self, reply.status, answer, reply.headers)
 
         return Handler
