@@ -22,4 +22,6 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "wrk is needed for the benchmarks: apt-get install -y wrk" >&2; exit 1; }
 	$(VENV)/bin/python bench/timeparse_bench.py
+	$(VENV)/bin/python bench/app_bench.py

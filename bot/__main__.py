@@ -27,7 +27,9 @@ def main() -> None:
     if settings.socket_mode:
         asyncio.run(_socket_mode(settings))
     else:
-        web.run_app(_http_mode(settings), host="0.0.0.0", port=settings.port, shutdown_timeout=25, print=None)
+        web.run_app(
+            _http_mode(settings), host="0.0.0.0", port=settings.port, shutdown_timeout=25, print=None, access_log=None
+        )
 
 
 async def _http_mode(settings: Settings) -> web.Application:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+import aiohttp
 from redis.asyncio import Redis
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,7 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
-    client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+    """Called inside the running event loop (the HTTP session belongs to it)."""
+    # one pooled session for the Web API and response_urls (slack_sdk opens one per call otherwise)
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, session=session
+    )
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),

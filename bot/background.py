@@ -1,4 +1,9 @@
-"""Work that runs after Slack has been answered, bounded so a flood cannot pile it up."""
+"""Work that runs after Slack has been answered: a bounded queue served by a few workers.
+
+Acks come first: a worker starts a job only while the event loop keeps time (a lagging loop is the
+first sign that work after the ack crowds out the acks), and new work is refused, with users told to
+retry, once the queue is full, so memory stays flat under a flood.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +13,67 @@ from collections.abc import Coroutine
 from typing import Any
 
 log = logging.getLogger(__name__)
+Job = Coroutine[Any, Any, None]
 
 
 class Background:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, workers: int, max_lag_seconds: float = 0.01) -> None:
         self._limit = limit
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._worker_count = workers
+        self._max_lag = max_lag_seconds
+        self._lag = 0.0
+        self._queue: asyncio.Queue[Job] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running = 0
 
     def has_room(self) -> bool:
-        return len(self._tasks) < self._limit
+        return len(self) < self._limit
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` after the ack; callers check `has_room` first and shed load otherwise."""
-        task = asyncio.get_running_loop().create_task(self._guarded(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def spawn(self, job: Job) -> None:
+        """Queue `job`; callers check `has_room` first and answer "busy" otherwise."""
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._tasks = [asyncio.create_task(self._work(self._queue)) for _ in range(self._worker_count)]
+            self._tasks.append(asyncio.create_task(self._watch_lag()))
+        self._queue.put_nowait(job)
 
-    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("background work failed")
+    async def _watch_lag(self, interval: float = 0.01) -> None:
+        """How late the loop wakes a sleeper, smoothed: a lagging loop answers Slack late."""
+        loop = asyncio.get_running_loop()
+        while True:
+            started = loop.time()
+            await asyncio.sleep(interval)
+            late = max(0.0, loop.time() - started - interval)
+            self._lag = late if late > self._lag else 0.8 * self._lag + 0.2 * late
+
+    async def _work(self, queue: asyncio.Queue[Job]) -> None:
+        while True:
+            job = await queue.get()
+            while self._lag > self._max_lag:
+                await asyncio.sleep(0.005)
+            self._running += 1
+            try:
+                await job
+            except Exception:
+                log.exception("background work failed")
+            finally:
+                self._running -= 1
+                queue.task_done()
 
     async def drain(self, timeout: float) -> None:
-        """On shutdown: let accepted work finish (it may be talking to Kaleyra)."""
-        if self._tasks:
-            log.info("waiting for %d background jobs", len(self._tasks))
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+        """On shutdown: let accepted work finish (it may be talking to Kaleyra), then stop the workers."""
+        if self._queue is None:
+            return
+        if len(self):
+            log.info("finishing %d background jobs", len(self))
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout)
+        except TimeoutError:
+            log.warning("%d background jobs did not finish in time", len(self))
+        for task in self._tasks:
+            task.cancel()
+        while not self._queue.empty():
+            self._queue.get_nowait().close()
 
     def __len__(self) -> int:
-        return len(self._tasks)
+        return (self._queue.qsize() if self._queue else 0) + self._running

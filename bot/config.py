@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
     max_background_jobs: int = Field(default=200, ge=1)
+    background_workers: int = Field(default=8, ge=1, le=1000)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from redis.asyncio import Redis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -87,6 +88,7 @@ class Services:
     history: History
     status: StatusTracker
     background: Background
+    slack_session: aiohttp.ClientSession | None
 
     async def member_refusal(self, user_id: str, channel_id: str) -> tuple[Member, str | None]:
         """The member, and why they may not send from this channel (None when they may)."""
@@ -127,10 +129,13 @@ class Services:
             quota=quota,
             history=history,
             status=status,
-            background=Background(settings.max_background_jobs),
+            background=Background(settings.max_background_jobs, settings.background_workers),
+            slack_session=slack.session,
         )
 
     async def aclose(self) -> None:
         await self.background.drain(timeout=20)
         await self.kaleyra.aclose()
         await self.redis.aclose()
+        if self.slack_session is not None:
+            await self.slack_session.close()

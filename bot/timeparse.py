@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateparser.date import DateDataParser
@@ -498,13 +498,22 @@ def _calendar_date(phrase: str, today: date) -> _Day | None:
         return None
     if not all(_DATE_WORD.fullmatch(token) for token in tokens):
         return None
-    parsed = _DATEPARSER.get_date_data(phrase)
-    if parsed.date_obj is None or parsed.period != "day":
+    found = _dateparser_day(phrase)
+    if found is None:
         raise TimeParseError(f"“{phrase}” is not a date.")
-    found = parsed.date_obj.date()
     if any(re.fullmatch(r"\d{4}", token) for token in tokens):
         return _Day(found)
     return _Day(_upcoming(found.month, found.day, today, phrase))
+
+
+@lru_cache(maxsize=4096)
+def _dateparser_day(phrase: str) -> date | None:
+    """dateparser's reading of a calendar date; pure (fixed base), so repeats come from a bounded cache."""
+    parsed = _DATEPARSER.get_date_data(phrase)
+    if parsed.date_obj is None or parsed.period != "day":
+        return None
+    day: date = parsed.date_obj.date()
+    return day
 
 
 def _next_day_of_month(day: int, today: date, text: str) -> date:

@@ -101,6 +101,17 @@ def make_settings(slack_api_url: str, kaleyra_url: str, redis_url: str | None, *
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack sends with `body`: a timestamp and the v0 HMAC-SHA256 signature."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+    }
+
+
 class SlackRequests:
     """Requests into the app at `url`, signed exactly as Slack signs them."""
 
@@ -108,13 +119,7 @@ class SlackRequests:
         self.http = httpx.Client(base_url=url, timeout=10)
 
     def post_signed(self, body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> httpx.Response:
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature,
-        }
+        headers = signed_headers(body, secret=secret, timestamp=timestamp)
         return self.http.post("/slack/events", content=body, headers=headers)
 
     def command(self, text: str, *, response_url: str, user: str = "U1", channel: str = "C1") -> httpx.Response:

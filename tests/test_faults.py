@@ -234,3 +234,18 @@ def test_malformed_slack_payloads_never_crash(
     assert answer.status_code < 500
     assert app.http.get("/healthz").status_code == 200
     assert kaleyra.requests == []
+
+
+def test_a_full_queue_answers_busy_and_loses_nothing_accepted(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(max_background_jobs=1, background_workers=1)
+    confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 2 hours')
+    kaleyra.default_delay = 1.0
+    click = slack.response_url("click")
+    app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
+    wait_for(lambda: kaleyra.requests)
+    busy = app.command(f'{NUMBER} "Hello again" in 2 hours', response_url=slack.response_url())
+    assert "busy" in busy.text and "nothing was sent" in busy.text
+    assert "Scheduled" in wait_for(lambda: replies_to(slack, click))[0]["text"]
+    assert len(kaleyra.requests) == 1

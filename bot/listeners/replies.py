@@ -83,7 +83,7 @@ async def tell_user(
     """Ephemeral reply by response_url, else an ephemeral message, else a direct message."""
     if response_url:
         try:
-            response = await AsyncWebhookClient(response_url).send(
+            response = await AsyncWebhookClient(response_url, session=client.session).send(
                 text=text, blocks=payload_blocks, response_type="ephemeral", replace_original=replace_original
             )
             if response.status_code == 200:
