@@ -43,16 +43,17 @@ async def _socket_mode(settings: Settings) -> None:
 
     assert settings.slack_app_token is not None
     bolt, services = create_app(settings, connect_redis(settings))
-    runner = web.AppRunner(build_web_app(None, services))
+    runner = web.AppRunner(build_web_app(None, services), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", settings.port).start()
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    log.info("connected to Slack in Socket Mode; /healthz on port %d", settings.port)
+    connecting = asyncio.create_task(handler.connect_async())  # type: ignore[no-untyped-call]
+    log.info("connecting to Slack in Socket Mode; /healthz on port %d", settings.port)
     await stop.wait()
+    connecting.cancel()
     await handler.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()
 

@@ -99,6 +99,7 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.channels_without_app: set[str] = set()
         self.failing_methods: dict[str, str] = {}
+        self.socket_mode_url = ""
         self._lock = threading.Lock()
         self._server = _Server(self._handler())
 
@@ -140,6 +141,8 @@ class FakeSlack:
             return {"ok": False, "error": error}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "url": "https://x.slack.com/"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "users.info":
             user = params.get("user", "")
             tz = self.timezones.get(user, "Asia/Kolkata")
@@ -296,3 +299,62 @@ class FakeKaleyra:
                 _send_json(self, reply.status, answer, reply.headers)
 
         return Handler
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode WebSocket: says hello, pushes envelopes, collects the app's acks."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        from aiohttp import WSMsgType, web
+
+        self.acks: list[dict[str, Any]] = []
+        self.connections = 0
+        self._loop = asyncio.new_event_loop()
+        self._sockets: list[web.WebSocketResponse] = []
+        ready = threading.Event()
+
+        async def link(request: web.Request) -> web.WebSocketResponse:
+            socket = web.WebSocketResponse()
+            await socket.prepare(request)
+            self.connections += 1
+            self._sockets.append(socket)
+            await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+            async for message in socket:
+                if message.type == WSMsgType.TEXT:
+                    self.acks.append(json.loads(message.data))
+            return socket
+
+        async def start() -> None:
+            app = web.Application()
+            app.router.add_get("/link", link)
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = self._runner.addresses[0][1]
+
+        def run() -> None:
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(start())
+            ready.set()
+            self._loop.run_forever()
+
+        threading.Thread(target=run, daemon=True).start()
+        ready.wait(10)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link"
+
+    def push(self, envelope: dict[str, Any]) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self._sockets[-1].send_json(envelope), self._loop).result(5)
+
+    def close(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)

@@ -224,3 +224,15 @@ def test_timezone_comes_from_the_slack_user(app: RunningApp, slack: FakeSlack) -
     slack.timezones["ULA"] = "America/Los_Angeles"
     confirmation = schedule(app, slack, f'{NUMBER} "Hi" in 2 hours', user="ULA")
     assert "PST" in text_of(confirmation["blocks"]) or "PDT" in text_of(confirmation["blocks"])
+
+
+def test_modal_shows_a_live_length_hint(app: RunningApp, slack: FakeSlack) -> None:
+    app.command("", response_url=slack.response_url())
+    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    typed = {**view, "id": "V9", "hash": "h9", "state": {"values": modal_values(message="Namaste ₹500")}}
+    payload = {"type": "block_actions", "user": {"id": "U1"}, "view": typed,
+               "actions": [{"action_id": "message_typed", "block_id": "message", "value": "Namaste ₹500"}]}  # fmt: skip
+    assert app.interact(payload).status_code == 200
+    update = wait_for(lambda: slack.of("views.update"))[0]
+    assert update["view_id"] == "V9" and update["hash"] == "h9"
+    assert "12 characters · Unicode · 1 SMS" in text_of(update["view"])

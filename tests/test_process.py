@@ -191,3 +191,28 @@ def test_sigterm_finishes_work_in_flight(slack: FakeSlack, kaleyra: FakeKaleyra,
     assert app.process.returncode == 0
     assert "Scheduled" in replies_to(slack, click)[0]["text"]
     assert len(kaleyra.requests) == 1
+
+
+def test_socket_mode_takes_commands_over_the_websocket(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path) -> None:
+    from tests.fakes import FakeSocketMode
+
+    socket = FakeSocketMode()
+    slack.socket_mode_url = socket.url
+    try:
+        app = BotProcess(app_env(slack, kaleyra, SLACK_APP_TOKEN="xapp-1-A1-test-app-token-0123456789"), tmp_cwd)
+        wait_for(lambda: socket.connections)
+        url = slack.response_url("socket")
+        command = {"team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/schedule-sms",
+                   "text": f'{NUMBER} "Over the socket" in 2 hours', "response_url": url, "trigger_id": "t1",
+                   "api_app_id": "A1"}  # fmt: skip
+        socket.push({"envelope_id": "env-1", "type": "slash_commands", "payload": command,
+                     "accepts_response_payload": True})  # fmt: skip
+        assert wait_for(lambda: [ack for ack in socket.acks if ack.get("envelope_id") == "env-1"])
+        confirmation = confirmation_for(slack, url)
+        assert "Over the socket" in text_of(confirmation["blocks"])
+        assert app.http.post("/slack/events", content="x").status_code == 404  # no HTTP events in Socket Mode
+    finally:
+        output = app.stop()
+        socket.close()
+    assert app.process.returncode == 0
+    assert "xapp-1-A1-test-app-token-0123456789" not in output
