@@ -26,6 +26,12 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
     raise AssertionError("timed out waiting for the app")
 
 
+def opened_view(slack: FakeSlack) -> dict[str, Any]:
+    """The first modal the app opened."""
+    view: dict[str, Any] = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    return view
+
+
 class _Server:
     """A ThreadingHTTPServer on a free loopback port, run in a daemon thread."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
+from tests.fakes import FakeKaleyra, FakeSlack, KaleyraReply, opened_view, wait_for
 from tests.harness import RedisServer, RunningApp
 from tests.test_flow import NUMBER, button_value, replies_to, schedule, text_of
 
@@ -37,7 +37,7 @@ def test_bad_input_is_explained_and_nothing_is_sent(
     app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra, text: str, expected: str
 ) -> None:
     app.command(text, response_url=slack.response_url())
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = opened_view(slack)
     assert expected in text_of(view)
     assert kaleyra.requests == []
 
@@ -49,7 +49,7 @@ def test_bad_route_type_is_refused_inline(app: RunningApp, slack: FakeSlack, rou
     from tests.harness import modal_values
 
     app.command("", response_url=slack.response_url())
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = opened_view(slack)
     answer = app.submit(
         view, modal_values(recipients=NUMBER, message="Hi", when="in 2 hours", route=route, sender="KLRHXA")
     )
@@ -181,7 +181,7 @@ def test_modal_submission_with_redis_down_keeps_the_form(start_app: Any, slack: 
     try:
         app = start_app(redis_url=redis.url)
         app.command("", response_url=slack.response_url())
-        view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+        view = opened_view(slack)
         redis.stop()
         answer = app.submit(
             view, modal_values(recipients=NUMBER, message="Hi", when="in 2 hours", route="MKT", sender="KLRHXA")

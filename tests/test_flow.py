@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes import FakeKaleyra, FakeSlack, validate_blocks, wait_for
+from tests.fakes import FakeKaleyra, FakeSlack, opened_view, validate_blocks, wait_for
 from tests.harness import RunningApp, modal_values
 
 NUMBER = "+919876543210"
@@ -82,8 +82,7 @@ def test_bare_command_opens_the_modal_and_shows_errors_inline(
 ) -> None:
     url = slack.response_url("cmd")
     assert app.command("", response_url=url).status_code == 200
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = opened_view(slack)
     block_ids = [block.get("block_id") for block in view["blocks"]]
     for field in ("recipients", "message", "when", "route", "sender", "template_id", "callback_profile_id"):
         assert field in block_ids
@@ -106,7 +105,7 @@ def test_bare_command_opens_the_modal_and_shows_errors_inline(
 def test_modal_send_now_leaves_time_out(app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     url = slack.response_url("cmd")
     app.command("", response_url=url)
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = opened_view(slack)
     app.submit(
         view,
         modal_values(recipients=NUMBER, message="Now please", when="", send_now=True, route="MKT", sender="KLRHXA"),
@@ -119,8 +118,7 @@ def test_modal_send_now_leaves_time_out(app: RunningApp, slack: FakeSlack, kaley
 
 def test_incomplete_command_opens_the_modal_prefilled(app: RunningApp, slack: FakeSlack) -> None:
     app.command(f"{NUMBER} tomorrow 5pm", response_url=slack.response_url())
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = opened_view(slack)
     assert "The message is empty" in text_of(view)
     recipients = next(block for block in view["blocks"] if block.get("block_id") == "recipients")
     assert recipients["element"]["initial_value"] == NUMBER
@@ -147,8 +145,7 @@ def test_edit_reopens_the_modal_and_replaces_the_request(
     old_id = button_value(confirmation, "edit_sms")
     edit_url = slack.response_url("edit")
     app.click("edit_sms", old_id, response_url=edit_url)
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
-    view = json.loads(view) if isinstance(view, str) else view
+    view = opened_view(slack)
     message = next(block for block in view["blocks"] if block.get("block_id") == "message")
     assert message["element"]["initial_value"] == "Hello"
 
@@ -228,7 +225,7 @@ def test_timezone_comes_from_the_slack_user(app: RunningApp, slack: FakeSlack) -
 
 def test_modal_shows_a_live_length_hint(app: RunningApp, slack: FakeSlack) -> None:
     app.command("", response_url=slack.response_url())
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = opened_view(slack)
     typed = {**view, "id": "V9", "hash": "h9", "state": {"values": modal_values(message="Namaste ₹500")}}
     payload = {"type": "block_actions", "user": {"id": "U1"}, "view": typed,
                "actions": [{"action_id": "message_typed", "block_id": "message", "value": "Namaste ₹500"}]}  # fmt: skip

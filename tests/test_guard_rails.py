@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack, wait_for
+from tests.fakes import FakeKaleyra, FakeSlack, opened_view, wait_for
 from tests.harness import modal_values
 from tests.test_flow import NUMBER, button_value, replies_to, schedule, text_of
 
@@ -46,7 +46,7 @@ def test_guests_are_refused_unless_allowed(start_app: Any, slack: FakeSlack, all
 def test_allowed_senders_and_countries(start_app: Any, slack: FakeSlack) -> None:
     app = start_app(allowed_senders="KLRHXA,SHOPIN", allowed_countries="IN")
     app.command("", response_url=slack.response_url())
-    view = wait_for(lambda: slack.of("views.open"))[0]["view"]
+    view = opened_view(slack)
     sender = next(block for block in view["blocks"] if block["block_id"] == "sender")
     assert sender["element"]["type"] == "static_select"
     values = modal_values(
