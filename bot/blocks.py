@@ -75,8 +75,9 @@ def help_blocks() -> list[Block]:
     ]
 
 
-def problem_blocks(message: str) -> list[Block]:
-    return [_section(f":warning: {escape(message)}")]
+def problem_blocks(message: str, *, trusted: bool = False) -> list[Block]:
+    """A problem in words; `trusted` text (the app's own, with mentions like <#C123>) is not escaped."""
+    return [_section(f":warning: {message if trusted else escape(message)}")]
 
 
 # --- the modal ----------------------------------------------------------------------------------

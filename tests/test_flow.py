@@ -215,6 +215,7 @@ def test_user_text_is_never_a_mention(app: RunningApp, slack: FakeSlack) -> None
     app.command(f'{NUMBER} "hi" <!here> tomorrow', response_url=url)
     reply = wait_for(lambda: replies_to(slack, url))[0]
     assert "<!here>" not in text_of(reply["blocks"]) and "&lt;!here&gt;" in text_of(reply["blocks"])
+    assert "<!here>" not in reply["text"]
 
 
 def test_timezone_comes_from_the_slack_user(app: RunningApp, slack: FakeSlack) -> None:

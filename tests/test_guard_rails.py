@@ -21,7 +21,7 @@ def test_only_allowed_members_may_send(start_app: Any, slack: FakeSlack, kaleyra
     slack.usergroups["S_SMS"] = ["UGROUP"]
     app = start_app(allowed_users="UOK", allowed_usergroups="S_SMS", admin_contact="<@UADMIN>")
     refused = first_reply(app, slack, f'{NUMBER} "Hi" in 2 hours', user="UOTHER")
-    assert "not on the list" in refused["text"] and "<@UADMIN>" in refused["text"]
+    assert "not on the list" in refused["text"] and "<@UADMIN>" in text_of(refused["blocks"])
     assert slack.of("views.open") == []
     assert "Check and confirm" in first_reply(app, slack, f'{NUMBER} "Hi" in 2 hours', user="UOK")["text"]
     assert "Check and confirm" in first_reply(app, slack, f'{NUMBER} "Hi" in 2 hours', user="UGROUP")["text"]
@@ -30,7 +30,8 @@ def test_only_allowed_members_may_send(start_app: Any, slack: FakeSlack, kaleyra
 
 def test_only_allowed_channels(start_app: Any, slack: FakeSlack) -> None:
     app = start_app(allowed_channels="CSMS")
-    assert "only from <#CSMS>" in first_reply(app, slack, f'{NUMBER} "Hi" in 2 hours', channel="C1")["text"]
+    refused = first_reply(app, slack, f'{NUMBER} "Hi" in 2 hours', channel="C1")
+    assert "only from <#CSMS>" in text_of(refused["blocks"])
     assert "Check and confirm" in first_reply(app, slack, f'{NUMBER} "Hi" in 2 hours', channel="CSMS")["text"]
 
 

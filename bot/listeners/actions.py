@@ -14,11 +14,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks, delivery, kaleyra
 from bot.command import Draft
-from bot.listeners.commands import history_for
 from bot.listeners.replies import (
     BUSY,
     STORAGE_DOWN,
     ModalContext,
+    history_for,
     open_modal,
     tell_user,
     valid_id,
@@ -50,6 +50,9 @@ def register(app: AsyncApp, services: Services) -> None:
         value = str((body.get("actions") or [{}])[0].get("value") or "0")
         page = int(value) if value.isdigit() and int(value) < 1000 else 0
         click = _Click(body, None)
+        if not services.background.has_room():
+            await click.reply(client, BUSY)
+            return
         services.background.spawn(_guard_storage(_show_history(services, client, click, page), client, click))
 
     @app.action(blocks.MESSAGE_ACTION)
@@ -109,7 +112,8 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click) ->
         return
     member, refused = await services.member_refusal(click.user_id, click.channel_id)
     if refused is not None:
-        await click.reply(client, refused)
+        await tell_user(client, user_id=click.user_id, channel_id=click.channel_id, response_url=click.response_url,
+                        text=refused, payload_blocks=blocks.problem_blocks(refused, trusted=True))  # fmt: skip
         return
     outcome = await services.scheduler.confirm(click.pending_id, member.user_id)
     if outcome.status in ("unknown", "handled", "not_yours"):

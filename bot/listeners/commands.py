@@ -16,6 +16,7 @@ from bot.listeners.replies import (
     BUSY,
     STORAGE_DOWN,
     ModalContext,
+    history_for,
     open_modal,
     tell_user,
 )
@@ -52,7 +53,7 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
     reply = _Reply(client, user_id, channel_id, response_url)
     member, refused = await services.member_refusal(user_id, channel_id)
     if refused is not None:
-        await reply(refused)
+        await reply(refused, blocks.problem_blocks(refused, trusted=True))
         return
     if not text.strip():
         await open_modal(services, client, str(body.get("trigger_id", "")), parse_command(""), context)
@@ -96,12 +97,6 @@ async def _list(services: Services, client: AsyncWebClient, body: dict[str, Any]
     except RedisError as exc:
         log.error("storage unavailable: %s", type(exc).__name__)
         await reply(STORAGE_DOWN)
-
-
-async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:
-    member = await services.directory.member(user_id)
-    records, more = await services.history.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
-    return blocks.history_blocks(records, member.tz, page, more, masked=False)
 
 
 class _Reply:

@@ -80,7 +80,11 @@ async def tell_user(
     payload_blocks: list[dict[str, Any]] | None = None,
     replace_original: bool = False,
 ) -> None:
-    """Ephemeral reply by response_url, else an ephemeral message, else a direct message."""
+    """Ephemeral reply by response_url, else an ephemeral message, else a direct message.
+
+    `text` is the notification fallback; it is escaped, since it may quote what the user typed.
+    """
+    text = blocks.escape(text)
     if response_url:
         try:
             response = await AsyncWebhookClient(response_url, session=client.session).send(
@@ -98,3 +102,9 @@ async def tell_user(
     except SlackApiError as exc:
         log.info("chat.postEphemeral failed (%s); sending a direct message", exc.response.get("error"))
     await client.chat_postMessage(channel=user_id, text=text, blocks=payload_blocks)
+
+
+async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:
+    member = await services.directory.member(user_id)
+    records, more = await services.history.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
+    return blocks.history_blocks(records, member.tz, page, more, masked=False)
