@@ -49,10 +49,10 @@ class Background:
     async def _work(self, queue: asyncio.Queue[Job]) -> None:
         while True:
             job = await queue.get()
-            while self._lag > self._max_lag:
-                await asyncio.sleep(0.005)
             self._running += 1
             try:
+                while self._lag > self._max_lag:
+                    await asyncio.sleep(0.005)
                 await job
             except Exception:
                 log.exception("background work failed")

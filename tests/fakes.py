@@ -225,6 +225,7 @@ class FakeKaleyra:
         self.script: list[KaleyraReply] = []
         self.default_delay = 0.0
         self.statuses: dict[str, dict[str, str]] = {}  # message id -> data entry (status, status_trace, ...)
+        self.default_status: dict[str, str] | None = None  # for ids not in `statuses`
         self.status_requests: list[list[str]] = []
         self.status_delay = 0.0
         self.accepted: list[dict[str, Any]] = []  # the success replies sent, with their message ids
@@ -281,7 +282,8 @@ class FakeKaleyra:
                 ids = parse_qs(parts.query).get("message_ids", [""])[0].split(",")
                 with fake._lock:
                     fake.status_requests.append(ids)
-                    data = [{"message_id": i, **fake.statuses[i]} for i in ids if i in fake.statuses]
+                    known = {i: fake.statuses.get(i, fake.default_status) for i in ids}
+                    data = [{"message_id": i, **status} for i, status in known.items() if status]
                 time.sleep(fake.status_delay)
                 _send_json(self, 200, {"data": data, "error": {}})
 

@@ -50,7 +50,6 @@ def fast_app(start_app: Any) -> RunningApp:
 def test_polling_updates_the_post_and_explains_failures(
     fast_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    kaleyra.set_status("Sent")
     send(fast_app, slack)
     kaleyra.set_status("Delivered", only=":1")
     kaleyra.set_status("NotSent", "CON-DND", only=":2")
@@ -64,9 +63,8 @@ def test_polling_updates_the_post_and_explains_failures(
 
 
 def test_polling_gives_up_after_the_limit(fast_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
-    kaleyra.set_status("Sent")
+    kaleyra.default_status = {"status": "Sent"}
     send(fast_app, slack)
-    kaleyra.set_status("Sent")
     wait_for(lambda: len(kaleyra.status_requests) >= 3)
     time.sleep(2.0)  # backoff: 0.4 s, then 0.8 s; a fourth check would come well within this
     assert len(kaleyra.status_requests) == 3
@@ -122,9 +120,8 @@ def test_reports_out_of_order_and_twice_never_go_backwards(
 
 def test_checks_are_shared_by_instances_and_run_once(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     first, _second = start_app(**FAST), start_app(**FAST)
-    kaleyra.set_status("Sent")
+    kaleyra.default_status = {"status": "Delivered"}
     send(first, slack)
-    kaleyra.set_status("Delivered")
     wait_for(lambda: any("2 Delivered" in update for update in updates(slack)))
     time.sleep(1.0)
     assert len(kaleyra.status_requests) == 1
@@ -140,7 +137,6 @@ def test_a_crashed_instances_check_is_picked_up(
     env = app_env(slack, kaleyra, REDIS_URL=redis_server.url, STATUS_FIRST_CHECK_SECONDS="0.2",
                   STATUS_POLL_SECONDS="0.1", STATUS_CLAIM_SECONDS="2")  # fmt: skip
     crashing = BotProcess(env, tmp_path)
-    kaleyra.set_status("Sent")
     kaleyra.status_delay = 30  # the first check hangs...
     send(crashing, slack)
     wait_for(lambda: kaleyra.status_requests)
