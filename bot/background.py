@@ -54,6 +54,9 @@ class Background:
                 while self._lag > self._max_lag:
                     await asyncio.sleep(0.005)
                 await job
+            except asyncio.CancelledError:  # shutting down: never leave a job un-awaited
+                job.close()
+                raise
             except Exception:
                 log.exception("background work failed")
             finally:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+
+from redis.exceptions import RedisError
 
 from bot import phones
 from bot.history import History, MessageState, SmsRecord, digest
@@ -107,14 +110,15 @@ class Scheduler:
             return Confirmation("not_yours", pending)
         if not await self._store.claim(pending_id):
             return Confirmation("handled", pending, detail=await self._store.claim_state(pending_id) or "")
-        problem = window_problem(pending.request.send_at, self._clock())
-        if problem is not None:
+        try:
+            refusal = await self._refusal(pending)
+        except Exception:
+            with suppress(RedisError):  # nothing was sent: let Confirm be clicked again if storage allows
+                await self._store.release(pending_id)
+            raise
+        if refusal is not None:
             await self._store.release(pending_id)
-            return Confirmation("too_soon", pending, detail=problem)
-        limit = await self._quota.refusal(pending.user_id, len(pending.request.recipients), pending.tz, take=True)
-        if limit is not None:
-            await self._store.release(pending_id)
-            return Confirmation("limited", pending, detail=limit)
+            return refusal
         report = await send_request(self._kaleyra, pending.request)
         if report.status == "failed":
             await self._store.release(pending_id)
@@ -123,6 +127,15 @@ class Scheduler:
             await self._remember(pending_id, pending, report)
         self._audit(pending, report)
         return Confirmation(report.status, pending, report)
+
+    async def _refusal(self, pending: Pending) -> Confirmation | None:
+        """Checked again at the moment of sending: Kaleyra's window, then the sender's limits."""
+        problem = window_problem(pending.request.send_at, self._clock())
+        if problem is not None:
+            return Confirmation("too_soon", pending, detail=problem)
+        recipients = len(pending.request.recipients)
+        limit = await self._quota.refusal(pending.user_id, recipients, pending.tz, take=True)
+        return Confirmation("limited", pending, detail=limit) if limit is not None else None
 
     async def cancel(self, pending_id: str, user_id: str) -> Confirmation:
         """Cancel wins only if Confirm has not claimed the request first."""
