@@ -34,6 +34,14 @@ def button_value(reply: dict[str, Any], action_id: str) -> str:
     raise AssertionError(f"no {action_id} button")
 
 
+def clicked(app: RunningApp, slack: FakeSlack, action_id: str, value: str, **kwargs: Any) -> dict[str, Any]:
+    """Click a button and return the app's first reply to that click."""
+    url = slack.response_url(action_id)
+    app.click(action_id, value, response_url=url, **kwargs)
+    reply: dict[str, Any] = wait_for(lambda: replies_to(slack, url))[0]
+    return reply
+
+
 def replies_to(slack: FakeSlack, url: str) -> list[dict[str, Any]]:
     return [reply for reply in slack.of("respond") if reply["url"] == url.removeprefix(url.split("/respond/")[0])]
 
@@ -130,12 +138,8 @@ def test_cancel_replaces_the_confirmation_and_sends_nothing(
 ) -> None:
     confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 2 hours')
     pending_id = button_value(confirmation, "cancel_sms")
-    click_url = slack.response_url("cancel")
-    app.click("cancel_sms", pending_id, response_url=click_url)
-    assert "Cancelled" in wait_for(lambda: replies_to(slack, click_url))[0]["text"]
-    again = slack.response_url("again")
-    app.click("confirm_sms", pending_id, response_url=again)
-    assert "cancelled" in wait_for(lambda: replies_to(slack, again))[0]["text"]
+    assert "Cancelled" in clicked(app, slack, "cancel_sms", pending_id)["text"]
+    assert "cancelled" in clicked(app, slack, "confirm_sms", pending_id)["text"]
     assert kaleyra.requests == []
 
 
@@ -156,9 +160,7 @@ def test_edit_reopens_the_modal_and_replaces_the_request(
     edited = wait_for(lambda: [r for r in replies_to(slack, edit_url) if "Check and confirm" in r["text"]])[0]
     assert edited["replace_original"] is True and "Hello again" in text_of(edited["blocks"])
 
-    stale = slack.response_url("stale")
-    app.click("confirm_sms", old_id, response_url=stale)
-    assert "expired or is unknown" in wait_for(lambda: replies_to(slack, stale))[0]["text"]
+    assert "expired or is unknown" in clicked(app, slack, "confirm_sms", old_id)["text"]
     app.click("confirm_sms", button_value(edited, "confirm_sms"), response_url=slack.response_url())
     assert wait_for(lambda: kaleyra.requests)[0].body["body"] == "Hello again"
 
