@@ -191,3 +191,17 @@ def test_store_claims_once_and_releases() -> None:
         assert not await store.claim(pending_id)
 
     asyncio.run(scenario())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="+0123456789 ,;()-.\n", max_size=80) | st.text(max_size=80))
+def test_phone_handling_never_fails_unexpectedly(text: str) -> None:
+    for item in phones.split_recipients(text):
+        assert item.strip() == item and item
+        try:
+            number = phones.normalise(item, "IN")
+        except phones.PhoneError as exc:
+            assert item in str(exc)
+            continue
+        assert number.startswith("+") and number[1:].isdigit()
+        assert phones.mask(number).endswith(number[-3:]) and "•" in phones.mask(number)
