@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,7 +50,6 @@ class SmsRecord:
     post_channel: str | None = None
     post_ts: str | None = None
     checks: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def recipients(self) -> list[str]:

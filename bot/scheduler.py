@@ -123,7 +123,7 @@ class Scheduler:
         if report.status == "failed":
             await self._store.release(pending_id)
         else:
-            await self._record(pending_id, report)
+            await self._close_claim(pending_id, report)
             await self._remember(pending_id, pending, report)
         self._audit(pending, report)
         return Confirmation(report.status, pending, report)
@@ -148,7 +148,7 @@ class Scheduler:
         await self._store.finish(pending_id, "cancelled")
         return Confirmation("handled", pending, detail="cancelled")
 
-    async def _record(self, pending_id: str, report: SendReport) -> None:
+    async def _close_claim(self, pending_id: str, report: SendReport) -> None:
         """Something may have gone out: never confirmable again. A storage failure here is logged,
         not raised, because the user must still hear that Kaleyra accepted the request."""
         summary = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -29,7 +29,7 @@ class Pending:
     channel_id: str
     tz: str
     response_url: str | None = None
-    created_at: str = field(default_factory=lambda: datetime.now().astimezone().isoformat())
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -14,7 +14,6 @@ from bot.timeparse import TimeParseError, interpret, means_now
 
 MIN_LEAD = timedelta(minutes=15)
 MAX_LEAD = relativedelta(months=3)
-FIELDS = ("recipients", "message", "when", "route", "sender", "template_id", "callback_profile_id")
 
 
 @dataclass(frozen=True)
