@@ -75,6 +75,7 @@ class Background:
             log.warning("%d background jobs did not finish in time", len(self))
         for task in self._tasks:
             task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         while not self._queue.empty():
             self._queue.get_nowait().close()
 

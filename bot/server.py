@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from contextlib import suppress
 
 from aiohttp import web
 from redis.exceptions import RedisError
@@ -45,7 +46,10 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
         app[STATUS_TASK] = asyncio.create_task(services.status.run_forever(services.settings.status_poll_seconds))
 
     async def close_services(app: web.Application) -> None:
-        app[STATUS_TASK].cancel()
+        status_checks = app[STATUS_TASK]
+        status_checks.cancel()
+        with suppress(asyncio.CancelledError):
+            await status_checks  # finish the cancellation before the loop goes away
         await services.aclose()
 
     web_app.on_startup.append(start_status_checks)
