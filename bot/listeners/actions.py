@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,11 +16,11 @@ from bot import blocks, delivery, kaleyra
 from bot.command import Draft
 from bot.listeners.replies import (
     BUSY,
-    STORAGE_DOWN,
     ModalContext,
+    Requester,
+    guard_storage,
     history_for,
     open_modal,
-    tell_user,
     valid_id,
 )
 from bot.scheduler import Confirmation
@@ -34,12 +34,12 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         action = (body.get("actions") or [{}])[0]
-        click = _Click(body, valid_id(action.get("value")))
+        click = _Click.read(body, valid_id(action.get("value")))
         if not services.background.has_room():
-            await click.reply(client, BUSY)
+            await click.problem(client, BUSY)
             return
         handler = {blocks.CONFIRM: _confirm, blocks.EDIT: _edit, blocks.CANCEL: _cancel}[action["action_id"]]
-        services.background.spawn(_guard_storage(handler(services, client, click), client, click))
+        services.background.spawn(guard_storage(handler(services, client, click), client, click))
 
     for action_id in (blocks.CONFIRM, blocks.EDIT, blocks.CANCEL):
         app.action(action_id)(on_button)
@@ -49,11 +49,11 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         value = str((body.get("actions") or [{}])[0].get("value") or "0")
         page = int(value) if value.isdigit() and int(value) < 1000 else 0
-        click = _Click(body, None)
+        click = _Click.read(body, None)
         if not services.background.has_room():
-            await click.reply(client, BUSY)
+            await click.problem(client, BUSY)
             return
-        services.background.spawn(_guard_storage(_show_history(services, client, click, page), client, click))
+        services.background.spawn(guard_storage(_show_history(services, client, click, page), client, click))
 
     @app.action(blocks.MESSAGE_ACTION)
     async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -71,36 +71,22 @@ def register(app: AsyncApp, services: Services) -> None:
             log.debug("views.update skipped: %s", exc.response.get("error"))
 
 
-class _Click:
-    """Who clicked, where, and how to answer them."""
+@dataclass(frozen=True)
+class _Click(Requester):
+    """A button click: who, where, and which request it is about."""
 
-    def __init__(self, body: dict[str, Any], pending_id: str | None) -> None:
-        self.pending_id = pending_id
-        self.user_id = str((body.get("user") or {}).get("id", ""))
-        self.channel_id = str((body.get("channel") or {}).get("id", ""))
-        self.response_url = str(body.get("response_url") or "") or None
-        self.trigger_id = str(body.get("trigger_id") or "")
+    pending_id: str | None = None
+    trigger_id: str = ""
 
-    async def reply(
-        self, client: AsyncWebClient, text: str, payload_blocks: list[dict[str, Any]] | None = None
-    ) -> None:
-        await tell_user(
-            client,
-            user_id=self.user_id,
-            channel_id=self.channel_id,
-            response_url=self.response_url,
-            text=text,
-            payload_blocks=payload_blocks or blocks.problem_blocks(text),
-            replace_original=payload_blocks is not None,
+    @classmethod
+    def read(cls, body: dict[str, Any], pending_id: str | None) -> _Click:
+        return cls(
+            user_id=str((body.get("user") or {}).get("id", "")),
+            channel_id=str((body.get("channel") or {}).get("id", "")),
+            response_url=str(body.get("response_url") or "") or None,
+            pending_id=pending_id,
+            trigger_id=str(body.get("trigger_id") or ""),
         )
-
-
-async def _guard_storage(work: Any, client: AsyncWebClient, click: _Click) -> None:
-    try:
-        await work
-    except RedisError as exc:
-        log.error("storage unavailable: %s", type(exc).__name__)
-        await click.reply(client, STORAGE_DOWN)
 
 
 _UNKNOWN = "This confirmation has expired or is unknown; nothing was sent. Run /schedule-sms again."
@@ -108,22 +94,21 @@ _UNKNOWN = "This confirmation has expired or is unknown; nothing was sent. Run /
 
 async def _confirm(services: Services, client: AsyncWebClient, click: _Click) -> None:
     if click.pending_id is None:
-        await click.reply(client, _UNKNOWN)
+        await click.problem(client, _UNKNOWN)
         return
     member, refused = await services.member_refusal(click.user_id, click.channel_id)
     if refused is not None:
-        await tell_user(client, user_id=click.user_id, channel_id=click.channel_id, response_url=click.response_url,
-                        text=refused, payload_blocks=blocks.problem_blocks(refused, trusted=True))  # fmt: skip
+        await click.problem(client, refused, trusted=True)
         return
     outcome = await services.scheduler.confirm(click.pending_id, member.user_id)
     if outcome.status in ("unknown", "handled", "not_yours"):
-        await click.reply(client, _handled_text(outcome))
+        await click.problem(client, _handled_text(outcome))
         return
     pending = outcome.pending
     assert pending is not None
     headline, lines = _outcome_text(outcome)
     retry_id = click.pending_id if outcome.status in ("failed", "too_soon", "limited") else None
-    await click.reply(client, headline, blocks.outcome_blocks(headline, lines, retry_id))
+    await click.tell(client, headline, blocks.outcome_blocks(headline, lines, retry_id), replace_original=True)
     if outcome.report and outcome.report.scheduled:
         await _post_to_channel(services, client, click, pending, [r.batch_id for r in outcome.report.scheduled])
 
@@ -195,18 +180,19 @@ async def _post_to_channel(
             if error in ("not_in_channel", "channel_not_found")
             else f"Posting to the channel failed ({error})."
         )
-        await tell_user(client, user_id=click.user_id, channel_id="", response_url=click.response_url,
-                        text=note, payload_blocks=blocks.problem_blocks(note))  # fmt: skip
+        await Requester(click.user_id, "", click.response_url).problem(client, note)  # not in the channel: no ephemeral
 
 
 async def _show_history(services: Services, client: AsyncWebClient, click: _Click, page: int) -> None:
-    await click.reply(client, "Your scheduled SMS", await history_for(services, click.user_id, page))
+    await click.tell(
+        client, "Your scheduled SMS", await history_for(services, click.user_id, page), replace_original=True
+    )
 
 
 async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> None:
     pending = await services.store.get(click.pending_id) if click.pending_id else None
     if pending is None or pending.user_id != click.user_id:
-        await click.reply(client, _UNKNOWN)
+        await click.problem(client, _UNKNOWN)
         return
     request = pending.request
     draft = Draft(
@@ -225,11 +211,11 @@ async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> No
 
 async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> None:
     if click.pending_id is None:
-        await click.reply(client, _UNKNOWN)
+        await click.problem(client, _UNKNOWN)
         return
     outcome = await services.scheduler.cancel(click.pending_id, click.user_id)
     if outcome.detail == "cancelled" and outcome.pending is not None:
         text = ":wastebasket: Cancelled. Nothing was sent."
-        await click.reply(client, text, blocks.outcome_blocks(text, []))
+        await click.tell(client, text, blocks.outcome_blocks(text, []), replace_original=True)
         return
-    await click.reply(client, _handled_text(outcome))
+    await click.problem(client, _handled_text(outcome))

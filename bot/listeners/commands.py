@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -14,17 +12,15 @@ from bot import blocks
 from bot.command import is_help, parse_command
 from bot.listeners.replies import (
     BUSY,
-    STORAGE_DOWN,
     ModalContext,
+    Requester,
+    guard_storage,
     history_for,
     open_modal,
-    tell_user,
 )
 from bot.services import Services
 from bot.store import Pending
 from bot.validation import InvalidRequest, validate
-
-log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -38,22 +34,23 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(text=BUSY)
             return
         await ack()
+        requester = Requester(
+            str(body.get("user_id", "")), str(body.get("channel_id", "")), str(body.get("response_url") or "") or None
+        )
         page = history_page(text)
-        if page is not None:
-            services.background.spawn(_list(services, client, body, page))
-            return
-        services.background.spawn(_handle(services, client, body, text))
+        work = _list(services, client, requester, page) if page is not None else _handle(services, client, body, text)
+        services.background.spawn(guard_storage(work, client, requester))
 
 
 async def _handle(services: Services, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
     user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
     response_url = str(body.get("response_url") or "") or None
+    requester = Requester(user_id, channel_id, response_url)
     context = ModalContext(channel_id=channel_id, response_url=response_url or "")
     settings = services.settings
-    reply = _Reply(client, user_id, channel_id, response_url)
     member, refused = await services.member_refusal(user_id, channel_id)
     if refused is not None:
-        await reply(refused, blocks.problem_blocks(refused, trusted=True))
+        await requester.problem(client, refused, trusted=True)
         return
     if not text.strip():
         await open_modal(services, client, str(body.get("trigger_id", "")), parse_command(""), context)
@@ -61,24 +58,22 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
     draft = parse_command(text).with_defaults(
         settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
     )
-    tz = member.tz
     now = datetime.now(UTC)
     try:
-        request = validate(draft, tz, now, settings)
-        if limit := await services.quota.refusal(user_id, len(request.recipients), tz, take=False):
-            await reply(limit)
-            return
-        pending_id = await services.store.put(Pending(request, user_id, channel_id, tz, response_url))
+        request = validate(draft, member.tz, now, settings)
     except InvalidRequest as invalid:
         problems = list(invalid.errors.values())
         if not await open_modal(services, client, str(body.get("trigger_id", "")), draft, context, problems):
-            await reply("Nothing was scheduled. " + " ".join(problems) + " Type `/schedule-sms help` for examples.")
+            await requester.problem(
+                client, "Nothing was scheduled. " + " ".join(problems) + " Type `/schedule-sms help` for examples."
+            )
         return
-    except RedisError as exc:
-        log.error("storage unavailable: %s", type(exc).__name__)
-        await reply(STORAGE_DOWN)
+    if limit := await services.quota.refusal(user_id, len(request.recipients), member.tz, take=False):
+        await requester.problem(client, limit)
         return
-    await reply("Check and confirm your SMS", blocks.confirmation_blocks(pending_id, request, tz, now))
+    pending_id = await services.store.put(Pending(request, user_id, channel_id, member.tz, response_url))
+    confirmation = blocks.confirmation_blocks(pending_id, request, member.tz, now)
+    await requester.tell(client, "Check and confirm your SMS", confirmation)
 
 
 def history_page(text: str) -> int | None:
@@ -89,26 +84,5 @@ def history_page(text: str) -> int | None:
     return int(words[1]) - 1 if len(words) == 2 and words[1].isdigit() and 0 < int(words[1]) < 1000 else 0
 
 
-async def _list(services: Services, client: AsyncWebClient, body: dict[str, Any], page: int) -> None:
-    user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
-    reply = _Reply(client, user_id, channel_id, str(body.get("response_url") or "") or None)
-    try:
-        await reply("Your scheduled SMS", await history_for(services, user_id, page))
-    except RedisError as exc:
-        log.error("storage unavailable: %s", type(exc).__name__)
-        await reply(STORAGE_DOWN)
-
-
-class _Reply:
-    def __init__(self, client: AsyncWebClient, user_id: str, channel_id: str, response_url: str | None) -> None:
-        self._client, self._user_id, self._channel_id, self._response_url = client, user_id, channel_id, response_url
-
-    async def __call__(self, text: str, payload_blocks: list[dict[str, Any]] | None = None) -> None:
-        await tell_user(
-            self._client,
-            user_id=self._user_id,
-            channel_id=self._channel_id,
-            response_url=self._response_url,
-            text=text,
-            payload_blocks=payload_blocks or blocks.problem_blocks(text),
-        )
+async def _list(services: Services, client: AsyncWebClient, requester: Requester, page: int) -> None:
+    await requester.tell(client, "Your scheduled SMS", await history_for(services, requester.user_id, page))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -102,6 +104,45 @@ async def tell_user(
     except SlackApiError as exc:
         log.info("chat.postEphemeral failed (%s); sending a direct message", exc.response.get("error"))
     await client.chat_postMessage(channel=user_id, text=text, blocks=payload_blocks)
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked, and the ways back to them."""
+
+    user_id: str
+    channel_id: str
+    response_url: str | None
+
+    async def tell(
+        self,
+        client: AsyncWebClient,
+        text: str,
+        payload_blocks: list[dict[str, Any]],
+        *,
+        replace_original: bool = False,
+    ) -> None:
+        await tell_user(
+            client,
+            user_id=self.user_id,
+            channel_id=self.channel_id,
+            response_url=self.response_url,
+            text=text,
+            payload_blocks=payload_blocks,
+            replace_original=replace_original,
+        )
+
+    async def problem(self, client: AsyncWebClient, text: str, *, trusted: bool = False) -> None:
+        await self.tell(client, text, blocks.problem_blocks(text, trusted=trusted))
+
+
+async def guard_storage(work: Coroutine[Any, Any, None], client: AsyncWebClient, requester: Requester) -> None:
+    """Run listener work; if Redis fails, tell the user plainly (nothing was sent)."""
+    try:
+        await work
+    except RedisError as exc:
+        log.error("storage unavailable: %s", type(exc).__name__)
+        await requester.problem(client, STORAGE_DOWN)
 
 
 async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:

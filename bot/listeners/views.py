@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.listeners.replies import STORAGE_DOWN, ModalContext, tell_user, valid_id
+from bot.listeners.replies import STORAGE_DOWN, ModalContext, Requester, guard_storage, valid_id
 from bot.services import Services
 from bot.store import Pending
 from bot.validation import InvalidRequest, ScheduleRequest, validate
@@ -48,27 +48,22 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors", errors={"message": STORAGE_DOWN})
             return
         await ack()
-        services.background.spawn(_confirm_later(services, client, user_id, context, pending_id, request, tz, now))
+        requester = Requester(user_id, context.channel_id, context.response_url or None)
+        work = _confirm_later(services, client, requester, context.replaces, pending_id, request, now, tz)
+        services.background.spawn(guard_storage(work, client, requester))
 
 
 async def _confirm_later(
     services: Services,
     client: AsyncWebClient,
-    user_id: str,
-    context: ModalContext,
+    requester: Requester,
+    replaces: str,
     pending_id: str,
     request: ScheduleRequest,
-    tz: str,
     now: datetime,
+    tz: str,
 ) -> None:
-    if replaced := valid_id(context.replaces):
+    if replaced := valid_id(replaces):
         await services.store.discard(replaced)
-    await tell_user(
-        client,
-        user_id=user_id,
-        channel_id=context.channel_id,
-        response_url=context.response_url or None,
-        text="Check and confirm your SMS",
-        payload_blocks=blocks.confirmation_blocks(pending_id, request, tz, now),
-        replace_original=bool(context.replaces),
-    )
+    confirmation = blocks.confirmation_blocks(pending_id, request, tz, now)
+    await requester.tell(client, "Check and confirm your SMS", confirmation, replace_original=bool(replaced))
