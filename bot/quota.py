@@ -11,13 +11,20 @@ from zoneinfo import ZoneInfo
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
+from redis.asyncio import Redis
 
 
 class Quota:
-    def __init__(self, redis_url: str | None, per_minute: int, per_day: int) -> None:
+    def __init__(self, redis: Redis | None, per_minute: int, per_day: int) -> None:
+        """With `redis` None (the embedded store), counts are kept in this process only."""
         storage: Storage = (
-            RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix="schedule-sms-limits")
-            if redis_url
+            RedisStorage(
+                "async+redis://",  # the app's own connection pool is used; the URI only picks the driver
+                implementation="redispy",
+                key_prefix="schedule-sms-limits",
+                connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # documented, not typed
+            )
+            if redis is not None
             else MemoryStorage()
         )
         self._limiter = FixedWindowRateLimiter(storage)

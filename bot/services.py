@@ -107,8 +107,8 @@ class Services:
             timeout=settings.kaleyra_timeout_seconds,
             max_retries=settings.kaleyra_max_retries,
         )
-        redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
-        quota = Quota(redis_url, settings.rate_limit_per_minute, settings.daily_sms_limit)
+        shared_redis = redis if settings.redis_url is not None else None  # the embedded store has no Lua
+        quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
         history = History(redis, settings.history_days, settings.status_claim_seconds)
         scheduler = Scheduler(
             store, kaleyra, quota, history,
