@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
+from cachetools import TTLCache
 from redis.asyncio import Redis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,47 +32,37 @@ class SlackDirectory:
 
     def __init__(self, client: AsyncWebClient, ttl_seconds: float = 600, max_entries: int = 50_000) -> None:
         self._client = client
-        self._ttl = ttl_seconds
-        self._max_entries = max_entries
-        self._members: dict[str, tuple[float, Member]] = {}
-        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        self._members: TTLCache[str, Member] = TTLCache(max_entries, ttl_seconds)
+        self._groups: TTLCache[str, frozenset[str]] = TTLCache(1000, ttl_seconds)
 
     async def member(self, user_id: str) -> Member:
         """The user's zone and guest status; UTC (and not a guest) when Slack cannot say."""
-        cached = self._members.get(user_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        if (cached := self._members.get(user_id)) is not None:
+            return cached
         try:
             user = (await self._client.users_info(user=user_id)).get("user") or {}
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s; reading times in UTC", user_id, exc.response.get("error"))
             return Member(user_id, "UTC")
         guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
-        member = Member(user_id, str(user.get("tz") or "UTC"), guest)
-        self._remember(self._members, user_id, member)
+        member = self._members[user_id] = Member(user_id, str(user.get("tz") or "UTC"), guest)
         return member
 
     async def groups_with(self, user_id: str, group_ids: Iterable[str]) -> list[str]:
         """Those of `group_ids` that `user_id` belongs to."""
         found = []
         for group_id in group_ids:
-            cached = self._groups.get(group_id)
-            if cached is None or cached[0] <= time.monotonic():
+            members = self._groups.get(group_id)
+            if members is None:
                 try:
                     response = await self._client.usergroups_users_list(usergroup=group_id)
                 except SlackApiError as exc:
                     log.warning("usergroups.users.list failed for %s: %s", group_id, exc.response.get("error"))
                     continue
-                self._remember(self._groups, group_id, frozenset(response.get("users") or ()))
-                cached = self._groups[group_id]
-            if user_id in cached[1]:
+                members = self._groups[group_id] = frozenset(response.get("users") or ())
+            if user_id in members:
                 found.append(group_id)
         return found
-
-    def _remember(self, cache: dict[str, tuple[float, Any]], key: str, value: Any) -> None:
-        if len(cache) >= self._max_entries:
-            cache.clear()
-        cache[key] = (time.monotonic() + self._ttl, value)
 
 
 @dataclass
