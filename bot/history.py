@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
@@ -124,11 +123,15 @@ class History:
             record_id = await self._redis.get(_key("batch", report.message_id))
         return record_id if isinstance(record_id, str) else None
 
-    async def apply(self, record_id: str, reports: Iterable[Report]) -> tuple[SmsRecord | None, list[Report]]:
-        """Merge reports into the record (never backwards); returns it and the reports that changed it."""
+    async def apply(
+        self, record_id: str, reports: Iterable[Report], *, count_check: bool = False
+    ) -> tuple[SmsRecord | None, list[Report]]:
+        """Merge reports into the record (never backwards), counting a status check if asked;
+        returns the record and the reports that changed it."""
         incoming = list(reports)
 
         def merge(record: SmsRecord) -> list[Report]:
+            record.checks += int(count_check)
             changed = []
             for report in incoming:
                 message_id = _match(record, report)
@@ -142,7 +145,9 @@ class History:
 
         return await self._change(record_id, merge)
 
-    async def _change(self, record_id: str, change: Any) -> tuple[SmsRecord | None, list[Report]]:
+    async def _change(
+        self, record_id: str, change: Callable[[SmsRecord], list[Report]]
+    ) -> tuple[SmsRecord | None, list[Report]]:
         """Read-modify-write under WATCH, so a callback and a poll never overwrite each other."""
         key = _key("sms", record_id)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -193,14 +198,6 @@ class History:
     async def retire(self, record_id: str) -> None:
         """No more checks needed (every message has a final status)."""
         await self._redis.zrem(_DUE, record_id)
-
-    async def count_check(self, record_id: str) -> int:
-        def bump(record: SmsRecord) -> list[Report]:
-            record.checks += 1
-            return []
-
-        record, _ = await self._change(record_id, bump)
-        return record.checks if record else 0
 
 
 def _match(record: SmsRecord, report: Report) -> str | None:

@@ -86,12 +86,11 @@ class StatusTracker:
         except StatusUnavailable as exc:
             log.info("status of %s not available yet: %s", record_id, exc)
             reports = []
-        updated, changed = await self._history.apply(record_id, reports)
+        updated, changed = await self._history.apply(record_id, reports, count_check=True)
         if updated is not None and changed:
             await self._notify(updated, changed)
-        checks = await self._history.count_check(record_id)
-        if updated is None or updated.all_final() or checks >= self._max_checks:
+        if updated is None or updated.all_final() or updated.checks >= self._max_checks:
             await self._history.check_done(record_id, None)
             return
-        wait = min(self._first_check * 2**checks, self._max_interval)
+        wait = min(self._first_check * 2**updated.checks, self._max_interval)
         await self._history.check_done(record_id, datetime.now(UTC) + timedelta(seconds=wait))
