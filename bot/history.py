@@ -172,7 +172,8 @@ class History:
         """Newest first, for one user (or the team with None); and whether there are more."""
         index = _user_index(user_id) if user_id else _TEAM
         ids = [str(record_id) for record_id in await self._redis.zrevrange(index, offset, offset + count)]
-        records = [record for record_id in ids[:count] if (record := await self.get(record_id)) is not None]
+        found = await self._redis.mget([_key("sms", record_id) for record_id in ids[:count]]) if ids else []
+        records = [SmsRecord.from_json(raw) for raw in found if isinstance(raw, str)]  # expired ones are skipped
         return records, len(ids) > count
 
     # --- due status checks, shared by all instances ----------------------------------------------
