@@ -128,9 +128,9 @@ def _handled_text(outcome: Confirmation) -> str:
 
 def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
     if outcome.status == "too_soon":
-        return f":hourglass: Not sent: {blocks.escape(outcome.detail)}", ["Edit the time and confirm again."]
+        return f":hourglass: Not sent: {outcome.detail}", ["Edit the time and confirm again."]
     if outcome.status == "limited":
-        return f":no_entry: Not sent: {blocks.escape(outcome.detail)}", []
+        return f":no_entry: Not sent: {outcome.detail}", []
     report = outcome.report
     assert report is not None
     lines: list[str] = []
