@@ -37,8 +37,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes import FakeKaleyra, FakeSlack  # noqa: E402
-from tests.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, free_port, signed_headers  # noqa: E402
+from tests.e2e.fakes import FakeKaleyra, FakeSlack  # noqa: E402
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, free_port, signed_headers  # noqa: E402
 
 PHRASES = ["in 2 hours", "tomorrow 5pm", "friday 9:30am", "Dec 3 at 14:30 IST", "in 90 mins", "next monday 10am"]
 WRK_SCRIPT = """

@@ -3,7 +3,7 @@
     .venv/bin/python bench/timeparse_bench.py [--random N] [--memory-parses N]
 
 Prints per-phrase median and worst case (after warm-up) over the reference phrases and over
-random strings of up to 200 characters, for `bot.timeparse.parse_when` and for raw dateparser
+random strings of up to 200 characters, for `bot.core.timeparse.parse_when` and for raw dateparser
 (English only, future preference, user timezone, relative base), then memory growth over many
 parses with different `now` values.
 """
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import dateparser
 
-from bot.timeparse import TimeParseError, parse_when
+from bot.core.timeparse import TimeParseError, parse_when
 
-CASES = json.loads((Path(__file__).resolve().parents[1] / "tests" / "timeparse_cases.json").read_text())
+CASES = json.loads((Path(__file__).resolve().parents[1] / "tests" / "unit" / "timeparse_cases.json").read_text())
 Parser = Callable[[str, str, datetime], object]
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot import logs
 from bot.app import connect_redis, create_app
 from bot.config import Settings, SettingsError, load_settings
-from bot.server import build_web_app
+from bot.web.server import build_web_app
 
 log = logging.getLogger("schedule_sms")
 

@@ -10,10 +10,10 @@ from redis.asyncio import Redis
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import listeners
 from bot.config import Settings
+from bot.core.timeparse import interpret
 from bot.services import Services
-from bot.timeparse import interpret
+from bot.slack import listeners
 
 log = logging.getLogger(__name__)
 

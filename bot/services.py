@@ -12,17 +12,17 @@ from redis.asyncio import Redis
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import access
-from bot.access import Member
 from bot.background import Background
 from bot.config import Settings
-from bot.history import History
-from bot.kaleyra import KaleyraClient
-from bot.notify import SlackDeliveryNotifier
-from bot.quota import Quota
-from bot.scheduler import Scheduler
-from bot.status import StatusTracker
-from bot.store import PendingStore
+from bot.core import access
+from bot.core.access import Member
+from bot.core.history import History
+from bot.core.kaleyra import KaleyraClient
+from bot.core.outbox import Scheduler
+from bot.core.pending import PendingStore
+from bot.core.quota import Quota
+from bot.core.tracking import StatusTracker
+from bot.slack.notifications import SlackDeliveryNotifier
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from bot import delivery
-from bot.delivery import Report
+from bot.core import delivery
+from bot.core.delivery import Report
 
 _PREFIX = "schedule-sms"
 _DUE = f"{_PREFIX}:status:due"

@@ -12,9 +12,9 @@ from typing import Literal
 
 from redis.exceptions import RedisError
 
-from bot import phones
-from bot.history import History, MessageState, SmsRecord, digest
-from bot.kaleyra import (
+from bot.core import phones
+from bot.core.history import History, MessageState, SmsRecord, digest
+from bot.core.kaleyra import (
     KaleyraClient,
     Rejected,
     Scheduled,
@@ -23,9 +23,9 @@ from bot.kaleyra import (
     Uncertain,
     chunked,
 )
-from bot.quota import Quota
-from bot.store import Pending, PendingStore
-from bot.validation import ScheduleRequest, window_problem
+from bot.core.pending import Pending, PendingStore
+from bot.core.quota import Quota
+from bot.core.validation import ScheduleRequest, window_problem
 
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("schedule_sms.audit")

@@ -15,11 +15,11 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
-from tests.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, free_port
-from tests.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, free_port
+from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def app_env(slack: FakeSlack, kaleyra: FakeKaleyra, **extra: str) -> dict[str, str]:
@@ -194,7 +194,7 @@ def test_sigterm_finishes_work_in_flight(slack: FakeSlack, kaleyra: FakeKaleyra,
 
 
 def test_socket_mode_takes_commands_over_the_websocket(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path) -> None:
-    from tests.fakes import FakeSocketMode
+    from tests.e2e.fakes import FakeSocketMode
 
     socket = FakeSocketMode()
     slack.socket_mode_url = socket.url

@@ -10,11 +10,11 @@ from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
-from bot.listeners.replies import STORAGE_DOWN, ModalContext, Requester, guard_storage, valid_id
+from bot.core.pending import Pending
+from bot.core.validation import InvalidRequest, ScheduleRequest, validate
 from bot.services import Services
-from bot.store import Pending
-from bot.validation import InvalidRequest, ScheduleRequest, validate
+from bot.slack import blocks
+from bot.slack.replies import STORAGE_DOWN, ModalContext, Requester, guard_storage, valid_id
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.harness import RunningApp
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
+from tests.e2e.harness import RunningApp
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 JSONISH = st.recursive(

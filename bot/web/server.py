@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot import delivery
+from bot.core import delivery
 from bot.services import Services
 
 log = logging.getLogger(__name__)

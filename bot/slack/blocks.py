@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import delivery, phones, sms
-from bot.command import Draft
 from bot.config import ROUTE_TYPES
-from bot.delivery import Report
-from bot.history import SmsRecord
-from bot.validation import ScheduleRequest
+from bot.core import delivery, phones, sms
+from bot.core.command import Draft
+from bot.core.delivery import Report
+from bot.core.history import SmsRecord
+from bot.core.validation import ScheduleRequest
 
 Block = dict[str, Any]
 MODAL_CALLBACK_ID = "schedule_sms"

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack
-from tests.harness import RedisServer, RunningApp, make_settings
+from tests.e2e.fakes import FakeKaleyra, FakeSlack
+from tests.e2e.harness import RedisServer, RunningApp, make_settings
 
 
 @pytest.fixture(scope="session")

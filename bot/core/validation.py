@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bot import phones, sms
-from bot.command import Draft
 from bot.config import ROUTE_TYPES, Settings
-from bot.timeparse import TimeParseError, interpret, means_now
+from bot.core import phones, sms
+from bot.core.command import Draft
+from bot.core.timeparse import TimeParseError, interpret, means_now
 
 MIN_LEAD = timedelta(minutes=15)
 MAX_LEAD = relativedelta(months=3)

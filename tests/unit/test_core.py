@@ -11,14 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import blocks, phones, sms
-from bot.command import Draft, parse_command
-from bot.delivery import Report
-from bot.history import MessageState, SmsRecord
-from bot.kaleyra import SmsMessage
-from bot.store import Pending, PendingStore
-from bot.validation import ScheduleRequest
-from tests.fakes import validate_blocks, validate_view
+from bot.core import phones, sms
+from bot.core.command import Draft, parse_command
+from bot.core.delivery import Report
+from bot.core.history import MessageState, SmsRecord
+from bot.core.kaleyra import SmsMessage
+from bot.core.pending import Pending, PendingStore
+from bot.core.validation import ScheduleRequest
+from bot.slack import blocks
+from tests.e2e.fakes import validate_blocks, validate_view
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import logging
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
-from bot.delivery import FAILED_STATUSES, Report
-from bot.history import SmsRecord
+from bot.core.delivery import FAILED_STATUSES, Report
+from bot.core.history import SmsRecord
+from bot.slack import blocks
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks, delivery, kaleyra
-from bot.command import Draft
-from bot.listeners.replies import (
+from bot.core import delivery, kaleyra
+from bot.core.command import Draft
+from bot.core.outbox import Confirmation
+from bot.core.pending import Pending
+from bot.services import Services
+from bot.slack import blocks
+from bot.slack.replies import (
     BUSY,
     ModalContext,
     Requester,
@@ -23,9 +27,6 @@ from bot.listeners.replies import (
     open_modal,
     valid_id,
 )
-from bot.scheduler import Confirmation
-from bot.services import Services
-from bot.store import Pending
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.validation import ScheduleRequest
+from bot.core.validation import ScheduleRequest
 
 _PREFIX = "schedule-sms"
 DONE_TTL_SECONDS = 7 * 24 * 3600

@@ -21,7 +21,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from bot.delivery import Report, normalise_status
+from bot.core.delivery import Report, normalise_status
 
 MAX_RECIPIENTS_PER_REQUEST = 100
 _RETRY_STATUSES = frozenset({429, 503})

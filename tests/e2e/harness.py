@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.server import build_web_app
+from bot.web.server import build_web_app
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"

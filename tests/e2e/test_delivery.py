@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.harness import RunningApp
-from tests.test_flow import NUMBER, button_value, replies_to, schedule, text_of
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
+from tests.e2e.harness import RunningApp
+from tests.e2e.test_flow import NUMBER, button_value, replies_to, schedule, text_of
 
 TOKEN = "callback-token-0123456789"
 FAST = {
@@ -131,7 +131,7 @@ def test_checks_are_shared_by_instances_and_run_once(start_app: Any, slack: Fake
 def test_a_crashed_instances_check_is_picked_up(
     start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: Any, tmp_path: Path
 ) -> None:
-    from tests.test_process import BotProcess, app_env
+    from tests.e2e.test_process import BotProcess, app_env
 
     redis_server.flush()
     env = app_env(slack, kaleyra, REDIS_URL=redis_server.url, STATUS_FIRST_CHECK_SECONDS="0.2",

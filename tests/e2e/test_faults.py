@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack, KaleyraReply, opened_view, wait_for
-from tests.harness import RedisServer, RunningApp
-from tests.test_flow import NUMBER, button_value, replies_to, schedule, text_of
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, opened_view, wait_for
+from tests.e2e.harness import RedisServer, RunningApp
+from tests.e2e.test_flow import NUMBER, button_value, replies_to, schedule, text_of
 
 ERROR_E401 = {"code": "E401", "message": "Invalid API key", "error": {"api-key": "Invalid API key"}}
 
@@ -46,7 +46,7 @@ def test_bad_input_is_explained_and_nothing_is_sent(
     ("route", "expected"), [("OTP", "OTP messages cannot be scheduled"), ("SPAM", "Unknown route")]
 )
 def test_bad_route_type_is_refused_inline(app: RunningApp, slack: FakeSlack, route: str, expected: str) -> None:
-    from tests.harness import modal_values
+    from tests.e2e.harness import modal_values
 
     app.command("", response_url=slack.response_url())
     view = opened_view(slack)
@@ -141,7 +141,7 @@ def test_garbage_or_dropped_answers_are_reported_not_crashed(
 
 
 def test_kaleyra_unreachable_is_retried_then_reported(start_app: Any, slack: FakeSlack) -> None:
-    from tests.harness import free_port
+    from tests.e2e.harness import free_port
 
     app = start_app(kaleyra_base_url=f"http://127.0.0.1:{free_port()}", kaleyra_max_retries=1)
     _, outcome = confirm(app, slack)
@@ -175,7 +175,7 @@ def test_redis_going_away_mid_flow(start_app: Any, slack: FakeSlack, kaleyra: Fa
 
 
 def test_modal_submission_with_redis_down_keeps_the_form(start_app: Any, slack: FakeSlack) -> None:
-    from tests.harness import modal_values
+    from tests.e2e.harness import modal_values
 
     redis = RedisServer()
     try:

@@ -8,9 +8,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks
-from bot.command import is_help, parse_command
-from bot.listeners.replies import (
+from bot.core.command import is_help, parse_command
+from bot.core.pending import Pending
+from bot.core.validation import InvalidRequest, validate
+from bot.services import Services
+from bot.slack import blocks
+from bot.slack.replies import (
     BUSY,
     ModalContext,
     Requester,
@@ -18,9 +21,6 @@ from bot.listeners.replies import (
     history_for,
     open_modal,
 )
-from bot.services import Services
-from bot.store import Pending
-from bot.validation import InvalidRequest, validate
 
 
 def register(app: AsyncApp, services: Services) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.blocks import escape as blocks_escape
-from tests.fakes import FakeKaleyra, FakeSlack, opened_view, validate_blocks, wait_for
-from tests.harness import RunningApp, modal_values
+from bot.slack.blocks import escape as blocks_escape
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, opened_view, validate_blocks, wait_for
+from tests.e2e.harness import RunningApp, modal_values
 
 NUMBER = "+919876543210"
 

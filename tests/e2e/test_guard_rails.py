@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeKaleyra, FakeSlack, opened_view, wait_for
-from tests.harness import modal_values
-from tests.test_flow import NUMBER, button_value, replies_to, schedule, text_of
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, opened_view, wait_for
+from tests.e2e.harness import modal_values
+from tests.e2e.test_flow import NUMBER, button_value, replies_to, schedule, text_of
 
 
 def first_reply(app: Any, slack: FakeSlack, text: str, **kwargs: Any) -> dict[str, Any]:

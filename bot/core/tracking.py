@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 
-from bot import delivery
-from bot.delivery import Report
-from bot.history import History, SmsRecord
-from bot.kaleyra import KaleyraClient, StatusUnavailable
+from bot.core import delivery
+from bot.core.delivery import Report
+from bot.core.history import History, SmsRecord
+from bot.core.kaleyra import KaleyraClient, StatusUnavailable
 
 log = logging.getLogger(__name__)
 Notify = Callable[[SmsRecord, list[Report]], Awaitable[None]]

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.timeparse import TimeParseError, interpret, means_now, parse_when
+from bot.core.timeparse import TimeParseError, interpret, means_now, parse_when
 
-CASES_FILE = Path(__file__).resolve().parents[2] / "shared" / "timeparse-cases.json"
+CASES_FILE = Path(__file__).resolve().parents[3] / "shared" / "timeparse-cases.json"
 LOCAL_CASES = Path(__file__).with_name("timeparse_cases.json")
 CASES = json.loads((CASES_FILE if CASES_FILE.exists() else LOCAL_CASES).read_text())
 TUESDAY_8PM_IST = datetime.fromisoformat("2026-11-24T20:00:00+05:30")
