@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.core.refusals import Reason, Refusal
 
 
 @dataclass(frozen=True)
@@ -17,16 +18,19 @@ class Member:
     is_guest: bool = False
 
 
-def refusal(settings: Settings, member: Member, channel_id: str, groups_with_member: Collection[str]) -> str | None:
-    """Why `member` may not send from `channel_id`, in words for them; None when they may."""
+def refusal(settings: Settings, member: Member, channel_id: str, groups_with_member: Collection[str]) -> Refusal | None:
+    """Why `member` may not send from `channel_id`; None when they may.
+
+    The words are the app's own and the admin contact may be a mention (`<@U123>`), so they are mrkdwn.
+    """
     ask = f"Ask {settings.admin_contact} if you need to send SMS."
     if member.is_guest and not settings.allow_guests:
-        return f"Guest accounts cannot send SMS from this workspace. {ask}"
+        return Refusal(Reason.GUEST, f"Guest accounts cannot send SMS from this workspace. {ask}", mrkdwn=True)
     if settings.allowed_channels and channel_id not in settings.allowed_channels:
         channels = ", ".join(f"<#{channel}>" for channel in settings.allowed_channels)
-        return f"SMS can be scheduled only from {channels}. {ask}"
+        return Refusal(Reason.CHANNEL, f"SMS can be scheduled only from {channels}. {ask}", mrkdwn=True)
     if not (settings.allowed_users or settings.allowed_usergroups):
         return None
     if member.user_id in settings.allowed_users or any(g in groups_with_member for g in settings.allowed_usergroups):
         return None
-    return f"You are not on the list of people who may send SMS. {ask}"
+    return Refusal(Reason.NOT_ALLOWED, f"You are not on the list of people who may send SMS. {ask}", mrkdwn=True)

@@ -18,10 +18,10 @@ from redis.exceptions import WatchError
 
 from bot.core import delivery
 from bot.core.delivery import Report
+from bot.core.keys import key
 
-_PREFIX = "schedule-sms"
-_DUE = f"{_PREFIX}:status:due"
-_TEAM = f"{_PREFIX}:history:team"
+_DUE = key("status", "due")
+_TEAM = key("history", "team")
 
 
 @dataclass
@@ -93,11 +93,11 @@ class History:
         score = datetime.fromisoformat(record.created_at).timestamp()
         oldest = (datetime.now(UTC) - self._retention).timestamp()
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key("sms", record.id), record.to_json(), ex=ttl)
+            pipe.set(key("sms", record.id), record.to_json(), ex=ttl)
             for message_id in record.messages:
-                pipe.set(_key("message", message_id), record.id, ex=ttl)
+                pipe.set(key("message", message_id), record.id, ex=ttl)
             for batch_id in record.batch_ids:
-                pipe.set(_key("batch", batch_id), record.id, ex=ttl)
+                pipe.set(key("batch", batch_id), record.id, ex=ttl)
             for index in (_user_index(record.user_id), _TEAM):
                 pipe.zadd(index, {record.id: score})
                 pipe.zremrangebyscore(index, "-inf", oldest)
@@ -106,7 +106,7 @@ class History:
             await pipe.execute()
 
     async def get(self, record_id: str) -> SmsRecord | None:
-        raw = await self._redis.get(_key("sms", record_id))
+        raw = await self._redis.get(key("sms", record_id))
         return SmsRecord.from_json(raw) if isinstance(raw, str) else None
 
     async def attach_post(self, record_id: str, channel: str, ts: str) -> None:
@@ -118,9 +118,9 @@ class History:
 
     async def find(self, report: Report) -> str | None:
         """The record a report belongs to, by message id, or by batch id (some callbacks send that)."""
-        record_id = await self._redis.get(_key("message", report.message_id))
+        record_id = await self._redis.get(key("message", report.message_id))
         if record_id is None:
-            record_id = await self._redis.get(_key("batch", report.message_id))
+            record_id = await self._redis.get(key("batch", report.message_id))
         return record_id if isinstance(record_id, str) else None
 
     async def apply(
@@ -149,20 +149,20 @@ class History:
         self, record_id: str, change: Callable[[SmsRecord], list[Report]]
     ) -> tuple[SmsRecord | None, list[Report]]:
         """Read-modify-write under WATCH, so a callback and a poll never overwrite each other."""
-        key = _key("sms", record_id)
+        sms_key = key("sms", record_id)
         async with self._redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    await pipe.watch(key)
-                    raw = await pipe.get(key)
+                    await pipe.watch(sms_key)
+                    raw = await pipe.get(sms_key)
                     if not isinstance(raw, str):
                         await pipe.unwatch()  # type: ignore[no-untyped-call]
                         return None, []
                     record = SmsRecord.from_json(raw)
                     changed = change(record)
-                    ttl = await pipe.ttl(key)
+                    ttl = await pipe.ttl(sms_key)
                     pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.set(key, record.to_json(), ex=ttl if ttl > 0 else None)
+                    pipe.set(sms_key, record.to_json(), ex=ttl if ttl > 0 else None)
                     await pipe.execute()
                     return record, changed
                 except WatchError:
@@ -172,7 +172,7 @@ class History:
         """Newest first, for one user (or the team with None); and whether there are more."""
         index = _user_index(user_id) if user_id else _TEAM
         ids = [str(record_id) for record_id in await self._redis.zrevrange(index, offset, offset + count)]
-        found = await self._redis.mget([_key("sms", record_id) for record_id in ids[:count]]) if ids else []
+        found = await self._redis.mget([key("sms", record_id) for record_id in ids[:count]]) if ids else []
         records = [SmsRecord.from_json(raw) for raw in found if isinstance(raw, str)]  # expired ones are skipped
         return records, len(ids) > count
 
@@ -183,22 +183,20 @@ class History:
         return [str(record_id) for record_id in found]
 
     async def claim_check(self, record_id: str) -> bool:
-        claimed = await self._redis.set(_key("checking", record_id), "1", nx=True, ex=self._claim_seconds)
+        claimed = await self._redis.set(key("checking", record_id), "1", nx=True, ex=self._claim_seconds)
         return bool(claimed)
 
-    async def check_done(self, record_id: str, next_check_at: datetime | None) -> None:
-        """Reschedule (or retire, with None) the record's next check, and release the claim."""
+    async def check_done(self, record_id: str, next_check_at: datetime | None, *, claimed: bool = True) -> None:
+        """Reschedule the record's next check (None: no more checks); release the claim if `claimed`
+        (a callback that completes a record holds no claim, and must not drop another instance's)."""
         async with self._redis.pipeline(transaction=True) as pipe:
             if next_check_at is None:
                 pipe.zrem(_DUE, record_id)
             else:
                 pipe.zadd(_DUE, {record_id: next_check_at.timestamp()})
-            pipe.delete(_key("checking", record_id))
+            if claimed:
+                pipe.delete(key("checking", record_id))
             await pipe.execute()
-
-    async def retire(self, record_id: str) -> None:
-        """No more checks needed (every message has a final status)."""
-        await self._redis.zrem(_DUE, record_id)
 
 
 def _match(record: SmsRecord, report: Report) -> str | None:
@@ -212,8 +210,4 @@ def _match(record: SmsRecord, report: Report) -> str | None:
 
 
 def _user_index(user_id: str) -> str:
-    return f"{_PREFIX}:history:user:{user_id}"
-
-
-def _key(kind: str, value: str) -> str:
-    return f"{_PREFIX}:{kind}:{value}"
+    return key("history", "user", user_id)

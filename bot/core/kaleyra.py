@@ -22,6 +22,7 @@ from tenacity import (
 )
 
 from bot.core.delivery import Report, normalise_status
+from bot.core.errors import StatusUnavailable
 
 MAX_RECIPIENTS_PER_REQUEST = 100
 _RETRY_STATUSES = frozenset({429, 503})
@@ -63,7 +64,6 @@ class Scheduled:
 
     batch_id: str
     message_ids: dict[str, str]  # recipient -> message id
-    total: int
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,6 @@ class Uncertain:
 SendResult = Scheduled | Rejected | Uncertain
 
 
-class StatusUnavailable(Exception):
-    """Kaleyra's status API could not answer; the check is tried again later."""
-
-
 class _RetryableError(Exception):
     def __init__(self, result: Rejected, retry_after: float | None = None) -> None:
         super().__init__(result.message)
@@ -119,7 +115,9 @@ class KaleyraClient:
         timeout: float = 10.0,
         max_retries: int = 3,
         backoff: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests."""
         self._account_url = account_url.rstrip("/")
         self._api_key = api_key
         self._max_retries = max_retries
@@ -128,6 +126,7 @@ class KaleyraClient:
             headers={"api-key": api_key, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            transport=transport,
         )
 
     async def aclose(self) -> None:
@@ -234,8 +233,7 @@ def _scheduled(body: dict[str, Any]) -> Scheduled | None:
         for item in data
         if isinstance(item, dict) and "recipient" in item and "message_id" in item
     }
-    total = body.get("totalCount")
-    return Scheduled(batch_id, message_ids, total if isinstance(total, int) else len(message_ids))
+    return Scheduled(batch_id, message_ids)
 
 
 def _rejection(status: int, body: Any) -> Rejected | None:

@@ -1,4 +1,4 @@
-"""Confirming a pending request: claim it once, re-check the window, send, record the outcome."""
+"""The outbox: confirm a pending request once, re-check the window and limits, send it, record the outcome."""
 
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ from bot.core.kaleyra import (
 )
 from bot.core.pending import Pending, PendingStore
 from bot.core.quota import Quota
-from bot.core.validation import ScheduleRequest, window_problem
+from bot.core.refusals import Refusal
+from bot.core.validation import ScheduleRequest, window_refusal
 
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("schedule_sms.audit")
 
-Status = Literal[
-    "scheduled", "partial", "failed", "uncertain", "too_soon", "limited", "not_yours", "unknown", "handled"
-]
+Outcome = Literal["scheduled", "partial", "failed", "uncertain", "refused", "not_yours", "unknown", "handled"]
+"""What a Confirm (or Cancel) came to; `refused` carries a `Refusal` saying why nothing was sent."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class SendReport:
         return [result for _, result in self.parts if isinstance(result, Scheduled)]
 
     @property
-    def status(self) -> Status:
+    def outcome(self) -> Outcome:
         if all(isinstance(result, Scheduled) for _, result in self.parts) and not self.skipped:
             return "scheduled"
         if self.scheduled:
@@ -59,10 +59,11 @@ class SendReport:
 
 @dataclass(frozen=True)
 class Confirmation:
-    status: Status
+    outcome: Outcome
     pending: Pending | None = None
     report: SendReport | None = None
-    detail: str = ""
+    detail: str = ""  # for `handled`: the claim's state ("cancelled", "sent:<ids>", "sending")
+    refusal: Refusal | None = None
 
 
 async def send_request(kaleyra: KaleyraClient, request: ScheduleRequest) -> SendReport:
@@ -81,7 +82,9 @@ async def send_request(kaleyra: KaleyraClient, request: ScheduleRequest) -> Send
     return SendReport(parts)
 
 
-class Scheduler:
+class Outbox:
+    """Turns a Confirm click into exactly one send, whatever the clicks, instances and retries."""
+
     def __init__(
         self,
         store: PendingStore,
@@ -120,22 +123,21 @@ class Scheduler:
             await self._store.release(pending_id)
             return refusal
         report = await send_request(self._kaleyra, pending.request)
-        if report.status == "failed":
+        if report.outcome == "failed":
             await self._store.release(pending_id)
         else:
             await self._close_claim(pending_id, report)
             await self._remember(pending_id, pending, report)
         self._audit(pending, report)
-        return Confirmation(report.status, pending, report)
+        return Confirmation(report.outcome, pending, report)
 
     async def _refusal(self, pending: Pending) -> Confirmation | None:
         """Checked again at the moment of sending: Kaleyra's window, then the sender's limits."""
-        problem = window_problem(pending.request.send_at, self._clock())
-        if problem is not None:
-            return Confirmation("too_soon", pending, detail=problem)
-        recipients = len(pending.request.recipients)
-        limit = await self._quota.refusal(pending.user_id, recipients, pending.tz, take=True)
-        return Confirmation("limited", pending, detail=limit) if limit is not None else None
+        refusal = window_refusal(pending.request.send_at, self._clock())
+        if refusal is None:
+            recipients = len(pending.request.recipients)
+            refusal = await self._quota.refusal(pending.user_id, recipients, pending.tz, take=True)
+        return Confirmation("refused", pending, refusal=refusal) if refusal is not None else None
 
     async def cancel(self, pending_id: str, user_id: str) -> Confirmation:
         """Cancel wins only if Confirm has not claimed the request first."""
@@ -194,7 +196,7 @@ class Scheduler:
             "recipients": [phones.mask(number) for number in request.recipients],
             "send_at": request.send_at.isoformat() if request.send_at else "now",
             "kaleyra_ids": [result.batch_id for result in report.scheduled],
-            "outcome": report.status,
+            "outcome": report.outcome,
             "errors": [result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain)],
         }
         audit_log.info("sms_confirmed %s", json.dumps(fields), extra={"audit": fields})

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.core.keys import key
 from bot.core.validation import ScheduleRequest
 
-_PREFIX = "schedule-sms"
 DONE_TTL_SECONDS = 7 * 24 * 3600
 
 
@@ -28,8 +28,6 @@ class Pending:
     user_id: str
     channel_id: str
     tz: str
-    response_url: str | None = None
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -44,9 +42,10 @@ class Pending:
         send_at = request.pop("send_at")
         request["recipients"] = tuple(request["recipients"])
         request["notes"] = tuple(request["notes"])
+        known = {f.name for f in fields(cls)} - {"request"}  # fields of older releases are ignored
         return cls(
             request=ScheduleRequest(**request, send_at=datetime.fromisoformat(send_at) if send_at else None),
-            **data,
+            **{name: value for name, value in data.items() if name in known},
         )
 
 
@@ -57,35 +56,35 @@ class PendingStore:
 
     async def put(self, pending: Pending) -> str:
         pending_id = secrets.token_urlsafe(16)
-        await self._redis.set(_key("pending", pending_id), pending.to_json(), ex=self._ttl)
+        await self._redis.set(key("pending", pending_id), pending.to_json(), ex=self._ttl)
         return pending_id
 
     async def get(self, pending_id: str) -> Pending | None:
-        raw = await self._redis.get(_key("pending", pending_id))
+        raw = await self._redis.get(key("pending", pending_id))
         return Pending.from_json(raw) if isinstance(raw, str) else None
 
     async def discard(self, pending_id: str) -> None:
-        await self._redis.delete(_key("pending", pending_id))
+        await self._redis.delete(key("pending", pending_id))
 
     async def claim(self, pending_id: str) -> bool:
         """True for exactly one caller per id, until `release`."""
-        claimed = await self._redis.set(_key("claim", pending_id), "sending", nx=True, ex=self._ttl + 60)
+        claimed = await self._redis.set(key("claim", pending_id), "sending", nx=True, ex=self._ttl + 60)
         return bool(claimed)
 
     async def claim_state(self, pending_id: str) -> str | None:
         """'sending', or the recorded outcome once finished; None if never claimed."""
-        state = await self._redis.get(_key("claim", pending_id))
+        state = await self._redis.get(key("claim", pending_id))
         return state if isinstance(state, str) else None
 
     async def release(self, pending_id: str) -> None:
         """Nothing was sent: let Confirm be clicked again."""
-        await self._redis.delete(_key("claim", pending_id))
+        await self._redis.delete(key("claim", pending_id))
 
     async def finish(self, pending_id: str, outcome: str) -> None:
         """Something may have been sent: the id can never be confirmed again."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key("claim", pending_id), outcome, ex=DONE_TTL_SECONDS)
-            pipe.delete(_key("pending", pending_id))
+            pipe.set(key("claim", pending_id), outcome, ex=DONE_TTL_SECONDS)
+            pipe.delete(key("pending", pending_id))
             await pipe.execute()
 
     async def healthy(self) -> bool:
@@ -93,7 +92,3 @@ class PendingStore:
             return bool(await self._redis.ping())
         except Exception:  # noqa: BLE001  any failure to answer means unhealthy
             return False
-
-
-def _key(kind: str, pending_id: str) -> str:
-    return f"{_PREFIX}:{kind}:{pending_id}"

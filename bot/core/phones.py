@@ -7,11 +7,9 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
+from bot.core.errors import PhoneError
+
 _SEPARATORS = re.compile(r"[,;\n]+")
-
-
-class PhoneError(ValueError):
-    """A recipient is not a phone number that can receive SMS; the message says which and why."""
 
 
 def split_recipients(text: str) -> list[str]:

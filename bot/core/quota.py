@@ -13,6 +13,8 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from redis.asyncio import Redis
 
+from bot.core.refusals import Reason, Refusal
+
 
 class Quota:
     def __init__(self, redis: Redis | None, per_minute: int, per_day: int) -> None:
@@ -34,11 +36,14 @@ class Quota:
         if per_day:
             self._items.append((RateLimitItemPerDay(per_day), "a day"))
 
-    async def refusal(self, user_id: str, recipients: int, tz: str, *, take: bool) -> str | None:
+    async def refusal(self, user_id: str, recipients: int, tz: str, *, take: bool) -> Refusal | None:
         """Why sending to `recipients` more numbers is refused now; with `take`, count them if not."""
         for item, period in self._items:
             if recipients > item.amount:
-                return f"You can send at most {item.amount} SMS {period}; this one has {recipients} recipients."
+                return Refusal(
+                    Reason.OVER_LIMIT,
+                    f"You can send at most {item.amount} SMS {period}; this one has {recipients} recipients.",
+                )
             allowed = (
                 await self._limiter.hit(item, user_id, cost=recipients)
                 if take
@@ -47,8 +52,9 @@ class Quota:
             if not allowed:
                 stats = await self._limiter.get_window_stats(item, user_id)
                 reset = datetime.fromtimestamp(stats.reset_time, UTC).astimezone(ZoneInfo(tz))
-                return (
+                return Refusal(
+                    Reason.LIMIT_REACHED,
                     f"You have reached your limit of {item.amount} SMS {period} ({stats.remaining} left, "
-                    f"{recipients} needed). Try again after {reset:%H:%M %Z}."
+                    f"{recipients} needed). Try again after {reset:%H:%M %Z}.",
                 )
         return None

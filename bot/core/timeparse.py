@@ -26,14 +26,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from dateparser.date import DateDataParser
 from dateutil.relativedelta import relativedelta
 
+from bot.core.errors import TimeParseError
+
 __all__ = ["ParsedTime", "TimeParseError", "interpret", "means_now", "parse_when"]
 
 MAX_PHRASE_LENGTH = 100
 EXAMPLES = "“tomorrow 5pm”, “in 2 hours”, “friday 9:30am” or “Dec 3 at 14:30 IST”"
-
-
-class TimeParseError(ValueError):
-    """The phrase names no valid time; the message says what was not understood."""
 
 
 @dataclass(frozen=True)

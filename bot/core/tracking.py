@@ -1,4 +1,4 @@
-"""Delivery status: poll Kaleyra for due records, take callbacks, and tell whoever listens.
+"""Delivery tracking: poll Kaleyra for due records, take callbacks, and tell whoever listens.
 
 Any instance runs the poll loop; each due check is claimed in Redis, so it runs once, and a
 claim left by a crashed instance expires for another to pick up. Nothing lives in process timers.
@@ -15,14 +15,17 @@ from redis.exceptions import RedisError
 
 from bot.core import delivery
 from bot.core.delivery import Report
+from bot.core.errors import StatusUnavailable
 from bot.core.history import History, SmsRecord
-from bot.core.kaleyra import KaleyraClient, StatusUnavailable
+from bot.core.kaleyra import KaleyraClient
 
 log = logging.getLogger(__name__)
 Notify = Callable[[SmsRecord, list[Report]], Awaitable[None]]
 
 
-class StatusTracker:
+class DeliveryTracker:
+    """Follows each sent SMS until every message has a final delivery status, or checks run out."""
+
     def __init__(
         self,
         history: History,
@@ -53,7 +56,7 @@ class StatusTracker:
         if changed:
             await self._notify(record, changed)
         if record.all_final():
-            await self._history.retire(record_id)
+            await self._history.check_done(record_id, None, claimed=False)
         return True
 
     async def run_once(self) -> int:

@@ -10,7 +10,9 @@ from dateutil.relativedelta import relativedelta
 from bot.config import ROUTE_TYPES, Settings
 from bot.core import phones, sms
 from bot.core.command import Draft
-from bot.core.timeparse import TimeParseError, interpret, means_now
+from bot.core.errors import InvalidRequest, PhoneError, TimeParseError
+from bot.core.refusals import Reason, Refusal
+from bot.core.timeparse import interpret, means_now
 
 MIN_LEAD = timedelta(minutes=15)
 MAX_LEAD = relativedelta(months=3)
@@ -28,14 +30,6 @@ class ScheduleRequest:
     template_id: str | None = None
     callback_profile_id: str | None = None
     notes: tuple[str, ...] = ()
-
-
-class InvalidRequest(ValueError):
-    """One plain-language message per field that is wrong, keyed by field name."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def validate(draft: Draft, tz: str, now: datetime, settings: Settings) -> ScheduleRequest:
@@ -62,17 +56,18 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings) -> Schedu
     return ScheduleRequest(tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes)
 
 
-def window_problem(send_at: datetime | None, now: datetime) -> str | None:
+def window_refusal(send_at: datetime | None, now: datetime) -> Refusal | None:
     """Kaleyra's window: at least 15 minutes and at most 3 calendar months from now."""
     if send_at is None:
         return None
     understood = f"(understood as {send_at:%a %d %b %Y %H:%M %Z})".replace(" )", ")")
     if send_at <= now:
-        return f"That time is in the past {understood}."
+        return Refusal(Reason.PAST, f"That time is in the past {understood}.")
     if send_at < now + MIN_LEAD:
-        return f"Kaleyra needs at least 15 minutes' notice {understood}; pick a later time or say “now”."
+        message = f"Kaleyra needs at least 15 minutes' notice {understood}; pick a later time or say “now”."
+        return Refusal(Reason.TOO_SOON, message)
     if send_at > now + MAX_LEAD:
-        return f"Kaleyra schedules at most 3 months ahead {understood}."
+        return Refusal(Reason.TOO_FAR, f"Kaleyra schedules at most 3 months ahead {understood}.")
     return None
 
 
@@ -89,7 +84,7 @@ def _recipients(text: str, settings: Settings, errors: dict[str, str]) -> list[s
     for item in raw:
         try:
             number = phones.normalise(item, settings.default_country)
-        except phones.PhoneError as exc:
+        except PhoneError as exc:
             problems.append(str(exc))
             continue
         region = phones.region_of(number)
@@ -127,8 +122,8 @@ def _when(draft: Draft, tz: str, now: datetime, errors: dict[str, str]) -> tuple
     except TimeParseError as exc:
         errors["when"] = str(exc)
         return None, ()
-    if (problem := window_problem(parsed.when, now)) is not None:
-        errors["when"] = problem
+    if (refusal := window_refusal(parsed.when, now)) is not None:
+        errors["when"] = refusal.message
     return parsed.when, parsed.notes
 
 

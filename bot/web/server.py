@@ -1,27 +1,25 @@
-"""The HTTP side: Slack's requests at /slack/events, and /healthz for load balancers."""
+"""The HTTP side: Slack's requests at /slack/events, Kaleyra's callbacks, and /healthz."""
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from contextlib import suppress
 
 from aiohttp import web
-from redis.exceptions import RedisError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot.core import delivery
 from bot.services import Services
+from bot.web.callback import kaleyra_callback
+from bot.web.health import healthz
+from bot.web.keys import SERVICES, TRACKING_TASK
 
 log = logging.getLogger(__name__)
-SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
-STATUS_TASK: web.AppKey[asyncio.Task[None]] = web.AppKey("status_task", asyncio.Task)
 
 
 def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
-    """With `bolt` None (Socket Mode), only /healthz is served."""
+    """With `bolt` None (Socket Mode), Slack's events come over the WebSocket instead."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[SERVICES] = services
     web_app.router.add_get("/healthz", healthz)
@@ -42,54 +40,17 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
 
     web_app.router.add_route("*", "/kaleyra/callback", kaleyra_callback)
 
-    async def start_status_checks(app: web.Application) -> None:
-        app[STATUS_TASK] = asyncio.create_task(services.status.run_forever(services.settings.status_poll_seconds))
+    async def start_tracking(app: web.Application) -> None:
+        poll_seconds = services.settings.status_poll_seconds
+        app[TRACKING_TASK] = asyncio.create_task(services.tracker.run_forever(poll_seconds))
 
     async def close_services(app: web.Application) -> None:
-        status_checks = app[STATUS_TASK]
-        status_checks.cancel()
+        tracking = app[TRACKING_TASK]
+        tracking.cancel()
         with suppress(asyncio.CancelledError):
-            await status_checks  # finish the cancellation before the loop goes away
+            await tracking  # finish the cancellation before the loop goes away
         await services.aclose()
 
-    web_app.on_startup.append(start_status_checks)
+    web_app.on_startup.append(start_tracking)
     web_app.on_cleanup.append(close_services)
     return web_app
-
-
-async def kaleyra_callback(request: web.Request) -> web.Response:
-    """Delivery reports pushed by a Kaleyra callback profile (GET or POST; query, form or JSON)."""
-    services = request.app[SERVICES]
-    expected = services.settings.kaleyra_callback_token
-    given = request.query.get("token", "")
-    if expected is None or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        return web.json_response({"ok": False, "error": "forbidden"}, status=403)
-    if request.method not in ("GET", "POST"):
-        return web.json_response({"ok": False, "error": "use GET or POST"}, status=405)
-    fields: dict[str, object] = {key: value for key, value in request.query.items() if key != "token"}
-    if request.method == "POST":
-        if request.content_type == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                body = None
-            if not isinstance(body, dict):
-                return web.json_response({"ok": False, "error": "expected a JSON object"}, status=400)
-            fields |= body
-        else:
-            fields |= dict(await request.post())
-    report = delivery.report_from_fields(fields)
-    if report is None:
-        return web.json_response({"ok": False, "error": "needs an id and a status"}, status=400)
-    try:
-        known = await services.status.receive(report)
-    except RedisError:
-        return web.json_response({"ok": False, "error": "storage unavailable, send again"}, status=503)
-    return web.json_response({"ok": True, "recorded": known})
-
-
-async def healthz(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    if await services.store.healthy():
-        return web.json_response({"ok": True, "background_jobs": len(services.background)})
-    return web.json_response({"ok": False, "error": "storage unavailable"}, status=503)

@@ -180,7 +180,7 @@ def test_escape_defuses_mentions() -> None:
 def test_store_claims_once_and_releases() -> None:
     async def scenario() -> None:
         store = PendingStore(fakeredis.FakeAsyncRedis(decode_responses=True), ttl_seconds=60)
-        pending = Pending(REQUEST, "U1", "C1", "Asia/Kolkata", None)
+        pending = Pending(REQUEST, "U1", "C1", "Asia/Kolkata")
         pending_id = await store.put(pending)
         assert await store.get(pending_id) == pending
         claims = await asyncio.gather(*(store.claim(pending_id) for _ in range(20)))

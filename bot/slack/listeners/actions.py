@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,8 +17,10 @@ from bot.core import delivery, kaleyra
 from bot.core.command import Draft
 from bot.core.outbox import Confirmation
 from bot.core.pending import Pending
+from bot.core.refusals import Reason
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.context import services_of
 from bot.slack.replies import (
     BUSY,
     ModalContext,
@@ -31,45 +34,53 @@ from bot.slack.replies import (
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        action = (body.get("actions") or [{}])[0]
-        click = _Click.read(body, valid_id(action.get("value")))
-        if not services.background.has_room():
-            await click.problem(client, BUSY)
-            return
-        handler = {blocks.CONFIRM: _confirm, blocks.EDIT: _edit, blocks.CANCEL: _cancel}[action["action_id"]]
-        services.background.spawn(guard_storage(handler(services, client, click), client, click))
-
+def register(app: AsyncApp) -> None:
     for action_id in (blocks.CONFIRM, blocks.EDIT, blocks.CANCEL):
         app.action(action_id)(on_button)
+    app.action(blocks.HISTORY_PAGE)(history_page)
+    app.action(blocks.MESSAGE_ACTION)(message_typed)
 
-    @app.action(blocks.HISTORY_PAGE)
-    async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        value = str((body.get("actions") or [{}])[0].get("value") or "0")
-        page = int(value) if value.isdigit() and int(value) < 1000 else 0
-        click = _Click.read(body, None)
-        if not services.background.has_room():
-            await click.problem(client, BUSY)
-            return
-        services.background.spawn(guard_storage(_show_history(services, client, click, page), client, click))
 
-    @app.action(blocks.MESSAGE_ACTION)
-    async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        view = body.get("view") or {}
-        draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
-        updated = blocks.modal_view(
-            draft,
-            private_metadata=str(view.get("private_metadata") or ""),
-            allowed_senders=services.settings.allowed_senders,
-        )
-        try:
-            await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=updated)
-        except SlackApiError as exc:  # hash_conflict: a newer keystroke already updated the view
-            log.debug("views.update skipped: %s", exc.response.get("error"))
+async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    """Confirm, Edit and Cancel on a confirmation or an outcome message."""
+    await ack()
+    services = services_of(context)
+    action = (body.get("actions") or [{}])[0]
+    click = _Click.read(body, valid_id(action.get("value")))
+    if not services.background.has_room():
+        await click.problem(client, BUSY)
+        return
+    handler = {blocks.CONFIRM: _confirm, blocks.EDIT: _edit, blocks.CANCEL: _cancel}[action["action_id"]]
+    services.background.spawn(guard_storage(handler(services, client, click), client, click))
+
+
+async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    """Newer / Older on a `/schedule-sms list` page."""
+    await ack()
+    services = services_of(context)
+    value = str((body.get("actions") or [{}])[0].get("value") or "0")
+    page = int(value) if value.isdigit() and int(value) < 1000 else 0
+    click = _Click.read(body, None)
+    if not services.background.has_room():
+        await click.problem(client, BUSY)
+        return
+    services.background.spawn(guard_storage(_show_history(services, client, click, page), client, click))
+
+
+async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    """Each keystroke in the modal's message: update the length and encoding hint."""
+    await ack()
+    view = body.get("view") or {}
+    draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
+    updated = blocks.modal_view(
+        draft,
+        private_metadata=str(view.get("private_metadata") or ""),
+        allowed_senders=services_of(context).settings.allowed_senders,
+    )
+    try:
+        await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=updated)
+    except SlackApiError as exc:  # hash_conflict: a newer keystroke already updated the view
+        log.debug("views.update skipped: %s", exc.response.get("error"))
 
 
 @dataclass(frozen=True)
@@ -97,27 +108,27 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click) ->
     if click.pending_id is None:
         await click.problem(client, _UNKNOWN)
         return
-    member, refused = await services.member_refusal(click.user_id, click.channel_id)
+    member, refused = await services.directory.sender(services.settings, click.user_id, click.channel_id)
     if refused is not None:
-        await click.problem(client, refused, trusted=True)
+        await click.problem(client, refused.message, trusted=refused.mrkdwn)
         return
-    outcome = await services.scheduler.confirm(click.pending_id, member.user_id)
-    if outcome.status in ("unknown", "handled", "not_yours"):
+    outcome = await services.outbox.confirm(click.pending_id, member.user_id)
+    if outcome.outcome in ("unknown", "handled", "not_yours"):
         await click.problem(client, _handled_text(outcome))
         return
     pending = outcome.pending
     assert pending is not None
     headline, lines = _outcome_text(outcome)
-    retry_id = click.pending_id if outcome.status in ("failed", "too_soon", "limited") else None
+    retry_id = click.pending_id if outcome.outcome in ("failed", "refused") else None
     await click.tell(client, headline, blocks.outcome_blocks(headline, lines, retry_id), replace_original=True)
     if outcome.report and outcome.report.scheduled:
         await _post_to_channel(services, client, click, pending, [r.batch_id for r in outcome.report.scheduled])
 
 
 def _handled_text(outcome: Confirmation) -> str:
-    if outcome.status == "unknown":
+    if outcome.outcome == "unknown":
         return _UNKNOWN
-    if outcome.status == "not_yours":
+    if outcome.outcome == "not_yours":
         return "Only the person who asked for this SMS can confirm or cancel it."
     if outcome.detail == "cancelled":
         return "This SMS was cancelled; nothing was sent."
@@ -128,10 +139,10 @@ def _handled_text(outcome: Confirmation) -> str:
 
 
 def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
-    if outcome.status == "too_soon":
-        return f":hourglass: Not sent: {outcome.detail}", ["Edit the time and confirm again."]
-    if outcome.status == "limited":
-        return f":no_entry: Not sent: {outcome.detail}", []
+    if outcome.refusal is not None:
+        if outcome.refusal.reason in (Reason.PAST, Reason.TOO_SOON, Reason.TOO_FAR):
+            return f":hourglass: Not sent: {outcome.refusal.message}", ["Edit the time and confirm again."]
+        return f":no_entry: Not sent: {outcome.refusal.message}", []
     report = outcome.report
     assert report is not None
     lines: list[str] = []
@@ -156,7 +167,7 @@ def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
         "failed": ":x: Not sent. You can try again or edit it.",
         "uncertain": ":grey_question: The outcome is unknown; it may have been scheduled. "
         "Check Kaleyra before trying again.",
-    }[outcome.status]
+    }[outcome.outcome]
     return headline, lines
 
 
@@ -214,7 +225,7 @@ async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> 
     if click.pending_id is None:
         await click.problem(client, _UNKNOWN)
         return
-    outcome = await services.scheduler.cancel(click.pending_id, click.user_id)
+    outcome = await services.outbox.cancel(click.pending_id, click.user_id)
     if outcome.detail == "cancelled" and outcome.pending is not None:
         text = ":wastebasket: Cancelled. Nothing was sent."
         await click.tell(client, text, blocks.outcome_blocks(text, []), replace_original=True)

@@ -6,40 +6,39 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.command import is_help, parse_command
+from bot.core.errors import InvalidRequest
 from bot.core.pending import Pending
-from bot.core.validation import InvalidRequest, validate
+from bot.core.validation import validate
 from bot.services import Services
 from bot.slack import blocks
-from bot.slack.replies import (
-    BUSY,
-    ModalContext,
-    Requester,
-    guard_storage,
-    history_for,
-    open_modal,
-)
+from bot.slack.context import services_of
+from bot.slack.replies import BUSY, ModalContext, Requester, guard_storage, history_for, open_modal
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.command("/schedule-sms")
-    async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        text = str(body.get("text") or "")
-        if is_help(text):
-            await ack(text="How to use /schedule-sms", blocks=blocks.help_blocks())
-            return
-        if not services.background.has_room():
-            await ack(text=BUSY)
-            return
-        await ack()
-        requester = Requester(
-            str(body.get("user_id", "")), str(body.get("channel_id", "")), str(body.get("response_url") or "") or None
-        )
-        page = history_page(text)
-        work = _list(services, client, requester, page) if page is not None else _handle(services, client, body, text)
-        services.background.spawn(guard_storage(work, client, requester))
+def register(app: AsyncApp) -> None:
+    app.command("/schedule-sms")(schedule_sms)
+
+
+async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    services = services_of(context)
+    text = str(body.get("text") or "")
+    if is_help(text):
+        await ack(text="How to use /schedule-sms", blocks=blocks.help_blocks())
+        return
+    if not services.background.has_room():
+        await ack(text=BUSY)
+        return
+    await ack()
+    requester = Requester(
+        str(body.get("user_id", "")), str(body.get("channel_id", "")), str(body.get("response_url") or "") or None
+    )
+    page = history_page(text)
+    work = _list(services, client, requester, page) if page is not None else _handle(services, client, body, text)
+    services.background.spawn(guard_storage(work, client, requester))
 
 
 async def _handle(services: Services, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
@@ -48,9 +47,9 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
     requester = Requester(user_id, channel_id, response_url)
     context = ModalContext(channel_id=channel_id, response_url=response_url or "")
     settings = services.settings
-    member, refused = await services.member_refusal(user_id, channel_id)
+    member, refused = await services.directory.sender(settings, user_id, channel_id)
     if refused is not None:
-        await requester.problem(client, refused, trusted=True)
+        await requester.problem(client, refused.message, trusted=refused.mrkdwn)
         return
     if not text.strip():
         await open_modal(services, client, str(body.get("trigger_id", "")), parse_command(""), context)
@@ -69,9 +68,9 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
             )
         return
     if limit := await services.quota.refusal(user_id, len(request.recipients), member.tz, take=False):
-        await requester.problem(client, limit)
+        await requester.problem(client, limit.message)
         return
-    pending_id = await services.store.put(Pending(request, user_id, channel_id, member.tz, response_url))
+    pending_id = await services.store.put(Pending(request, user_id, channel_id, member.tz))
     confirmation = blocks.confirmation_blocks(pending_id, request, member.tz, now)
     await requester.tell(client, "Check and confirm your SMS", confirmation)
 

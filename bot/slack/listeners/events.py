@@ -7,20 +7,25 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.context import services_of
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.event("app_home_opened")
-    async def home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
-        if event.get("tab", "home") == "home" and services.background.has_room():
-            services.background.spawn(_publish_home(services, client, str(event.get("user", ""))))
+def register(app: AsyncApp) -> None:
+    app.event("app_home_opened")(home_opened)
+
+
+async def home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    services = services_of(context)
+    if event.get("tab", "home") == "home" and services.background.has_room():
+        services.background.spawn(_publish_home(services, client, str(event.get("user", ""))))
 
 
 async def _publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:

@@ -8,49 +8,53 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.errors import InvalidRequest
 from bot.core.pending import Pending
-from bot.core.validation import InvalidRequest, ScheduleRequest, validate
+from bot.core.validation import ScheduleRequest, validate
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.context import services_of
 from bot.slack.replies import STORAGE_DOWN, ModalContext, Requester, guard_storage, valid_id
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    @app.view(blocks.MODAL_CALLBACK_ID)
-    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        view = body.get("view") or {}
-        user_id = str((body.get("user") or {}).get("id", ""))
-        context = ModalContext.load(str(view.get("private_metadata") or ""))
-        draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
-        now = datetime.now(UTC)
-        try:
-            member, refused = await services.member_refusal(user_id, context.channel_id)
-            if refused is not None:
-                await ack(response_action="errors", errors={"recipients": refused})
-                return
-            tz = member.tz
-            request = validate(draft, tz, now, services.settings)
-            if limit := await services.quota.refusal(user_id, len(request.recipients), tz, take=False):
-                await ack(response_action="errors", errors={"recipients": limit})
-                return
-            pending_id = await services.store.put(
-                Pending(request, user_id, context.channel_id, tz, context.response_url or None)
-            )
-        except InvalidRequest as invalid:
-            await ack(response_action="errors", errors=invalid.errors)
+def register(app: AsyncApp) -> None:
+    app.view(blocks.MODAL_CALLBACK_ID)(submitted)
+
+
+async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    services = services_of(context)
+    view = body.get("view") or {}
+    user_id = str((body.get("user") or {}).get("id", ""))
+    modal = ModalContext.load(str(view.get("private_metadata") or ""))
+    draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
+    now = datetime.now(UTC)
+    try:
+        member, refused = await services.directory.sender(services.settings, user_id, modal.channel_id)
+        if refused is not None:
+            await ack(response_action="errors", errors={"recipients": refused.message})
             return
-        except RedisError as exc:
-            log.error("storage unavailable: %s", type(exc).__name__)
-            await ack(response_action="errors", errors={"message": STORAGE_DOWN})
+        tz = member.tz
+        request = validate(draft, tz, now, services.settings)
+        if limit := await services.quota.refusal(user_id, len(request.recipients), tz, take=False):
+            await ack(response_action="errors", errors={"recipients": limit.message})
             return
-        await ack()
-        requester = Requester(user_id, context.channel_id, context.response_url or None)
-        work = _confirm_later(services, client, requester, context.replaces, pending_id, request, now, tz)
-        services.background.spawn(guard_storage(work, client, requester))
+        pending_id = await services.store.put(Pending(request, user_id, modal.channel_id, tz))
+    except InvalidRequest as invalid:
+        await ack(response_action="errors", errors=invalid.errors)
+        return
+    except RedisError as exc:
+        log.error("storage unavailable: %s", type(exc).__name__)
+        await ack(response_action="errors", errors={"message": STORAGE_DOWN})
+        return
+    await ack()
+    requester = Requester(user_id, modal.channel_id, modal.response_url or None)
+    work = _confirm_later(services, client, requester, modal.replaces, pending_id, request, now, tz)
+    services.background.spawn(guard_storage(work, client, requester))
 
 
 async def _confirm_later(
