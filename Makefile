@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test unit lint bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check bot tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
+
+# the fast layer alone: rules and logic, no processes or sockets
+unit: $(STAMP)
+	$(VENV)/bin/python -m pytest tests/unit
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "wrk is needed for the benchmarks: apt-get install -y wrk" >&2; exit 1; }

@@ -12,8 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
+from tests.slack_models import validate_blocks, validate_view
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -77,20 +76,6 @@ class SlackCall:
     method: str  # a Web API method, or "respond" for a response_url
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)  # when it arrived (benchmarks measure with it)
-
-
-def validate_blocks(blocks: Any) -> None:
-    """Fail on any block slack_sdk's models reject (unknown types, over-long text, bad fields)."""
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    for block in Block.parse_all(blocks):
-        block.validate_json()
-
-
-def validate_view(view: Any) -> None:
-    if isinstance(view, str):
-        view = json.loads(view)
-    View(**view).validate_json()
 
 
 class FakeSlack:

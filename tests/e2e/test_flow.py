@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from bot.slack.blocks import escape as blocks_escape
-from tests.e2e.fakes import FakeKaleyra, FakeSlack, opened_view, validate_blocks, wait_for
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, opened_view, wait_for
 from tests.e2e.harness import RunningApp, modal_values
+from tests.slack_models import validate_blocks
 
 NUMBER = "+919876543210"
 

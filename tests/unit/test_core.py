@@ -19,7 +19,7 @@ from bot.core.kaleyra import SmsMessage
 from bot.core.pending import Pending, PendingStore
 from bot.core.validation import ScheduleRequest
 from bot.slack import blocks
-from tests.e2e.fakes import validate_blocks, validate_view
+from tests.slack_models import validate_blocks, validate_view
 
 
 @pytest.mark.parametrize(
