@@ -52,7 +52,7 @@ def test_local_copy_of_the_reference_phrases_is_current() -> None:
         ("fri dec 4 10am", "2026-12-04T10:00:00+05:30"),
         # parts of the day
         ("tonight 9", "2026-11-24T21:00:00+05:30"),
-        ("this evening at 7:30", "2026-11-24T19:30:00+05:30"),
+        ("this evening at 9:30", "2026-11-24T21:30:00+05:30"),
         ("tomorrow morning at 9", "2026-11-25T09:00:00+05:30"),
         ("noon", "2026-11-25T12:00:00+05:30"),
         ("midnight", "2026-11-25T00:00:00+05:30"),

@@ -1,0 +1,250 @@
+"""Time words in the languages read besides English, as rewrites into the English the time reader takes.
+
+Each rule is (regular expression, replacement), applied in order to the lower-cased phrase; the
+longer phrases come first ("pasado mañana" before "mañana", "de la mañana" before both). Weekday
+and month names come from dateparser's language data, so they are not repeated here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+Rewrite = tuple[str, str | Callable[[re.Match[str]], str]]
+
+ENGLISH_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+ENGLISH_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_HOUR = r"(\d{1,2})"
+
+
+def _half_before(match: re.Match[str]) -> str:
+    """German 'halb 6' is 5:30."""
+    return f"{(int(match.group(1)) - 1) % 12 or 12}:30"
+
+
+def _japanese_date(match: re.Match[str]) -> str:
+    month = int(match.group(1))
+    name = ENGLISH_MONTHS[month - 1] if 1 <= month <= 12 else f"month{month}"  # not a month: refused later
+    return f" {name} {match.group(2)} "
+
+
+def _japanese_clock(meridiem: str) -> Callable[[re.Match[str]], str]:
+    def clock(match: re.Match[str]) -> str:
+        minute = 30 if match.group(3) else int(match.group(2) or 0)
+        return f" {match.group(1)}:{minute:02d}{meridiem} "
+
+    return clock
+
+
+ITALIAN: list[Rewrite] = [
+    (r"dopodomani|dopo domani", "day after tomorrow"),
+    (r"domani", "tomorrow"),
+    (r"oggi pomeriggio|questo pomeriggio", "this afternoon"),
+    (r"oggi", "today"),
+    (r"stasera|stanotte|questa sera|questa notte", "tonight"),
+    (r"stamattina|stamani|questa mattina", "this morning"),
+    (r"(?:del|di|la|al) mattin[oa]|mattin[oa]", "in the morning"),
+    (r"(?:del |di |il )?pomeriggio", "in the afternoon"),
+    (r"(?:di |la )?sera|(?:di |la )?notte", "in the evening"),
+    (r"(?:a )?mezzogiorno", "noon"),
+    (r"(?:a )?mezzanotte", "midnight"),
+    (_HOUR + r" e mezz[ao]", r"\1:30"),
+    (_HOUR + r" e un quarto", r"\1:15"),
+    (_HOUR + r" meno un quarto", r"quarter to \1"),
+    (r"mezz'? ?ora", "half an hour"),
+    (r"un'? ?ora e mezz[ao]", "an hour and a half"),
+    (r"un'? ?ora", "an hour"),
+    (r"un quarto d'? ?ora", "a quarter of an hour"),
+    (r"tra|fra|entro", "in"),
+    (r"(\d+) or[ae]", r"\1 hours"),
+    (r"all'una|alle una", "at 1"),
+    (r"verso le|verso l'", "around"),
+    (r"alle ore|alle|all'|ore", "at"),
+    (r"minut[oi]", "minutes"),
+    (r"giorn[oi]", "days"),
+    (r"settiman[ae]", "weeks"),
+    (r"mes[ei]", "months"),
+    (r"prossim[oa]", "next"),
+    (r"un[ao]?", "a"),
+    (r"il|la|lo|le|di|del|dell'|della", ""),
+]
+SPANISH: list[Rewrite] = [
+    (r"(?:de|por) la ma[ñn]ana", "in the morning"),
+    (r"pasado ma[ñn]ana", "day after tomorrow"),
+    (r"ma[ñn]ana", "tomorrow"),
+    (r"hoy", "today"),
+    (r"esta noche", "tonight"),
+    (r"esta tarde", "this afternoon"),
+    (r"(?:de|por) la tarde", "in the afternoon"),
+    (r"(?:de|por) la noche", "in the evening"),
+    (r"mediod[ií]a", "noon"),
+    (r"medianoche", "midnight"),
+    (_HOUR + r" y media", r"\1:30"),
+    (_HOUR + r" y cuarto", r"\1:15"),
+    (_HOUR + r" menos cuarto", r"quarter to \1"),
+    (r"media hora", "half an hour"),
+    (r"una hora y media", "an hour and a half"),
+    (r"una hora", "an hour"),
+    (r"un cuarto de hora", "a quarter of an hour"),
+    (r"dentro de|en", "in"),
+    (r"a la una", "at 1"),
+    (r"sobre las|hacia las", "around"),
+    (r"a las|a la", "at"),
+    (r"horas?", "hours"),
+    (r"minutos?", "minutes"),
+    (r"d[ií]as?", "days"),
+    (r"semanas?", "weeks"),
+    (r"mes(?:es)?", "months"),
+    (r"pr[oó]xim[oa]|que viene", "next"),
+    (r"un[ao]?", "a"),
+    (r"el|la|de|del", ""),
+]
+FRENCH: list[Rewrite] = [
+    (r"apr[eè]s[- ]demain", "day after tomorrow"),
+    (r"demain", "tomorrow"),
+    (r"aujourd'? ?hui", "today"),
+    (r"ce soir|cette nuit", "tonight"),
+    (r"ce matin", "this morning"),
+    (r"cet apr[eè]s[- ]midi", "this afternoon"),
+    (r"du matin|le matin|matin", "in the morning"),
+    (r"(?:de |dans )?l'apr[eè]s[- ]midi|apr[eè]s[- ]midi", "in the afternoon"),
+    (r"du soir|le soir|soir", "in the evening"),
+    (r"(?:[àa] )?midi", "noon"),
+    (r"(?:[àa] )?minuit", "midnight"),
+    (_HOUR + r" ?h(?:eures?)? et demie", r"\1:30"),
+    (_HOUR + r" ?h(?:eures?)? et quart", r"\1:15"),
+    (_HOUR + r" ?h(?:eures?)? moins (?:le )?quart", r"quarter to \1"),
+    (r"une demi[- ]heure", "half an hour"),
+    (r"une heure et demie", "an hour and a half"),
+    (r"une heure", "an hour"),
+    (r"un quart d'? ?heure", "a quarter of an hour"),
+    (r"dans", "in"),
+    (r"(in \S+) heures?", r"\1 hours"),
+    (_HOUR + r" ?heures? ?(\d{2})", r"\1h\2"),
+    (_HOUR + r" ?heures?", r"\1h"),
+    (r"heures?", "hours"),
+    (r"jours?", "days"),
+    (r"semaines?", "weeks"),
+    (r"mois", "months"),
+    (r"vers|environ", "around"),
+    (r"[àa]", "at"),
+    (r"prochaine?", "next"),
+    (r"un|une", "a"),
+    (r"le|la|l'|du|de", ""),
+]
+GERMAN: list[Rewrite] = [
+    (r"[üu]bermorgen|uebermorgen", "day after tomorrow"),
+    (r"heute morgen|heute fr[üu]h", "this morning"),
+    (r"morgen fr[üu]h", "tomorrow morning"),
+    (r"heute abend|heute nacht", "tonight"),
+    (r"heute nachmittag", "this afternoon"),
+    (r"morgen", "tomorrow"),
+    (r"heute", "today"),
+    (r"abends|am abend|abend", "in the evening"),
+    (r"nachmittags|am nachmittag|nachmittag", "in the afternoon"),
+    (r"vormittags|am vormittag|vormittag|morgens|fr[üu]h", "in the morning"),
+    (r"nachts|nacht", "in the evening"),
+    (r"(?:um |am )?mittag", "noon"),
+    (r"(?:um )?mitternacht", "midnight"),
+    (r"halb " + _HOUR, _half_before),
+    (r"viertel nach " + _HOUR, r"quarter past \1"),
+    (r"viertel vor " + _HOUR, r"quarter to \1"),
+    (r"einer halben stunde|eine halbe stunde|halbe stunde", "half an hour"),
+    (r"anderthalb stunden|eineinhalb stunden", "an hour and a half"),
+    (r"einer stunde|eine stunde", "an hour"),
+    (r"einer viertelstunde|eine viertelstunde|viertelstunde", "a quarter of an hour"),
+    (_HOUR + r" uhr (\d{2})", r"\1:\2"),
+    (r"uhr", "o'clock"),
+    (r"stunden?", "hours"),
+    (r"minuten?", "minutes"),
+    (r"tag(?:en?)?", "days"),
+    (r"wochen?", "weeks"),
+    (r"monat(?:en?)?", "months"),
+    (r"gegen|ca\.?|etwa", "around"),
+    (r"um", "at"),
+    (r"am", "on"),
+    (r"n[äa]chste[nrm]?|naechste[nrm]?|kommende[nrm]?", "next"),
+    (r"einer?m?|ein", "a"),
+    (r"der|den|dem|die|das", ""),
+]
+PORTUGUESE: list[Rewrite] = [
+    (r"depois de amanh[ãa]", "day after tomorrow"),
+    (r"(?:de|da|pela) manh[ãa]", "in the morning"),
+    (r"amanh[ãa]", "tomorrow"),
+    (r"hoje [àa] noite|esta noite|hoje de noite", "tonight"),
+    (r"hoje [àa] tarde|esta tarde", "this afternoon"),
+    (r"hoje de manh[ãa]|esta manh[ãa]", "this morning"),
+    (r"hoje", "today"),
+    (r"(?:da|à|a|de) tarde", "in the afternoon"),
+    (r"(?:da|à|a|de) noite", "in the evening"),
+    (r"meio[- ]dia", "noon"),
+    (r"meia[- ]noite", "midnight"),
+    (_HOUR + r"(?:h| horas?)? e meia", r"\1:30"),
+    (r"meia hora", "half an hour"),
+    (r"uma hora e meia", "an hour and a half"),
+    (r"uma hora", "an hour"),
+    (r"um quarto de hora", "a quarter of an hour"),
+    (r"daqui a|dentro de|em", "in"),
+    (r"(in \S+) horas?", r"\1 hours"),
+    (_HOUR + r" ?horas?", r"\1h"),
+    (r"horas?", "hours"),
+    (r"minutos?", "minutes"),
+    (r"dias?", "days"),
+    (r"semanas?", "weeks"),
+    (r"m[eê]s(?:es)?", "months"),
+    (r"por volta das?|cerca das?", "around"),
+    (r"à|às|as|a", "at"),
+    (r"pr[óo]xim[oa]|que vem", "next"),
+    (r"um|uma", "a"),
+    (r"o|de|do|da|no|na", ""),
+]
+JAPANESE: list[Rewrite] = [
+    (r"(\d{1,2})月(\d{1,2})日", _japanese_date),
+    (r"(\d+)時間半後", r" in \1 and a half hours "),
+    (r"(\d+)時間後", r" in \1 hours "),
+    (r"(\d+)分後", r" in \1 minutes "),
+    (r"(\d+)日後", r" in \1 days "),
+    (r"(\d+)週間後", r" in \1 weeks "),
+    (r"(\d+)[かヶケ]月後", r" in \1 months "),
+    (r"午後(\d{1,2})時(?:(\d{1,2})分|(半))?", _japanese_clock("pm")),
+    (r"午前(\d{1,2})時(?:(\d{1,2})分|(半))?", _japanese_clock("am")),
+    (r"(\d{1,2})時半", r" \1:30 "),
+    (r"(\d{1,2})時(\d{1,2})分", lambda match: f" {match.group(1)}:{int(match.group(2)):02d} "),
+    (r"(\d{1,2})時", r" at \1 "),
+    (r"明後日|あさって", " day after tomorrow "),
+    (r"明日|あした|あす", " tomorrow "),
+    (r"今日|きょう", " today "),
+    (r"今夜|今晩", " tonight "),
+    (r"今朝", " this morning "),
+    (r"正午", " noon "),
+    (r"真夜中", " midnight "),
+    (r"来週", " next week "),
+    (r"朝", " in the morning "),
+    (r"午後", " in the afternoon "),
+    (r"夕方|夜", " in the evening "),
+    (r"頃|ごろ|くらい", " around "),
+    *((day + r"曜日?", f" {name} ") for day, name in zip("月火水木金土日", ENGLISH_WEEKDAYS, strict=True)),
+    (r"[のにで、]", " "),
+]
+LEXICONS: dict[str, list[Rewrite]] = {
+    "it": ITALIAN,
+    "es": SPANISH,
+    "fr": FRENCH,
+    "de": GERMAN,
+    "pt": PORTUGUESE,
+    "ja": JAPANESE,
+}
+"""Per language; the last rule of each word-spaced language drops articles, after weekday names are read."""
