@@ -628,7 +628,7 @@ def _in_period(clock: _Clock, period: str) -> _Clock:
     if clock.end_of_day:
         return clock
     if clock.meridiem:
-        if (clock.meridiem == "pm") != wants_pm:
+        if (clock.meridiem == "pm") != wants_pm or (period == "evening" and hour == 12):
             raise TimeParseError(f"{hour % 12 or 12}{clock.meridiem} is not in the {period}.")
         return clock
     if hour >= 13 and not wants_pm:
@@ -939,9 +939,8 @@ def _number_as_time(
     """'tonight 9', 'tomorrow 1700', 'may 19 1120': a number that can only be a time of day is one."""
     if clock is not None:
         return clock, leftover
-    alone = has_day_word and re.fullmatch(r"\d{1,4}", leftover)
-    if alone and not (len(leftover) == 4 and _could_be_year(int(leftover), today)):
-        return _digits_clock(leftover, original), ""
+    if has_day_word and re.fullmatch(r"\d{1,4}", leftover):
+        return _digits_clock(leftover, original), ""  # no date for a year to belong to
     for match in _LONE_DIGITS.finditer(leftover):
         digits = match.group(1)
         if len(digits) == 4 and _could_be_year(int(digits), today):
