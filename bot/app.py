@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import aiohttp
 from redis.asyncio import Redis
@@ -11,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.core.timeparse import interpret
+from bot.core.timeparse import warm_up
 from bot.services import Services
 from bot.slack import listeners
 
@@ -32,7 +31,7 @@ def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
     )
     services = Services.build(settings, redis, client)
     listeners.register(app, services)
-    interpret("tomorrow 5pm", "UTC", datetime.now(UTC))  # load dateparser's data before the first user
+    warm_up()
     return app, services
 
 

@@ -16,6 +16,7 @@ class Member:
     user_id: str
     tz: str
     is_guest: bool = False
+    locale: str | None = None  # Slack's locale ("it-IT"): times are read in its language as well as English
 
 
 def refusal(settings: Settings, member: Member, channel_id: str, groups_with_member: Collection[str]) -> Refusal | None:

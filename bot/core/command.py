@@ -30,6 +30,7 @@ class Draft:
     template_id: str = ""
     callback_profile_id: str = ""
     send_now: bool = False
+    picked_at: int | None = None  # the modal's date-and-time picker, epoch seconds; wins over `when`
 
     def with_defaults(self, route: str, sender: str, callback_profile_id: str | None) -> Draft:
         return replace(

@@ -53,7 +53,7 @@ from dateutil.relativedelta import relativedelta
 from bot.core.errors import TimeParseError
 from bot.core.timewords import ENGLISH_MONTHS, ENGLISH_WEEKDAYS, LEXICONS
 
-__all__ = ["LANGUAGES", "ParsedTime", "TimeParseError", "interpret", "means_now", "parse_when"]
+__all__ = ["LANGUAGES", "ParsedTime", "TimeParseError", "interpret", "means_now", "parse_when", "warm_up"]
 
 MAX_PHRASE_LENGTH = 100
 EXAMPLES = "“tomorrow 5pm”, “in 2 hours”, “friday 9:30am” or “Dec 3 at 14:30 IST”"
@@ -999,6 +999,15 @@ def _localise(day: date, wall: time, zone: tzinfo, notes: list[str] | None = Non
 
 LANGUAGES = tuple(LEXICONS)
 """Languages read besides English, by Slack locale (`it-IT`, `es-ES`, `fr-FR`, `de-DE`, `pt-BR`, `ja-JP`)."""
+
+
+def warm_up() -> None:
+    """Load dateparser's data for English and every language now, so no user waits for it."""
+    for lang in (None, *LANGUAGES):
+        _calendar_parser(lang).get_date_data("3 december")
+        _month_names(lang)
+        if lang is not None:
+            _rewrites(lang)
 
 
 def _language(locale: str | None) -> str | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
@@ -16,6 +17,7 @@ from bot.core.timeparse import interpret, means_now
 
 MIN_LEAD = timedelta(minutes=15)
 MAX_LEAD = relativedelta(months=3)
+PICKED_FIELD = "picked_at"  # the modal's date-and-time picker; its problems are shown beside it
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,12 @@ class ScheduleRequest:
     notes: tuple[str, ...] = ()
 
 
-def validate(draft: Draft, tz: str, now: datetime, settings: Settings) -> ScheduleRequest:
+def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale: str | None = None) -> ScheduleRequest:
+    """`locale` is the user's Slack locale: their language's time words are read as well as English."""
     errors: dict[str, str] = {}
     recipients = _recipients(draft.recipients, settings, errors)
     body = _body(draft.message, settings, errors)
-    send_at, notes = _when(draft, tz, now, errors)
+    send_at, notes = _when(draft, tz, now, errors, locale)
     route = draft.route.strip().upper()
     if route == "OTP":
         errors["route"] = "OTP messages cannot be scheduled; pick MKT, TXN or TXND."
@@ -111,20 +114,49 @@ def _body(text: str, settings: Settings, errors: dict[str, str]) -> str:
     return body
 
 
-def _when(draft: Draft, tz: str, now: datetime, errors: dict[str, str]) -> tuple[datetime | None, tuple[str, ...]]:
-    if draft.send_now or means_now(draft.when):
+def _when(
+    draft: Draft, tz: str, now: datetime, errors: dict[str, str], locale: str | None
+) -> tuple[datetime | None, tuple[str, ...]]:
+    if draft.send_now:
+        return None, ()
+    if draft.picked_at is not None:
+        return _picked(draft, draft.picked_at, tz, now, errors)
+    if means_now(draft.when):
         return None, ()
     if not draft.when.strip():
         errors["when"] = "Say when to send it, e.g. “tomorrow 5pm”, or choose to send now."
         return None, ()
     try:
-        parsed = interpret(draft.when, tz, now)
+        parsed = interpret(draft.when, tz, now, locale=locale)
     except TimeParseError as exc:
         errors["when"] = str(exc)
         return None, ()
     if (refusal := window_refusal(parsed.when, now)) is not None:
         errors["when"] = refusal.message
     return parsed.when, parsed.notes
+
+
+def _picked(
+    draft: Draft, picked_at: int, tz: str, now: datetime, errors: dict[str, str]
+) -> tuple[datetime | None, tuple[str, ...]]:
+    """A picked date and time is an exact instant; it wins over typed words and meets the same window."""
+    try:
+        send_at = datetime.fromtimestamp(picked_at, _zone(tz))
+    except (OverflowError, OSError, ValueError):
+        errors[PICKED_FIELD] = "That date and time cannot be used; pick another."
+        return None, ()
+    typed = draft.when.strip()
+    notes = (f"The picked date and time was used, not “{typed}”.",) if typed else ()
+    if (refusal := window_refusal(send_at, now)) is not None:
+        errors[PICKED_FIELD] = refusal.message
+    return send_at, notes
+
+
+def _zone(tz: str) -> tzinfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _optional_id(text: str, field: str, errors: dict[str, str]) -> str | None:

@@ -17,7 +17,7 @@ from bot.core import delivery, phones, sms
 from bot.core.command import Draft
 from bot.core.delivery import Report
 from bot.core.history import SmsRecord
-from bot.core.validation import ScheduleRequest
+from bot.core.validation import PICKED_FIELD, ScheduleRequest
 
 Block = dict[str, Any]
 MODAL_CALLBACK_ID = "schedule_sms"
@@ -103,8 +103,9 @@ def modal_view(
             "When",
             draft.when,
             optional=True,
-            hint="e.g. tomorrow 5pm, in 2 hours, Dec 3 at 14:30 IST. Read in your Slack timezone.",
+            hint="e.g. tomorrow 5pm, in 2 hours, Dec 3 at 14:30 IST. Read in your Slack timezone and language.",
         ),
+        _datetime_picker(PICKED_FIELD, "Or pick a date and time", draft.picked_at),
         {
             "type": "input",
             "block_id": "send_now",
@@ -172,6 +173,21 @@ def _text_input(
     return block
 
 
+def _datetime_picker(block_id: str, label: str, picked_at: int | None) -> Block:
+    """Slack's own date-and-time picker, in the user's Slack timezone; a picked value wins over typed words."""
+    element: dict[str, Any] = {"type": "datetimepicker", "action_id": "value"}
+    if picked_at is not None:
+        element["initial_date_time"] = picked_at
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": _plain(label),
+        "hint": _plain("If you pick one, it is used instead of the words above."),
+        "element": element,
+    }
+
+
 def _select(block_id: str, label: str, choices: Sequence[str], selected: str) -> Block:
     element: dict[str, Any] = {
         "type": "static_select",
@@ -204,6 +220,8 @@ def draft_from_state(values: Any) -> Draft:
     send_now = any(
         isinstance(element, dict) and element.get("selected_options") for element in values.get("send_now", {}).values()
     )
+    picked = [element.get("selected_date_time") for element in elements(PICKED_FIELD) if isinstance(element, dict)]
+    picked_at = next((value for value in picked if isinstance(value, int) and not isinstance(value, bool)), None)
     return Draft(
         recipients=read("recipients"),
         message=read("message"),
@@ -213,6 +231,7 @@ def draft_from_state(values: Any) -> Draft:
         template_id=read("template_id"),
         callback_profile_id=read("callback_profile_id"),
         send_now=send_now,
+        picked_at=picked_at,
     )
 
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class SlackDirectory:
-    """Users (`users.info`: timezone, guest or not) and user groups (`usergroups.users.list`), cached."""
+    """Users (`users.info`: timezone, locale, guest or not) and user groups (`usergroups.users.list`), cached."""
 
     def __init__(self, client: AsyncWebClient, ttl_seconds: float = 600, max_entries: int = 50_000) -> None:
         self._client = client
@@ -26,16 +26,17 @@ class SlackDirectory:
         self._groups: TTLCache[str, frozenset[str]] = TTLCache(1000, ttl_seconds)
 
     async def member(self, user_id: str) -> Member:
-        """The user's zone and guest status; UTC (and not a guest) when Slack cannot say."""
+        """The user's zone, locale and guest status; UTC, English only (and not a guest) when Slack cannot say."""
         if (cached := self._members.get(user_id)) is not None:
             return cached
         try:
-            user = (await self._client.users_info(user=user_id)).get("user") or {}
+            user = (await self._client.users_info(user=user_id, include_locale=True)).get("user") or {}
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s; reading times in UTC", user_id, exc.response.get("error"))
             return Member(user_id, "UTC")
         guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
-        member = self._members[user_id] = Member(user_id, str(user.get("tz") or "UTC"), guest)
+        locale = str(user.get("locale") or "") or None
+        member = self._members[user_id] = Member(user_id, str(user.get("tz") or "UTC"), guest, locale)
         return member
 
     async def groups_with(self, user_id: str, group_ids: Iterable[str]) -> list[str]:

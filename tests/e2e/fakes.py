@@ -86,6 +86,7 @@ class FakeSlack:
         self.calls: list[SlackCall] = []
         self.invalid: list[str] = []
         self.timezones: dict[str, str] = {}
+        self.locales: dict[str, str] = {}
         self.guests: set[str] = set()
         self.usergroups: dict[str, list[str]] = {}
         self.channels_without_app: set[str] = set()
@@ -137,7 +138,10 @@ class FakeSlack:
         if method == "users.info":
             user = params.get("user", "")
             tz = self.timezones.get(user, "Asia/Kolkata")
-            return {"ok": True, "user": {"id": user, "tz": tz, "is_restricted": user in self.guests}}
+            found = {"id": user, "tz": tz, "is_restricted": user in self.guests}
+            if params.get("include_locale") in (True, "true", "1", 1):
+                found["locale"] = self.locales.get(user, "en-US")
+            return {"ok": True, "user": found}
         if method == "usergroups.users.list":
             group = params.get("usergroup", "")
             if group not in self.usergroups:

@@ -207,11 +207,13 @@ class RunningApp(SlackRequests):
         self.thread.join(10)
 
 
-def modal_values(**fields: str | bool) -> dict[str, Any]:
+def modal_values(**fields: str | bool | int) -> dict[str, Any]:
     """A modal's `state.values` as Slack sends them on submission."""
     values: dict[str, Any] = {}
     for name, value in fields.items():
-        if name == "send_now":
+        if name == "picked_at":
+            values[name] = {"value": {"type": "datetimepicker", "selected_date_time": value}}
+        elif name == "send_now":
             options = [{"value": "Send now instead of scheduling"}] if value else []
             values["send_now"] = {"value": {"type": "checkboxes", "selected_options": options}}
         elif name in ("route",) or (name == "sender" and isinstance(value, str) and value.startswith("select:")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,3 +92,26 @@ def test_inside_the_window_and_send_now_are_fine() -> None:
     assert window_refusal(NOW + timedelta(minutes=15), NOW) is None
     assert window_refusal(None, NOW) is None
     assert validate(draft(when="now"), "Asia/Kolkata", NOW, settings()).send_at is None
+
+
+def test_the_users_language_is_read_as_well_as_english() -> None:
+    italian = validate(draft(when="domani alle 17"), "Europe/Rome", NOW, settings(), locale="it-IT")
+    assert italian.send_at is not None and italian.send_at.isoformat() == "2026-11-25T17:00:00+01:00"
+    with pytest.raises(InvalidRequest, match="domani"):
+        validate(draft(when="domani alle 17"), "Europe/Rome", NOW, settings())
+
+
+def test_a_picked_time_wins_over_the_words_and_says_so() -> None:
+    picked = int((NOW + timedelta(days=1)).timestamp())
+    request = validate(replace(draft(when="in 2 hours"), picked_at=picked), "Asia/Kolkata", NOW, settings())
+    assert request.send_at is not None and request.send_at.timestamp() == picked
+    assert request.send_at.utcoffset() == timedelta(hours=5, minutes=30)
+    assert any("in 2 hours" in note for note in request.notes)
+
+
+@pytest.mark.parametrize(("minutes", "message"), [(5, "15 minutes"), (-60, "in the past"), (200_000, "3 months")])
+def test_a_picked_time_meets_the_same_window_beside_the_picker(minutes: int, message: str) -> None:
+    picked = int((NOW + timedelta(minutes=minutes)).timestamp())
+    with pytest.raises(InvalidRequest) as raised:
+        validate(replace(draft(when=""), picked_at=picked), "Asia/Kolkata", NOW, settings())
+    assert set(raised.value.errors) == {"picked_at"} and message in raised.value.errors["picked_at"]

@@ -59,7 +59,7 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
     )
     now = datetime.now(UTC)
     try:
-        request = validate(draft, member.tz, now, settings)
+        request = validate(draft, member.tz, now, settings, locale=member.locale)
     except InvalidRequest as invalid:
         problems = list(invalid.errors.values())
         if not await open_modal(services, client, str(body.get("trigger_id", "")), draft, context, problems):

@@ -39,7 +39,7 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
             await ack(response_action="errors", errors={"recipients": refused.message})
             return
         tz = member.tz
-        request = validate(draft, tz, now, services.settings)
+        request = validate(draft, tz, now, services.settings, locale=member.locale)
         if limit := await services.quota.refusal(user_id, len(request.recipients), tz, take=False):
             await ack(response_action="errors", errors={"recipients": limit.message})
             return
