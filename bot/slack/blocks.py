@@ -63,7 +63,7 @@ def help_blocks() -> list[Block]:
             "• Numbers: E.164 (`+919876543210`) or local, separated by commas or spaces.\n"
             "• Message: in double quotes.\n"
             "• When: `tomorrow 5pm`, `in 2 hours`, `friday 9:30am`, `Dec 3 at 14:30 IST`, "
-            "`2026-12-01T09:30+05:30`, or `now`. Times are read in your Slack timezone."
+            "`2026-12-01T09:30+05:30`, or `now`. Times are read in your Slack timezone and language."
         ),
         _section(
             "*Examples*\n"
