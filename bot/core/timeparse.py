@@ -918,7 +918,8 @@ def _absolute(
     if clock is None:
         if day is None and period is None:
             raise TimeParseError(f"I couldn't find a time in “{original.strip()}”. Try {EXAMPLES}.")
-        raise TimeParseError(f"Add a time of day, e.g. “{original.strip()} at 10am”.")
+        example = "9pm" if period in ("afternoon", "evening") else "10am"
+        raise TimeParseError(f"Add a time of day, e.g. “{original.strip()} at {example}”.")
     clock, period_note = _apply_period(clock, period)
     notes = [note for note in (named_note, period_note, day.note if day else None) if note]
     wall = time(clock.hour, clock.minute, clock.second)

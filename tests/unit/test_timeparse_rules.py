@@ -543,6 +543,15 @@ def test_holidays(name: str, month: int, day: int, clock: str, hour: int, now: d
     assert read(f"{name} {clock}", now) == upcoming(now, TZ, month, day, hour)
 
 
+@pytest.mark.parametrize(
+    ("phrase", "example"), [("tonight", "tonight at 9pm"), ("this morning", "this morning at 10am")]
+)
+def test_a_part_of_the_day_alone_asks_for_a_time_that_fits(phrase: str, example: str) -> None:
+    with pytest.raises(TimeParseError, match=example):
+        read(phrase)
+    assert read(example, now=MORNING) > MORNING
+
+
 def test_a_holiday_needs_a_time() -> None:
     with pytest.raises(TimeParseError, match="Add a time of day"):
         read("xmas")
