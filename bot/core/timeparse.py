@@ -134,7 +134,8 @@ def _still_ahead(parsed: ParsedTime, original: str, zone: tzinfo, now: datetime)
     if parsed.when <= now:
         local = parsed.when.astimezone(zone)
         raise TimeParseError(
-            f"“{original.strip()}” is {local:%H:%M} on {local:%a %d %b %Y}, which has passed; give a later time."
+            f"That time is in the past: “{original.strip()}” is {local:%H:%M} on {local:%a %d %b %Y}, "
+            "which has passed. Give a later time."
         )
 
 
