@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 
 from bot.config import ROUTE_TYPES, Settings
-from bot.core import phones, sms
+from bot.core import phones, recipient_time, sms
 from bot.core.command import Draft
 from bot.core.errors import InvalidRequest, PhoneError, TimeParseError
 from bot.core.refusals import Reason, Refusal
@@ -39,7 +39,7 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale
     errors: dict[str, str] = {}
     recipients = _recipients(draft.recipients, settings, errors)
     body = _body(draft.message, settings, errors)
-    send_at, notes = _when(draft, tz, now, errors, locale)
+    send_at, notes = _when(draft, tz, now, errors, locale, recipients)
     route = draft.route.strip().upper()
     if route == "OTP":
         errors["route"] = "OTP messages cannot be scheduled; pick MKT, TXN or TXND."
@@ -115,7 +115,7 @@ def _body(text: str, settings: Settings, errors: dict[str, str]) -> str:
 
 
 def _when(
-    draft: Draft, tz: str, now: datetime, errors: dict[str, str], locale: str | None
+    draft: Draft, tz: str, now: datetime, errors: dict[str, str], locale: str | None, recipients: list[str]
 ) -> tuple[datetime | None, tuple[str, ...]]:
     if draft.send_now:
         return None, ()
@@ -126,6 +126,8 @@ def _when(
     if not draft.when.strip():
         errors["when"] = "Say when to send it, e.g. “tomorrow 5pm”, or choose to send now."
         return None, ()
+    if (phrase := recipient_time.without_marker(draft.when)) is not None:
+        return _in_recipients_time(phrase, recipients, now, errors, locale)
     try:
         parsed = interpret(draft.when, tz, now, locale=locale)
     except TimeParseError as exc:
@@ -134,6 +136,33 @@ def _when(
     if (refusal := window_refusal(parsed.when, now)) is not None:
         errors["when"] = refusal.message
     return parsed.when, parsed.notes
+
+
+def _in_recipients_time(
+    phrase: str, recipients: list[str], now: datetime, errors: dict[str, str], locale: str | None
+) -> tuple[datetime | None, tuple[str, ...]]:
+    """ "9am their time": one instant when every recipient's zone gives the same one; else say why not."""
+    if not recipients:
+        return None, ()  # the recipients' own error says what is missing
+    try:
+        groups = recipient_time.by_zone(phrase, recipients, now, locale=locale)
+    except TimeParseError as exc:
+        errors["when"] = str(exc)
+        return None, ()
+    if len({group.parsed.when for group in groups}) > 1:
+        listing = "; ".join(
+            f"{group.zone}: {group.parsed.when:%a %d %b %H:%M %Z} ({len(group.recipients)})" for group in groups
+        )
+        errors["when"] = (
+            f"The recipients are in different timezones, so “{phrase}” is a different instant for each "
+            f"({listing}); schedule each group on its own."
+        )
+        return None, ()
+    first = groups[0].parsed
+    notes = (*first.notes, f"Read in the recipients' time ({', '.join(group.zone for group in groups)}).")
+    if (refusal := window_refusal(first.when, now)) is not None:
+        errors["when"] = refusal.message
+    return first.when, notes
 
 
 def _picked(
