@@ -815,6 +815,7 @@ _DAY_ONLY = re.compile(r"(?:the )?(\d{1,2})(?:st|nd|rd|th|\.)?")
 _NEXT_MONTH = re.compile(r"(?<!\w)(?:of\s+)?next\s+month(?!\w)")
 _FIXED_BASE = datetime(2024, 1, 1)  # a leap year, so "feb 29" parses; the real year is set after
 _DATE_FILLERS = frozenset({"of", "the", ",", ".", "de", "del"})
+_DATE_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th)?|\d{4}")
 
 
 @cache
@@ -853,9 +854,6 @@ def _calendar_date(phrase: str, today: date, lang: str | None, next_month: bool)
     if any(re.fullmatch(r"\d{4}", token) for token in tokens):
         return _Day(found)
     return _Day(_upcoming(found.month, found.day, today, phrase))
-
-
-_DATE_NUMBER = re.compile(r"\d{1,2}(?:st|nd|rd|th)?|\d{4}")
 
 
 @lru_cache(maxsize=4096)
