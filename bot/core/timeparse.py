@@ -503,7 +503,7 @@ class _Clock:
 _CLOCK = re.compile(
     r"(?<![\w:./-])(?P<at>at\s+)?(?P<h>\d{1,2})"
     r"(?:(?P<sep>[:.h])(?P<m>\d{2})(?::(?P<s>\d{2}))?|(?P<glued>\d{2})|(?P<hsuffix>h))?"
-    r"\s*(?P<ampm>am|pm)?(?P<oclock>\s*o'?clock|\s*hrs?(?![\w]))?(?![\w:/-])"
+    r"\s*(?P<ampm>am|pm)?(?P<oclock>\s*o'?clock|\s*h(?:rs?)?(?!\w))?(?![\w:/-])"
 )
 _NAMED_TIMES: dict[str, tuple[_Clock, str | None]] = {
     "noon": (_Clock(12, 0, 0, meridiem="pm"), None),
@@ -665,14 +665,18 @@ def _holiday(phrase: str, today: date) -> tuple[_Day | None, str]:
 
 # --- rule: today, tomorrow, weekdays ----------------------------------------------------------
 
-_RELATIVE_DAYS = re.compile(r"(?<!\w)(today|(?:the )?day after (?:tomorrow|tmrw)|tomorrow|tmrw|tmr|tomo)(?!\w)")
+_RELATIVE_DAYS = re.compile(
+    r"(?<!\w)(?:later )?(today|(?:the )?day after (?:tomorrow|tmrw)|tomorrow|tmrw|tmr|tomo)(?!\w)"
+)
 _WEEKDAYS = {
     "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2,
     "wednesday": 2, "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
     "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
 }  # fmt: skip
 _WEEKDAY_NAMES = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
-_WEEKDAY = re.compile(r"(?<!\w)(?:(this|next|coming)\s+)?(" + _WEEKDAY_NAMES + r")(?:\s+(next))?(?!\w)")
+_WEEKDAY = re.compile(
+    r"(?<!\w)(?:(this|next|coming)\s+)?(" + _WEEKDAY_NAMES + r")(?:\.(?=\s|$))?(?:\s+(next))?(?![\w.])"
+)
 _NEXT_WEEK = re.compile(r"(?<!\w)(?:the\s+)?(?:next|following)\s+week(?!\w)")
 
 
@@ -881,7 +885,7 @@ def _next_day_of_month(day: int, today: date, text: str) -> date:
 
 # --- putting it together -----------------------------------------------------------------------
 
-_FILLER = re.compile(r"(?<!\w)(?:at|on|by|for|this|,)(?!\w)")
+_FILLER = re.compile(r"(?<!\w)(?:at|on|by|for|this|sharp|,)(?!\w)")
 _LONE_DIGITS = re.compile(r"(?<![\w:./-])(\d{3,4})(?![\w:./-])")
 
 

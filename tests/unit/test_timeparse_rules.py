@@ -397,6 +397,22 @@ def test_minutes_and_spaced_pm(hour: int) -> None:
     assert read(f"tomorrow {hour}:30 p m") == tomorrow_at(twelve_hour(hour, "pm"), 30)
 
 
+@pytest.mark.parametrize(
+    ("phrase", "day", "hour", "minute"),
+    [
+        ("later today at 10pm", 0, 22, 0),
+        ("tomorrow at 9 am sharp", 1, 9, 0),
+        ("13:00h tomorrow", 1, 13, 0),
+        ("tomorrow 9:15h", 1, 9, 15),
+        ("wed. 3pm", 1, 15, 0),
+        ("fri. 10:30am", 3, 10, 30),
+        ("thurs. at 9 sharp", 2, 9, 0),
+    ],
+)
+def test_words_around_the_time_that_change_nothing(phrase: str, day: int, hour: int, minute: int) -> None:
+    assert read(phrase) == wall(local_day(EVENING, TZ, day), hour, minute, TZ)
+
+
 def test_at_sign_after_a_period() -> None:
     assert read("this morning @ 10", now=MORNING) == wall(local_day(MORNING, TZ), 10, 0, TZ)
 
