@@ -852,7 +852,7 @@ def _calendar_date(phrase: str, today: date, lang: str | None, next_month: bool)
         token.rstrip(".") in months or token in _DATE_FILLERS or _DATE_NUMBER.fullmatch(token) for token in tokens
     ):
         return None
-    found = _dateparser_day(phrase, lang)
+    found = _dateparser_day(re.sub(r"(?<!\w)the\s+", "", phrase), lang)  # "the 15 dicembre": no English article
     if found is None:
         raise TimeParseError(f"“{phrase}” is not a date.")
     if any(re.fullmatch(r"\d{4}", token) for token in tokens):

@@ -284,6 +284,35 @@ def test_next_weekday(locale: str, phrase: str) -> None:
     assert parse_when(phrase, TZ, NOW, locale=locale) == next_weekday(NOW, TZ, 0, 9)
 
 
+@pytest.mark.parametrize(
+    ("locale", "phrase"),
+    [("it-IT", "il 15 alle 10"), ("es-ES", "el 15 a las 10"), ("fr-FR", "le 15 à 10h"),
+     ("de-DE", "am 15. um 10 Uhr"), ("pt-BR", "dia 15 às 10h")],
+)  # fmt: skip
+def test_a_day_of_the_month_alone(locale: str, phrase: str) -> None:
+    today = local_day(NOW, TZ)
+    month = today if today.day <= 15 else (today.replace(day=1) + timedelta(days=32))
+    assert parse_when(phrase, TZ, NOW, locale=locale) == wall(month.replace(day=15), 10, 0, TZ)
+
+
+@pytest.mark.parametrize(
+    ("locale", "phrase"),
+    [("it-IT", "lunedì della prossima settimana alle 9"), ("it-IT", "lunedì settimana prossima alle 9"),
+     ("es-ES", "el lunes de la semana que viene a las 9"), ("fr-FR", "lundi de la semaine prochaine à 9h"),
+     ("de-DE", "Montag nächste Woche um 9"), ("pt-BR", "segunda da semana que vem às 9h"),
+     ("ja-JP", "来週の月曜日の9時")],
+)  # fmt: skip
+def test_a_weekday_next_week(locale: str, phrase: str) -> None:
+    today = local_day(NOW, TZ)
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    assert parse_when(phrase, TZ, NOW, locale=locale) == wall(monday, 9, 0, TZ)
+
+
+def test_by_tomorrow_in_italian() -> None:
+    assert parse_when("entro domani alle 17", TZ, NOW, locale="it-IT") == tomorrow_at(17)
+    assert parse_when("entro 2 ore", TZ, NOW, locale="it-IT") == NOW + timedelta(hours=2)
+
+
 def test_refusals_are_in_english_and_name_what_was_not_understood() -> None:
     with pytest.raises(TimeParseError, match="couldn't understand"):
         parse_when("domani quando vuoi", TZ, NOW, locale="it-IT")
