@@ -328,7 +328,7 @@ def _clock_phrase(phrase: str) -> str:
     if meridiem:
         written = f"{hour % 12 or 12}:{minute:02d}{'pm' if hour >= 12 else 'am'}"
     else:
-        written = f"{hour % 12 or 12 if hour <= 12 else hour}:{minute:02d}"
+        written = f"{(hour % 12 or 12) if hour <= 12 else hour}:{minute:02d}"
     return re.sub(r"\s+", " ", f"{phrase[: match.start()]} {written} {phrase[match.end() :]}").strip()
 
 
