@@ -61,8 +61,12 @@ class Settings(BaseSettings):
     kaleyra_callback_token: SecretStr | None = None
     status_first_check_seconds: float = Field(default=120, gt=0)
     status_max_checks: int = Field(default=10, ge=1)
-    status_poll_seconds: float = Field(default=15, gt=0)
-    status_claim_seconds: int = Field(default=120, ge=1)
+    queue_poll_seconds: float = Field(default=1, gt=0)
+    queue_lease_seconds: float = Field(default=30, gt=0)
+    handoff_minutes: int = Field(default=60, ge=16)
+    late_send_minutes: int = Field(default=10, ge=0)
+    mkt_send_hours: str = "09:00-21:00"
+    mkt_send_hours_countries: CommaList = ("IN",)
     rate_limit_per_minute: int = Field(default=300, ge=0)
     daily_sms_limit: int = Field(default=1000, ge=0)
 
@@ -91,7 +95,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a two-letter region code such as IN or US")
         return region
 
-    @field_validator("allowed_countries")
+    @field_validator("mkt_send_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        from bot.core.quiet_hours import parse_hours
+
+        parse_hours(value)
+        return value
+
+    @field_validator("allowed_countries", "mkt_send_hours_countries")
     @classmethod
     def _known_regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(cls._known_region(region) for region in value)

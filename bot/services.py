@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -10,12 +11,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.background import Background
 from bot.config import Settings
 from bot.core.history import History
+from bot.core.holding import Holding
+from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
 from bot.core.kaleyra import KaleyraClient
 from bot.core.outbox import Outbox
 from bot.core.pending import PendingStore
+from bot.core.quiet_hours import QuietHours, parse_hours
 from bot.core.quota import Quota
 from bot.core.tracking import DeliveryTracker
 from bot.slack.directory import SlackDirectory
+from bot.slack.handoffs import SlackHandoffNotifier
 from bot.slack.notifications import SlackDeliveryNotifier
 
 
@@ -31,6 +36,8 @@ class Services:
     quota: Quota
     history: History
     tracker: DeliveryTracker
+    holding: Holding
+    jobs: JobRunner
     background: Background
 
     @classmethod
@@ -42,17 +49,31 @@ class Services:
             timeout=settings.kaleyra_timeout_seconds,
             max_retries=settings.kaleyra_max_retries,
         )
-        shared_redis = redis if settings.redis_url is not None else None  # the embedded store has no Lua
+        shared_redis = redis if settings.redis_url is not None else None  # embedded store: counts in-process
         quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
-        history = History(redis, settings.history_days, settings.status_claim_seconds)
+        queue = JobQueue(redis)
+        history = History(redis, settings.history_days, queue)
+        masked = not settings.show_full_numbers
+        start, end = parse_hours(settings.mkt_send_hours)
+        holding = Holding(
+            redis, history, queue, kaleyra, quota, SlackHandoffNotifier(slack, masked=masked),
+            handoff_minutes=settings.handoff_minutes, late_minutes=settings.late_send_minutes,
+            quiet_hours=QuietHours(start, end, settings.mkt_send_hours_countries), admins=settings.admin_users,
+            first_check_seconds=settings.status_first_check_seconds, keep_body=settings.show_message_in_channel,
+        )  # fmt: skip
         outbox = Outbox(
             store, kaleyra, quota, history,
             first_check_seconds=settings.status_first_check_seconds,
             keep_body=settings.show_message_in_channel,
+            holder=holding,
         )  # fmt: skip
         tracker = DeliveryTracker(
-            history, kaleyra, SlackDeliveryNotifier(slack, masked=not settings.show_full_numbers),
+            history, queue, kaleyra, SlackDeliveryNotifier(slack, masked=masked),
             first_check_seconds=settings.status_first_check_seconds, max_checks=settings.status_max_checks,
+        )  # fmt: skip
+        jobs = JobRunner(
+            queue, {CHECK: tracker.check, HANDOFF: holding.hand_off},
+            poll_seconds=settings.queue_poll_seconds, lease_seconds=settings.queue_lease_seconds,
         )  # fmt: skip
         return cls(
             settings=settings,
@@ -65,11 +86,14 @@ class Services:
             quota=quota,
             history=history,
             tracker=tracker,
+            holding=holding,
+            jobs=jobs,
             background=Background(settings.max_background_jobs, settings.background_workers),
         )
 
     async def aclose(self) -> None:
-        await self.background.drain(timeout=20)
+        # both may be talking to Kaleyra: let them finish together, within the shutdown time
+        await asyncio.gather(self.jobs.stop(timeout=20), self.background.drain(timeout=20))
         await self.kaleyra.aclose()
         await self.redis.aclose()
         if self.slack.session is not None:

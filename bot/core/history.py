@@ -1,27 +1,35 @@
-"""What the app scheduled, kept in Redis: per-user and team history, delivery status, and due checks.
+"""What the app scheduled, kept in Redis: per-user and team history, state, and delivery status.
 
-Kaleyra v1 cannot list scheduled SMS, so this is the only record. Status checks are shared work:
-a sorted set of record ids by due time; an instance claims one with `SET NX EX`, so each check
-runs once, and a crashed instance's claim expires for another to pick up.
+Kaleyra v1 cannot list scheduled SMS, so this is the only record. A record's `state` says where an SMS
+is (held by the app, handed to Kaleyra, cancelled, ...); moves between states are compare-and-set
+under WATCH, so a Cancel and a hand-off can never both win. Status checks are jobs on the shared
+queue (`bot.core.jobs`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from bot.core import delivery
 from bot.core.delivery import Report
+from bot.core.jobs import CHECK, JobQueue
 from bot.core.keys import key
 
-_DUE = key("status", "due")
 _TEAM = key("history", "team")
+T = TypeVar("T")
+
+
+HELD, HANDING_OFF, HANDED_OFF, SENT = "held", "handing_off", "handed_off", "sent"
+CANCELLED, MISSED, REPLACED = "cancelled", "missed", "replaced"
+REFUSED, FAILED, UNCERTAIN = "refused", "failed", "uncertain"
 
 
 @dataclass
@@ -49,10 +57,22 @@ class SmsRecord:
     post_channel: str | None = None
     post_ts: str | None = None
     checks: int = 0
+    state: str = ""  # see `phase`; empty for an SMS sent to Kaleyra straight from Confirm
+    to: list[str] = field(default_factory=list)  # recipients, kept before Kaleyra gives message ids
+    handoff_at: str | None = None  # ISO 8601: when a held SMS goes to Kaleyra
+    acted_by: str = ""  # who cancelled it or sent it now
+    note: str = ""  # why it was not sent, in the user's words
 
     @property
     def recipients(self) -> list[str]:
-        return [state.recipient for state in self.messages.values()]
+        return [state.recipient for state in self.messages.values()] or list(self.to)
+
+    @property
+    def phase(self) -> str:
+        """held, handing_off, handed_off, sent, cancelled, missed, replaced, refused, failed or uncertain."""
+        if self.state:
+            return self.state
+        return SENT if self.send_at is None else HANDED_OFF
 
     @property
     def send_time(self) -> datetime:
@@ -83,13 +103,15 @@ def digest(body: str) -> str:
 
 
 class History:
-    def __init__(self, redis: Redis, retention_days: int, claim_seconds: int) -> None:
+    def __init__(self, redis: Redis, retention_days: int, jobs: JobQueue) -> None:
         self._redis = redis
         self._retention = timedelta(days=retention_days)
-        self._claim_seconds = claim_seconds
+        self._jobs = jobs
 
-    async def record(self, record: SmsRecord, first_check_at: datetime) -> None:
-        ttl = int(self._retention.total_seconds())
+    async def record(self, record: SmsRecord, first_check_at: datetime | None) -> None:
+        """Keep the record (from its send time on, for the retention); queue its first status check if given."""
+        ahead = max(timedelta(0), record.send_time - datetime.now(UTC))
+        ttl = int((self._retention + ahead).total_seconds())
         score = datetime.fromisoformat(record.created_at).timestamp()
         oldest = (datetime.now(UTC) - self._retention).timestamp()
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -102,7 +124,8 @@ class History:
                 pipe.zadd(index, {record.id: score})
                 pipe.zremrangebyscore(index, "-inf", oldest)
                 pipe.expire(index, ttl)
-            pipe.zadd(_DUE, {record.id: first_check_at.timestamp()})
+            if first_check_at is not None:
+                self._jobs.put_in(pipe, CHECK, record.id, first_check_at)
             await pipe.execute()
 
     async def get(self, record_id: str) -> SmsRecord | None:
@@ -110,11 +133,25 @@ class History:
         return SmsRecord.from_json(raw) if isinstance(raw, str) else None
 
     async def attach_post(self, record_id: str, channel: str, ts: str) -> None:
-        def attach(record: SmsRecord) -> list[Report]:
+        def attach(record: SmsRecord) -> None:
             record.post_channel, record.post_ts = channel, ts
-            return []
 
         await self._change(record_id, attach)
+
+    async def move(
+        self, record_id: str, from_states: Collection[str], change: Callable[[SmsRecord], None]
+    ) -> SmsRecord | None:
+        """Apply `change` (which sets the new state) only if the record is in one of `from_states`;
+        the changed record, or None if it was elsewhere (someone else moved it first) or is gone."""
+
+        def guarded(record: SmsRecord) -> bool:
+            if record.phase not in from_states:
+                return False
+            change(record)
+            return True
+
+        record, moved = await self._change(record_id, guarded)
+        return record if moved else None
 
     async def find(self, report: Report) -> str | None:
         """The record a report belongs to, by message id, or by batch id (some callbacks send that)."""
@@ -143,11 +180,10 @@ class History:
                     changed.append(Report(message_id, report.status, report.detail, state.recipient))
             return changed
 
-        return await self._change(record_id, merge)
+        record, changed = await self._change(record_id, merge)
+        return record, changed or []
 
-    async def _change(
-        self, record_id: str, change: Callable[[SmsRecord], list[Report]]
-    ) -> tuple[SmsRecord | None, list[Report]]:
+    async def _change(self, record_id: str, change: Callable[[SmsRecord], T]) -> tuple[SmsRecord | None, T | None]:
         """Read-modify-write under WATCH, so a callback and a poll never overwrite each other."""
         sms_key = key("sms", record_id)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -157,7 +193,7 @@ class History:
                     raw = await pipe.get(sms_key)
                     if not isinstance(raw, str):
                         await pipe.unwatch()  # type: ignore[no-untyped-call]
-                        return None, []
+                        return None, None
                     record = SmsRecord.from_json(raw)
                     changed = change(record)
                     ttl = await pipe.ttl(sms_key)
@@ -175,28 +211,6 @@ class History:
         found = await self._redis.mget([key("sms", record_id) for record_id in ids[:count]]) if ids else []
         records = [SmsRecord.from_json(raw) for raw in found if isinstance(raw, str)]  # expired ones are skipped
         return records, len(ids) > count
-
-    # --- due status checks, shared by all instances ----------------------------------------------
-
-    async def due(self, now: datetime, limit: int) -> list[str]:
-        found = await self._redis.zrangebyscore(_DUE, "-inf", now.timestamp(), start=0, num=limit)
-        return [str(record_id) for record_id in found]
-
-    async def claim_check(self, record_id: str) -> bool:
-        claimed = await self._redis.set(key("checking", record_id), "1", nx=True, ex=self._claim_seconds)
-        return bool(claimed)
-
-    async def check_done(self, record_id: str, next_check_at: datetime | None, *, claimed: bool = True) -> None:
-        """Reschedule the record's next check (None: no more checks); release the claim if `claimed`
-        (a callback that completes a record holds no claim, and must not drop another instance's)."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            if next_check_at is None:
-                pipe.zrem(_DUE, record_id)
-            else:
-                pipe.zadd(_DUE, {record_id: next_check_at.timestamp()})
-            if claimed:
-                pipe.delete(key("checking", record_id))
-            await pipe.execute()
 
 
 def _match(record: SmsRecord, report: Report) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from redis.exceptions import RedisError
 
@@ -31,7 +31,7 @@ from bot.core.validation import ScheduleRequest, window_refusal
 log = logging.getLogger(__name__)
 audit_log = logging.getLogger("schedule_sms.audit")
 
-Outcome = Literal["scheduled", "partial", "failed", "uncertain", "refused", "not_yours", "unknown", "handled"]
+Outcome = Literal["scheduled", "partial", "failed", "uncertain", "refused", "not_yours", "unknown", "handled", "held"]
 """What a Confirm (or Cancel) came to; `refused` carries a `Refusal` saying why nothing was sent."""
 
 
@@ -66,6 +66,13 @@ class Confirmation:
     refusal: Refusal | None = None
 
 
+class Holder(Protocol):
+    """Holds SMS whose send time is far enough away, until their hand-off (`bot.core.holding`)."""
+
+    async def intercept(self, pending_id: str, pending: Pending) -> Confirmation | None:
+        """A Confirmation when the request is held (or refused as an edit); None to send it now."""
+
+
 async def send_request(kaleyra: KaleyraClient, request: ScheduleRequest) -> SendReport:
     """Send in requests of at most 100 recipients; stop at the first that is not scheduled."""
     parts: list[tuple[Sequence[str], SendResult]] = []
@@ -94,9 +101,11 @@ class Outbox:
         *,
         first_check_seconds: float,
         keep_body: bool,
+        holder: Holder | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
+        self._holder = holder
         self._kaleyra = kaleyra
         self._quota = quota
         self._history = history
@@ -113,6 +122,12 @@ class Outbox:
             return Confirmation("not_yours", pending)
         if not await self._store.claim(pending_id):
             return Confirmation("handled", pending, detail=await self._store.claim_state(pending_id) or "")
+        if self._holder is not None and (held := await self._holder.intercept(pending_id, pending)) is not None:
+            if held.outcome == "held":
+                await self._store.finish(pending_id, "held")
+            else:
+                await self._store.release(pending_id)
+            return held
         try:
             refusal = await self._refusal(pending)
         except Exception:
@@ -128,7 +143,7 @@ class Outbox:
         else:
             await self._close_claim(pending_id, report)
             await self._remember(pending_id, pending, report)
-        self._audit(pending, report)
+        audit(pending, report)
         return Confirmation(report.outcome, pending, report)
 
     async def _refusal(self, pending: Pending) -> Confirmation | None:
@@ -188,15 +203,17 @@ class Outbox:
         except Exception:
             log.exception("could not record the history of %s", pending_id)
 
-    def _audit(self, pending: Pending, report: SendReport) -> None:
-        request = pending.request
-        fields = {
-            "user": pending.user_id,
-            "channel": pending.channel_id,
-            "recipients": [phones.mask(number) for number in request.recipients],
-            "send_at": request.send_at.isoformat() if request.send_at else "now",
-            "kaleyra_ids": [result.batch_id for result in report.scheduled],
-            "outcome": report.outcome,
-            "errors": [result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain)],
-        }
-        audit_log.info("sms_confirmed %s", json.dumps(fields), extra={"audit": fields})
+
+def audit(pending: Pending, report: SendReport, event: str = "sms_confirmed") -> None:
+    """One audit line per send to Kaleyra: who, where, masked recipients, time, ids, outcome."""
+    request = pending.request
+    fields = {
+        "user": pending.user_id,
+        "channel": pending.channel_id,
+        "recipients": [phones.mask(number) for number in request.recipients],
+        "send_at": request.send_at.isoformat() if request.send_at else "now",
+        "kaleyra_ids": [result.batch_id for result in report.scheduled],
+        "outcome": report.outcome,
+        "errors": [result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain)],
+    }
+    audit_log.info("%s %s", event, json.dumps(fields), extra={"audit": fields})

@@ -28,6 +28,7 @@ class Pending:
     user_id: str
     channel_id: str
     tz: str
+    replaces: str = ""  # a held SMS this request replaces when confirmed (an Edit)
 
     def to_json(self) -> str:
         data = asdict(self)

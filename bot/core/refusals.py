@@ -15,6 +15,8 @@ class Reason(StrEnum):
     PAST = "past"
     TOO_SOON = "too_soon"
     TOO_FAR = "too_far"
+    QUIET_HOURS = "quiet_hours"  # promotional SMS outside the allowed hours
+    ALREADY_HANDED_OFF = "already_handed_off"  # an edit came after its original went to Kaleyra
 
 
 @dataclass(frozen=True)

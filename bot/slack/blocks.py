@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ROUTE_TYPES
 from bot.core import delivery, phones, sms
+from bot.core import history as states
 from bot.core.command import Draft
 from bot.core.delivery import Report
 from bot.core.history import SmsRecord
+from bot.core.holding import CANCELLABLE, SENDABLE, cancellable_until
 from bot.core.validation import PICKED_FIELD, ScheduleRequest
 
 Block = dict[str, Any]
@@ -331,16 +333,18 @@ def channel_post_blocks(
     masked: bool,
     body: str | None = None,
     status: str | None = None,
+    state: str | None = None,
 ) -> list[Block]:
-    """The team's view of a scheduled SMS; updated in place as delivery reports arrive."""
+    """The team's view of a scheduled SMS; updated in place as it is handed off and delivered."""
     when = "now" if send_at is None else describe_time(send_at, tz, datetime.now(send_at.tzinfo))
     plural = "s" if len(recipients) != 1 else ""
+    ids = f" · *Kaleyra id:* {', '.join(batch_ids)}" if batch_ids else ""
     blocks = [
         _section(
             f":outbox_tray: <@{user_id}> scheduled an SMS to {len(recipients)} "
             f"recipient{plural}: {recipients_text(recipients, masked)}"
         ),
-        _context(f"*When:* {when} · *Type:* {route} · *Kaleyra id:* {', '.join(batch_ids)}"),
+        _context(f"*When:* {when} · *Type:* {route}{ids}" + (f" · *State:* {state}" if state else "")),
     ]
     if body is not None:
         blocks.append({"type": "section", "text": _plain(body)})
@@ -353,7 +357,7 @@ def record_post_blocks(record: SmsRecord, *, masked: bool) -> list[Block]:
     send_at = datetime.fromisoformat(record.send_at) if record.send_at else None
     return channel_post_blocks(
         record.user_id, record.recipients, send_at, record.route, record.tz, record.batch_ids,
-        masked=masked, body=record.body, status=record.summary(),
+        masked=masked, body=record.body, status=record.summary() or None, state=state_text(record, record.tz),
     )  # fmt: skip
 
 
@@ -373,22 +377,26 @@ PAGE_SIZE = 10
 
 
 def history_lines(records: Sequence[SmsRecord], tz: str, *, masked: bool, with_author: bool) -> list[Block]:
+    """Upcoming, then recent; an SMS the app still holds gets its own Cancel / Edit / Send now buttons."""
     now = datetime.now(ZoneInfo(tz))
     upcoming = [record for record in records if record.send_time > now]
     recent = [record for record in records if record.send_time <= now]
     blocks: list[Block] = []
     for title, group in (("Upcoming", upcoming), ("Recent", recent)):
-        if not group:
-            continue
-        lines = []
+        lines = [f"*{title}*"]
         for record in group:
             local = record.send_time.astimezone(ZoneInfo(tz))
             author = f"<@{record.user_id}> → " if with_author else ""
+            delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
             lines.append(
                 f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
-                f"{recipients_text(record.recipients, masked)} · {escape(record.summary())}"
+                f"{recipients_text(record.recipients, masked)} · {state_text(record, tz)}{delivery_counts}"
             )
-        blocks.append(_section(f"*{title}*\n" + "\n".join(lines)))
+            if (buttons := held_actions(record)) is not None:
+                blocks += [_section("\n".join(lines)), buttons]
+                lines = []
+        if lines and lines != [f"*{title}*"]:
+            blocks.append(_section("\n".join(lines)))
     return blocks or [_section("Nothing scheduled through the app yet.")]
 
 
@@ -416,3 +424,74 @@ def home_view(mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: s
         blocks += [{"type": "divider"}, _section("*Team* (visible to admins)")]
         blocks += history_lines(team, tz, masked=masked, with_author=True)
     return {"type": "home", "blocks": blocks[:100]}
+
+
+# --- held SMS: state, buttons, and quiet hours -------------------------------------------------
+
+HELD_CANCEL, HELD_EDIT, HELD_SEND_NOW = "held_cancel", "held_edit", "held_send_now"
+QUIET_NEXT = "quiet_next"
+
+
+def state_text(record: SmsRecord, tz: str) -> str:
+    """Where the SMS is, in words: held (cancellable until HH:MM), handed to Kaleyra, sent, delivered, ..."""
+    phase = record.phase
+    if (until := cancellable_until(record)) is not None:
+        local = until.astimezone(ZoneInfo(tz))
+        day = "" if local.date() == datetime.now(ZoneInfo(tz)).date() else f"{local:%a %d %b} "
+        return f"held by the app, cancellable until {day}{local:%H:%M} {local.tzname()}"
+    delivered = record.messages and all(state.status == "Delivered" for state in record.messages.values())
+    if phase in (states.HANDED_OFF, states.SENT) and delivered:
+        return "delivered"
+    return {
+        states.HANDING_OFF: "being handed to Kaleyra",
+        states.HANDED_OFF: "handed to Kaleyra",
+        states.SENT: "sent",
+        states.CANCELLED: f"cancelled by <@{record.acted_by}>",
+        states.MISSED: "missed: not sent (the app was down at its hand-off)",
+        states.REPLACED: "replaced by an edit",
+        states.REFUSED: f"not sent: {escape(record.note)}",
+        states.FAILED: "not sent: Kaleyra refused it",
+        states.UNCERTAIN: "outcome unknown: check Kaleyra",
+    }.get(phase, escape(phase))
+
+
+def held_actions(record: SmsRecord) -> Block | None:
+    """Cancel / Edit / Send now while the app still has the SMS; Send now alone after an unknown outcome."""
+    if record.phase not in SENDABLE:
+        return None
+    buttons = []
+    if record.phase in CANCELLABLE:
+        buttons += [_button("Cancel", HELD_CANCEL, record.id, style="danger"), _button("Edit", HELD_EDIT, record.id)]
+    buttons.append(_button("Send now", HELD_SEND_NOW, record.id))
+    return {"type": "actions", "block_id": f"held-{record.id}", "elements": buttons}
+
+
+def held_outcome_blocks(headline: str, record: SmsRecord | None) -> list[Block]:
+    """What the owner is told about a held SMS: the news, its state, and what they can still do."""
+    blocks = [_section(headline)]
+    if record is not None:
+        local = record.send_time.astimezone(ZoneInfo(record.tz))
+        blocks.append(
+            _context(
+                f"*When:* {local:%a %d %b %Y, %H:%M} {local.tzname()} · *To:* "
+                f"{recipients_text(record.recipients, masked=False)} · *State:* {state_text(record, record.tz)}"
+            )
+        )
+        if (buttons := held_actions(record)) is not None:
+            blocks.append(buttons)
+    return blocks
+
+
+def quiet_hours_blocks(message: str, pending_id: str, next_allowed: datetime, tz: str) -> list[Block]:
+    """A refusal for quiet hours, with the next allowed time as a button."""
+    local = next_allowed.astimezone(ZoneInfo(tz))
+    return [
+        _section(f":crescent_moon: Not scheduled: {escape(message)}"),
+        {
+            "type": "actions",
+            "block_id": "quiet_hours",
+            "elements": [
+                _button(f"Schedule for {local:%a %d %b %H:%M} {local.tzname()}", QUIET_NEXT, pending_id, "primary")
+            ],
+        },
+    ]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
@@ -15,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.core.command import Draft
+from bot.core.pending import Pending
 from bot.services import Services
 from bot.slack import blocks
 
@@ -36,6 +38,7 @@ class ModalContext:
     channel_id: str = ""
     response_url: str = ""
     replaces: str = ""  # the pending id being edited
+    held: str = ""  # the held SMS being edited: its replacement takes its place on Confirm
 
     def dump(self) -> str:
         return json.dumps(asdict(self))
@@ -48,7 +51,22 @@ class ModalContext:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        return cls(**{key: str(data.get(key) or "") for key in ("channel_id", "response_url", "replaces")})
+        return cls(**{key: str(data.get(key) or "") for key in ("channel_id", "response_url", "replaces", "held")})
+
+
+def draft_of(pending: Pending) -> Draft:
+    """The form's fields for an existing request, for Edit."""
+    request = pending.request
+    return Draft(
+        recipients=", ".join(request.recipients),
+        message=request.body,
+        when=request.send_at.astimezone(ZoneInfo(pending.tz)).strftime("%Y-%m-%d %H:%M") if request.send_at else "",
+        route=request.route,
+        sender=request.sender,
+        template_id=request.template_id or "",
+        callback_profile_id=request.callback_profile_id or "",
+        send_now=request.send_at is None,
+    )
 
 
 async def open_modal(
@@ -149,3 +167,27 @@ async def history_for(services: Services, user_id: str, page: int) -> list[dict[
     member = await services.directory.member(user_id)
     records, more = await services.history.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
     return blocks.history_blocks(records, member.tz, page, more, masked=False)
+
+
+async def post_to_channel(
+    services: Services,
+    client: AsyncWebClient,
+    requester: Requester,
+    record_id: str,
+    channel_id: str,
+    post: list[dict[str, Any]],
+) -> None:
+    """Tell the channel, and remember the post so it can follow the SMS; tell the user if the app is not there."""
+    try:
+        posted = await client.chat_postMessage(channel=channel_id, text="An SMS was scheduled", blocks=post)
+        await services.history.attach_post(record_id, str(posted["channel"]), str(posted["ts"]))
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        log.info("could not post to %s: %s", channel_id, error)
+        note = (
+            "Invite the app to this channel to let the team see scheduled SMS."
+            if error in ("not_in_channel", "channel_not_found")
+            else f"Posting to the channel failed ({error})."
+        )
+        # not in the channel: no ephemeral either
+        await Requester(requester.user_id, "", requester.response_url).problem(client, note)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from contextlib import suppress
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -13,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.services import Services
 from bot.web.callback import kaleyra_callback
 from bot.web.health import healthz
-from bot.web.keys import SERVICES, TRACKING_TASK
+from bot.web.keys import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +38,12 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
 
     web_app.router.add_route("*", "/kaleyra/callback", kaleyra_callback)
 
-    async def start_tracking(app: web.Application) -> None:
-        poll_seconds = services.settings.status_poll_seconds
-        app[TRACKING_TASK] = asyncio.create_task(services.tracker.run_forever(poll_seconds))
+    async def start_jobs(app: web.Application) -> None:
+        services.jobs.start()  # hand-offs and status checks, shared with every other instance
 
     async def close_services(app: web.Application) -> None:
-        tracking = app[TRACKING_TASK]
-        tracking.cancel()
-        with suppress(asyncio.CancelledError):
-            await tracking  # finish the cancellation before the loop goes away
         await services.aclose()
 
-    web_app.on_startup.append(start_tracking)
+    web_app.on_startup.append(start_jobs)
     web_app.on_cleanup.append(close_services)
     return web_app

@@ -204,6 +204,7 @@ class KaleyraRequest:
     headers: dict[str, str]
     body: dict[str, Any]
     content_type: str
+    at: float = field(default_factory=time.time)  # wall-clock time of arrival
 
 
 class FakeKaleyra:

@@ -17,8 +17,8 @@ from tests.e2e.test_flow import NUMBER, button_value, replies_to, schedule, text
 TOKEN = "callback-token-0123456789"
 FAST = {
     "status_first_check_seconds": 0.2,
-    "status_poll_seconds": 0.1,
-    "status_claim_seconds": 1,
+    "queue_poll_seconds": 0.1,
+    "queue_lease_seconds": 1,
     "status_max_checks": 3,
     "kaleyra_callback_token": TOKEN,
 }
@@ -135,7 +135,7 @@ def test_a_crashed_instances_check_is_picked_up(
 
     redis_server.flush()
     env = app_env(slack, kaleyra, REDIS_URL=redis_server.url, STATUS_FIRST_CHECK_SECONDS="0.2",
-                  STATUS_POLL_SECONDS="0.1", STATUS_CLAIM_SECONDS="2")  # fmt: skip
+                  QUEUE_POLL_SECONDS="0.1", QUEUE_LEASE_SECONDS="2")  # fmt: skip
     crashing = BotProcess(env, tmp_path)
     kaleyra.status_delay = 30  # the first check hangs...
     send(crashing, slack)
@@ -144,7 +144,7 @@ def test_a_crashed_instances_check_is_picked_up(
     crashing.process.wait(10)
     kaleyra.status_delay = 0
     kaleyra.set_status("Delivered")
-    start_app(**FAST | {"status_claim_seconds": 2})
+    start_app(**FAST | {"queue_lease_seconds": 2})
     wait_for(lambda: any("2 Delivered" in update for update in updates(slack)), timeout=15)
     assert len(kaleyra.status_requests) == 2
 

@@ -33,6 +33,7 @@ def app_env(slack: FakeSlack, kaleyra: FakeKaleyra, **extra: str) -> dict[str, s
         "KALEYRA_API_KEY": KALEYRA_KEY,
         "KALEYRA_BASE_URL": kaleyra.url,
         "KALEYRA_SENDER": "KLRHXA",
+        "HANDOFF_MINUTES": "200000",  # sent at Confirm, as in tests/e2e/harness.py
         **extra,
     }
 

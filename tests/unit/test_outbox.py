@@ -10,6 +10,7 @@ import fakeredis
 import httpx
 
 from bot.core.history import History
+from bot.core.jobs import JobQueue
 from bot.core.outbox import Outbox
 from bot.core.pending import Pending, PendingStore
 from bot.core.quota import Quota
@@ -32,7 +33,7 @@ class World:
         redis = fakeredis.FakeAsyncRedis(decode_responses=True)
         self.kaleyra = kaleyra
         self.store = PendingStore(redis, ttl_seconds=600)
-        self.history = History(redis, retention_days=90, claim_seconds=60)
+        self.history = History(redis, retention_days=90, jobs=JobQueue(redis))
         self.outbox = Outbox(
             self.store, kaleyra.client(), Quota(None, per_minute, per_day), self.history,
             first_check_seconds=120, keep_body=False, clock=lambda: NOW,

@@ -1,4 +1,4 @@
-"""Delivery tracking: polls due records, takes callbacks, never moves a status backwards, tells once."""
+"""Delivery tracking: checks run as jobs on the shared queue, callbacks, never backwards, told once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import fakeredis
 
 from bot.core.delivery import Report
 from bot.core.history import History, MessageState, SmsRecord
+from bot.core.jobs import CHECK, JobQueue, JobRunner
 from bot.core.tracking import DeliveryTracker
 from tests.unit.kaleyra_double import KaleyraDouble
 
@@ -24,13 +25,19 @@ def record(record_id: str = "rec-0123456789") -> SmsRecord:
     )  # fmt: skip
 
 
-def tracker(kaleyra: KaleyraDouble, told: Told, max_checks: int = 3) -> tuple[DeliveryTracker, History]:
-    history = History(fakeredis.FakeAsyncRedis(decode_responses=True), retention_days=90, claim_seconds=60)
+def tracker(
+    kaleyra: KaleyraDouble, told: Told, max_checks: int = 3
+) -> tuple[DeliveryTracker, JobRunner, History, JobQueue]:
+    """The tracker's status checks run by a job runner on an in-memory Redis."""
+    redis = fakeredis.FakeAsyncRedis(decode_responses=True)
+    jobs = JobQueue(redis)
+    history = History(redis, retention_days=90, jobs=jobs)
 
     async def notify(sms: SmsRecord, changed: list[Report]) -> None:
         told.append((sms.id, changed))
 
-    return DeliveryTracker(history, kaleyra.client(), notify, first_check_seconds=60, max_checks=max_checks), history
+    tracking = DeliveryTracker(history, jobs, kaleyra.client(), notify, first_check_seconds=60, max_checks=max_checks)
+    return tracking, JobRunner(jobs, {CHECK: tracking.check}, poll_seconds=1, lease_seconds=60), history, jobs
 
 
 def test_a_due_record_is_polled_and_the_change_told_once() -> None:
@@ -38,10 +45,10 @@ def test_a_due_record_is_polled_and_the_change_told_once() -> None:
     told: Told = []
 
     async def scenario() -> None:
-        tracking, history = tracker(kaleyra, told)
+        _, checks, history, _ = tracker(kaleyra, told)
         await history.record(record(), datetime.now(UTC) - timedelta(seconds=1))
-        assert await tracking.run_once() == 1
-        assert await tracking.run_once() == 0, "rescheduled for later, not checked again at once"
+        assert await checks.run_once() == 1
+        assert await checks.run_once() == 0, "rescheduled for later, not checked again at once"
         stored = await history.get("rec-0123456789")
         assert stored is not None and stored.messages["b1:1"].status == "Delivered" and stored.checks == 1
 
@@ -55,35 +62,38 @@ def test_callbacks_never_go_backwards_and_unknown_ids_are_not_recorded() -> None
     told: Told = []
 
     async def scenario() -> None:
-        tracking, history = tracker(KaleyraDouble(), told)
+        tracking, _, history, jobs = tracker(KaleyraDouble(), told)
         await history.record(record(), datetime.now(UTC) + timedelta(minutes=5))
         assert await tracking.receive(Report("b1:1", "Delivered"))
         assert await tracking.receive(Report("b1:1", "Sent"))
         assert not await tracking.receive(Report("nobody", "Delivered"))
         stored = await history.get("rec-0123456789")
         assert stored is not None and stored.messages["b1:1"].status == "Delivered"
+        assert await jobs.due_at(CHECK, "rec-0123456789") is not None, "b1:2 is still open: checks go on"
+        assert await tracking.receive(Report("b1:2", "UnDelivered"))
+        assert await jobs.due_at(CHECK, "rec-0123456789") is None, "every message final: no more checks"
 
     asyncio.run(scenario())
-    assert len(told) == 1
+    assert len(told) == 2
 
 
 def test_polling_stops_when_every_message_is_final() -> None:
     kaleyra = KaleyraDouble(statuses={"b1:1": {"status": "DELIVERED"}, "b1:2": {"status": "UNDELIVERED"}})
 
     async def scenario() -> None:
-        tracking, history = tracker(kaleyra, [])
+        _, checks, history, jobs = tracker(kaleyra, [])
         await history.record(record(), datetime.now(UTC) - timedelta(seconds=1))
-        await tracking.run_once()
-        assert await history.due(datetime.now(UTC) + timedelta(days=1), 10) == []
+        await checks.run_once()
+        assert await jobs.due(datetime.now(UTC) + timedelta(days=1), 10) == []
 
     asyncio.run(scenario())
 
 
 def test_polling_gives_up_after_the_limit_when_kaleyra_cannot_say() -> None:
     async def scenario() -> None:
-        tracking, history = tracker(KaleyraDouble(status_api_down=True), [], max_checks=1)
+        _, checks, history, jobs = tracker(KaleyraDouble(status_api_down=True), [], max_checks=1)
         await history.record(record(), datetime.now(UTC) - timedelta(seconds=1))
-        assert await tracking.run_once() == 1
-        assert await history.due(datetime.now(UTC) + timedelta(days=1), 10) == []
+        assert await checks.run_once() == 1
+        assert await jobs.due(datetime.now(UTC) + timedelta(days=1), 10) == []
 
     asyncio.run(scenario())

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
 from bot.slack.context import provide
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, held, views
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -19,3 +19,4 @@ def register(app: AsyncApp, services: Services) -> None:
     views.register(app)
     actions.register(app)
     events.register(app)
+    held.register(app)

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -14,20 +13,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import delivery, kaleyra
-from bot.core.command import Draft
 from bot.core.outbox import Confirmation
 from bot.core.pending import Pending
 from bot.core.refusals import Reason
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
+from bot.slack.listeners import held
 from bot.slack.replies import (
     BUSY,
     ModalContext,
     Requester,
+    draft_of,
     guard_storage,
     history_for,
     open_modal,
+    post_to_channel,
     valid_id,
 )
 
@@ -116,6 +117,9 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click) ->
     if outcome.outcome in ("unknown", "handled", "not_yours"):
         await click.problem(client, _handled_text(outcome))
         return
+    if outcome.outcome == "held":  # kept by the app until its hand-off: see listeners/held.py
+        await held.announce(services, client, click, click.pending_id)
+        return
     pending = outcome.pending
     assert pending is not None
     headline, lines = _outcome_text(outcome)
@@ -132,6 +136,8 @@ def _handled_text(outcome: Confirmation) -> str:
         return "Only the person who asked for this SMS can confirm or cancel it."
     if outcome.detail == "cancelled":
         return "This SMS was cancelled; nothing was sent."
+    if outcome.detail == "held":
+        return "This SMS was already confirmed and is held by the app; see `/schedule-sms list`."
     if outcome.detail.startswith("sent:"):
         batch_ids = outcome.detail.removeprefix("sent:")
         return f"This SMS was already scheduled (Kaleyra id {batch_ids}); it was not sent again."
@@ -162,7 +168,8 @@ def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
         else f"for {blocks.describe_time(pending.request.send_at, pending.tz, datetime.now(UTC))}"
     )
     headline = {
-        "scheduled": f":white_check_mark: Scheduled {when}.",
+        "scheduled": f":white_check_mark: Scheduled {when}."
+        + (" Kaleyra has it now, so it can no longer be cancelled." if pending.request.send_at else ""),
         "partial": ":warning: Only part of this SMS was accepted; the rest was not sent.",
         "failed": ":x: Not sent. You can try again or edit it.",
         "uncertain": ":grey_question: The outcome is unknown; it may have been scheduled. "
@@ -181,18 +188,7 @@ async def _post_to_channel(
         body=request.body if settings.show_message_in_channel else None,
         status=delivery.SCHEDULED,
     )  # fmt: skip
-    try:
-        posted = await client.chat_postMessage(channel=pending.channel_id, text="An SMS was scheduled", blocks=post)
-        await services.history.attach_post(click.pending_id or "", str(posted["channel"]), str(posted["ts"]))
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        log.info("could not post to %s: %s", pending.channel_id, error)
-        note = (
-            "Invite the app to this channel to let the team see scheduled SMS."
-            if error in ("not_in_channel", "channel_not_found")
-            else f"Posting to the channel failed ({error})."
-        )
-        await Requester(click.user_id, "", click.response_url).problem(client, note)  # not in the channel: no ephemeral
+    await post_to_channel(services, client, click, click.pending_id or "", pending.channel_id, post)
 
 
 async def _show_history(services: Services, client: AsyncWebClient, click: _Click, page: int) -> None:
@@ -206,17 +202,7 @@ async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> No
     if pending is None or pending.user_id != click.user_id:
         await click.problem(client, _UNKNOWN)
         return
-    request = pending.request
-    draft = Draft(
-        recipients=", ".join(request.recipients),
-        message=request.body,
-        when=request.send_at.astimezone(ZoneInfo(pending.tz)).strftime("%Y-%m-%d %H:%M") if request.send_at else "",
-        route=request.route,
-        sender=request.sender,
-        template_id=request.template_id or "",
-        callback_profile_id=request.callback_profile_id or "",
-        send_now=request.send_at is None,
-    )
+    draft = draft_of(pending)
     context = ModalContext(pending.channel_id, click.response_url or "", replaces=click.pending_id or "")
     await open_modal(services, client, click.trigger_id, draft, context)
 

@@ -16,6 +16,7 @@ from bot.core.validation import validate
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
+from bot.slack.listeners import held
 from bot.slack.replies import BUSY, ModalContext, Requester, guard_storage, history_for, open_modal
 
 
@@ -69,6 +70,10 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
         return
     if limit := await services.quota.refusal(user_id, len(request.recipients), member.tz, take=False):
         await requester.problem(client, limit.message)
+        return
+    if quiet := services.holding.quiet_hours.refusal(request, request.send_at or now):
+        await held.offer_next_allowed(services, client, requester, Pending(request, user_id, channel_id, member.tz),
+                                      quiet.message)  # fmt: skip
         return
     pending_id = await services.store.put(Pending(request, user_id, channel_id, member.tz))
     confirmation = blocks.confirmation_blocks(pending_id, request, member.tz, now)

@@ -25,10 +25,11 @@ def register(app: AsyncApp) -> None:
 async def home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     services = services_of(context)
     if event.get("tab", "home") == "home" and services.background.has_room():
-        services.background.spawn(_publish_home(services, client, str(event.get("user", ""))))
+        services.background.spawn(publish_home(services, client, str(event.get("user", ""))))
 
 
-async def _publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:
+async def publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:
+    """The user's SMS (and the team's, for admins), each held one with its buttons."""
     try:
         member = await services.directory.member(user_id)
         mine, _ = await services.history.recent(user_id, 0, blocks.PAGE_SIZE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +18,11 @@ from bot.core.validation import ScheduleRequest, validate
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
+from bot.slack.listeners import held
 from bot.slack.replies import STORAGE_DOWN, ModalContext, Requester, guard_storage, valid_id
 
 log = logging.getLogger(__name__)
+_REPLACES = "Confirming replaces the SMS you edited; the original will not be sent."
 
 
 def register(app: AsyncApp) -> None:
@@ -43,7 +46,11 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         if limit := await services.quota.refusal(user_id, len(request.recipients), tz, take=False):
             await ack(response_action="errors", errors={"recipients": limit.message})
             return
-        pending_id = await services.store.put(Pending(request, user_id, modal.channel_id, tz))
+        if modal.held:  # an Edit of a held SMS: its Confirm replaces the original
+            request = replace(request, notes=(*request.notes, _REPLACES))
+        pending = Pending(request, user_id, modal.channel_id, tz, replaces=modal.held)
+        quiet = services.holding.quiet_hours.refusal(request, request.send_at or now)
+        pending_id = "" if quiet else await services.store.put(pending)
     except InvalidRequest as invalid:
         await ack(response_action="errors", errors=invalid.errors)
         return
@@ -53,6 +60,10 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         return
     await ack()
     requester = Requester(user_id, modal.channel_id, modal.response_url or None)
+    if quiet:
+        offer = held.offer_next_allowed(services, client, requester, pending, quiet.message)
+        services.background.spawn(guard_storage(offer, client, requester))
+        return
     work = _confirm_later(services, client, requester, modal.replaces, pending_id, request, now, tz)
     services.background.spawn(guard_storage(work, client, requester))
 

@@ -1,0 +1,167 @@
+"""Held SMS in Slack: the news at Confirm, Cancel / Edit / Send now, and the quiet-hours offer.
+
+The buttons sit on the owner's outcome message, on each held SMS in `/schedule-sms list` and in the
+App Home; only the owner or an admin (`ADMIN_USERS`) may use them (checked in the core).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.holding import CANCELLABLE, Acted
+from bot.core.pending import Pending
+from bot.core.validation import MIN_LEAD
+from bot.services import Services
+from bot.slack import blocks
+from bot.slack.context import services_of
+from bot.slack.handoffs import update_post
+from bot.slack.listeners.events import publish_home
+from bot.slack.replies import (
+    BUSY,
+    ModalContext,
+    Requester,
+    draft_of,
+    guard_storage,
+    open_modal,
+    post_to_channel,
+    valid_id,
+)
+
+_GONE = "This SMS is no longer known to the app."
+Work = Callable[[Services, AsyncWebClient, "Click"], Coroutine[Any, Any, None]]
+
+
+def register(app: AsyncApp) -> None:
+    for action_id in (blocks.HELD_CANCEL, blocks.HELD_EDIT, blocks.HELD_SEND_NOW, blocks.QUIET_NEXT):
+        app.action(action_id)(on_button)
+
+
+@dataclass(frozen=True)
+class Click(Requester):
+    """A click on a held SMS's button: who, where from (a message, or the App Home), and which SMS."""
+
+    action_id: str = ""
+    target: str | None = None
+    trigger_id: str = ""
+    from_home: bool = False
+
+    @classmethod
+    def read(cls, body: dict[str, Any]) -> Click:
+        action = (body.get("actions") or [{}])[0]
+        return cls(
+            user_id=str((body.get("user") or {}).get("id", "")),
+            channel_id=str((body.get("channel") or {}).get("id", "")),
+            response_url=str(body.get("response_url") or "") or None,
+            action_id=str(action.get("action_id") or ""),
+            target=valid_id(action.get("value")),
+            trigger_id=str(body.get("trigger_id") or ""),
+            from_home=(body.get("view") or {}).get("type") == "home",
+        )
+
+
+async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    await ack()
+    services = services_of(context)
+    click = Click.read(body)
+    if not services.background.has_room():
+        await click.problem(client, BUSY)
+        return
+    work: Work = {
+        blocks.HELD_CANCEL: _cancel,
+        blocks.HELD_EDIT: _edit,
+        blocks.HELD_SEND_NOW: _send_now,
+        blocks.QUIET_NEXT: _quiet_next,
+    }[click.action_id]
+    services.background.spawn(guard_storage(work(services, client, click), client, click))
+
+
+async def announce(services: Services, client: AsyncWebClient, requester: Requester, record_id: str) -> None:
+    """After Confirm of a held SMS: tell the owner until when it can be taken back, and the channel."""
+    record = await services.history.get(record_id)
+    if record is None:
+        await requester.problem(client, "The SMS is held, but its record could not be read; see `/schedule-sms list`.")
+        return
+    headline = (
+        ":lock: Held by the app until its hand-off to Kaleyra. Until then you can cancel it, edit it or send it now; "
+        "after it, Kaleyra has it and it can no longer be cancelled."
+    )
+    await requester.tell(
+        client, "Held until hand-off", blocks.held_outcome_blocks(headline, record), replace_original=True
+    )
+    post = blocks.record_post_blocks(record, masked=not services.settings.show_full_numbers)
+    await post_to_channel(services, client, requester, record_id, record.channel_id, post)
+
+
+async def offer_next_allowed(
+    services: Services, client: AsyncWebClient, requester: Requester, pending: Pending, message: str
+) -> None:
+    """Quiet hours refused the time: keep the request at the next allowed time, offered as a button."""
+    quiet, now = services.holding.quiet_hours, datetime.now(UTC)
+    earliest = max(pending.request.send_at or now, now + MIN_LEAD + timedelta(minutes=1))
+    moved_at = quiet.next_allowed(pending.request, earliest).astimezone(ZoneInfo(pending.tz))
+    moved = replace(pending, request=replace(pending.request, send_at=moved_at))
+    pending_id = await services.store.put(moved)
+    await requester.tell(
+        client, "Not scheduled: outside the hours for promotional SMS",
+        blocks.quiet_hours_blocks(message, pending_id, moved_at, pending.tz),
+    )  # fmt: skip
+
+
+async def _tell(services: Services, client: AsyncWebClient, click: Click, acted: Acted) -> None:
+    if acted.record is None:
+        await click.problem(client, acted.headline)
+        return
+    await click.tell(
+        client, "Your scheduled SMS", blocks.held_outcome_blocks(acted.headline, acted.record), replace_original=True
+    )
+    await update_post(client, acted.record, masked=not services.settings.show_full_numbers)
+    if click.from_home:
+        await publish_home(services, client, click.user_id)
+
+
+async def _cancel(services: Services, client: AsyncWebClient, click: Click) -> None:
+    if click.target is None:
+        await click.problem(client, _GONE)
+        return
+    await _tell(services, client, click, await services.holding.cancel(click.target, click.user_id))
+
+
+async def _send_now(services: Services, client: AsyncWebClient, click: Click) -> None:
+    if click.target is None:
+        await click.problem(client, _GONE)
+        return
+    await _tell(services, client, click, await services.holding.send_now(click.target, click.user_id))
+
+
+async def _edit(services: Services, client: AsyncWebClient, click: Click) -> None:
+    """The form, pre-filled; only Confirm of the edited request replaces the held one (see Holding.intercept)."""
+    record = await services.history.get(click.target) if click.target else None
+    pending = await services.holding.held_request(click.target) if click.target else None
+    if record is None or pending is None:
+        await click.problem(client, _GONE)
+        return
+    if not services.holding.may_act(record, click.user_id):
+        await click.problem(client, "Only the person who scheduled this SMS, or an admin, can change it.")
+        return
+    if record.phase not in CANCELLABLE:
+        await click.problem(client, "Too late to edit: this SMS is no longer held by the app.")
+        return
+    modal = ModalContext(record.channel_id, click.response_url or "", held=record.id)
+    await open_modal(services, client, click.trigger_id, draft_of(pending), modal)
+
+
+async def _quiet_next(services: Services, client: AsyncWebClient, click: Click) -> None:
+    pending = await services.store.get(click.target) if click.target else None
+    if pending is None or pending.user_id != click.user_id or click.target is None:
+        await click.problem(client, "This offer has expired; nothing was scheduled. Run /schedule-sms again.")
+        return
+    confirmation = blocks.confirmation_blocks(click.target, pending.request, pending.tz, datetime.now(UTC))
+    await click.tell(client, "Check and confirm your SMS", confirmation, replace_original=True)
