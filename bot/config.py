@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     late_send_minutes: int = Field(default=10, ge=0)
     mkt_send_hours: str = "09:00-21:00"
     mkt_send_hours_countries: CommaList = ("IN",)
+    series_max_days: int = Field(default=365, ge=1, le=3650)
     rate_limit_per_minute: int = Field(default=300, ge=0)
     daily_sms_limit: int = Field(default=1000, ge=0)
 

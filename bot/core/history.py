@@ -62,6 +62,8 @@ class SmsRecord:
     handoff_at: str | None = None  # ISO 8601: when a held SMS goes to Kaleyra
     acted_by: str = ""  # who cancelled it or sent it now
     note: str = ""  # why it was not sent, in the user's words
+    series: str = ""  # the recurring series this send belongs to
+    occurrence: int = 0  # its place in the series, from 1
 
     @property
     def recipients(self) -> list[str]:

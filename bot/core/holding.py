@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
+from bot.core import recurrence
 from bot.core.history import (
     CANCELLED,
     FAILED,
@@ -136,16 +137,37 @@ class Holding:
         if pending.replaces and not await self._retire(pending.replaces, pending_id, pending.user_id):
             message = "The SMS you edited has already gone to Kaleyra, so this edit was not sent."
             return Confirmation("refused", pending, refusal=Refusal(Reason.ALREADY_HANDED_OFF, message))
-        if not self.holds(pending.request.send_at, self._clock()):
+        repeat = pending.request.repeat
+        if not repeat and not self.holds(pending.request.send_at, self._clock()):
             return None
-        if refusal := await self._quota.refusal(
-            pending.user_id, len(pending.request.recipients), pending.tz, take=False
-        ):
+        recipients = len(pending.request.recipients)
+        if refusal := await self._quota.refusal(pending.user_id, recipients, pending.tz, take=False):
             return Confirmation("refused", pending, refusal=refusal)
-        await self._hold(pending_id, pending)
-        return Confirmation("held", pending)
+        if not repeat:
+            await self._hold(pending_id, pending)
+            return Confirmation("held", pending, detail=pending_id)
+        # a series: every send is held and handed off in turn; the series itself is the template
+        keep = recurrence.last(repeat, pending.tz) - self._clock() + timedelta(days=7)
+        await self._redis.set(key("series", pending_id), pending.to_json(), ex=int(keep.total_seconds()))
+        await self._hold(f"{pending_id}-1", pending, series=pending_id, occurrence=1)
+        return Confirmation("held", pending, detail=f"{pending_id}-1")
 
-    async def _hold(self, record_id: str, pending: Pending) -> None:
+    async def _continue(self, record: SmsRecord) -> None:
+        """Once a send of a series has left the app's hands (sent, skipped, missed...), hold the next one."""
+        if not record.series:
+            return
+        raw = await self._redis.get(key("series", record.series))
+        if not isinstance(raw, str):
+            return  # stopped, or over
+        template = Pending.from_json(raw)
+        upcoming = recurrence.occurrences(template.request.repeat, template.tz, record.send_time, 1)
+        next_id = f"{record.series}-{record.occurrence + 1}"
+        if not upcoming or await self._history.get(next_id) is not None:
+            return
+        following = replace(template, request=replace(template.request, send_at=upcoming[0]))
+        await self._hold(next_id, following, series=record.series, occurrence=record.occurrence + 1)
+
+    async def _hold(self, record_id: str, pending: Pending, *, series: str = "", occurrence: int = 0) -> None:
         request, now = pending.request, self._clock()
         assert request.send_at is not None
         handoff_at = request.send_at - self._handoff
@@ -155,6 +177,7 @@ class Holding:
             body_digest=digest(request.body), batch_ids=[], messages={},
             body=request.body if self._keep_body else None,
             state=HELD, to=list(request.recipients), handoff_at=handoff_at.isoformat(),
+            series=series, occurrence=occurrence,
         )  # fmt: skip
         keep = int((request.send_at - now + self._late + timedelta(days=7)).total_seconds())
         await self._redis.set(key("held", record_id), pending.to_json(), ex=keep)
@@ -173,6 +196,7 @@ class Holding:
             return False
         await self._jobs.discard(HANDOFF, record_id)
         await self._redis.delete(key("held", record_id))
+        await self._continue(retired)
         return True
 
     # --- the owner's buttons --------------------------------------------------------------------
@@ -188,7 +212,22 @@ class Holding:
             return Acted(False, _too_late(await self._history.get(record_id) or record), record)
         await self._jobs.discard(HANDOFF, record_id)
         await self._redis.delete(key("held", record_id))
+        await self._continue(cancelled)
         return Acted(True, f":wastebasket: Cancelled by <@{user_id}>. Nothing was sent to Kaleyra.", cancelled)
+
+    async def stop(self, record_id: str, user_id: str) -> Acted:
+        """Stop a series: no more sends are held; the one held now is cancelled."""
+        record = await self._history.get(record_id)
+        if record is None or not record.series:
+            return Acted(False, "This SMS is not part of a series the app knows.")
+        if not self.may_act(record, user_id):
+            return Acted(False, _NOT_YOURS)
+        await self._redis.delete(key("series", record.series))
+        cancelled = record.phase in CANCELLABLE and (await self.cancel(record_id, user_id)).ok
+        headline = f":octagonal_sign: Series stopped by <@{user_id}>; no more SMS will be sent for it." + (
+            " Its next SMS was cancelled; nothing was sent to Kaleyra." if cancelled else ""
+        )
+        return Acted(True, headline, await self._history.get(record_id))
 
     async def send_now(self, record_id: str, user_id: str) -> Acted:
         record = await self._history.get(record_id)
@@ -203,6 +242,7 @@ class Holding:
         if sent is None:
             return Acted(False, _too_late(await self._history.get(record_id) or record), record)
         await self._jobs.discard(HANDOFF, record_id)
+        await self._continue(sent)
         return Acted(sent.phase in (HANDED_OFF, SENT), headline, sent)
 
     # --- the hand-off (a job on the shared queue) -------------------------------------------------
@@ -217,6 +257,7 @@ class Holding:
             note = "the app stopped while handing it to Kaleyra"
             if stuck := await self._history.move(record_id, {HANDING_OFF}, _set(UNCERTAIN, "", note)):
                 await self._notify(stuck, _UNKNOWN)
+                await self._continue(stuck)
             return None
         if record.phase != HELD:
             return None
@@ -232,12 +273,14 @@ class Holding:
                     f":alarm_clock: Not sent: the app was not running at its hand-off time, and it is now "
                     f"{late} minutes past its send time. Send it now, or cancel it.",
                 )
+                await self._continue(missed)
             return None
         sent, headline = await self._send(record_id, pending, send_at if step is Step.SCHEDULE else None, {HELD}, "")
         if sent is not None:
             if step is Step.SEND_NOW and sent.phase == SENT and (late := _minutes(now - send_at)):
                 headline += f" It went {late} minute{'s' if late != 1 else ''} late: the app was not running earlier."
             await self._notify(sent, headline)
+            await self._continue(sent)
         return None
 
     async def _send(

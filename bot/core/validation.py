@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 
 from bot.config import ROUTE_TYPES, Settings
-from bot.core import phones, recipient_time, sms
+from bot.core import phones, recipient_time, recurrence, sms
 from bot.core.command import Draft
 from bot.core.errors import InvalidRequest, PhoneError, TimeParseError
 from bot.core.refusals import Reason, Refusal
@@ -32,6 +32,7 @@ class ScheduleRequest:
     template_id: str | None = None
     callback_profile_id: str | None = None
     notes: tuple[str, ...] = ()
+    repeat: str = ""  # a recurring SMS: its rule (`bot.core.recurrence`); `send_at` is the first send
 
 
 def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale: str | None = None) -> ScheduleRequest:
@@ -39,7 +40,10 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale
     errors: dict[str, str] = {}
     recipients = _recipients(draft.recipients, settings, errors)
     body = _body(draft.message, settings, errors)
-    send_at, notes = _when(draft, tz, now, errors, locale, recipients)
+    if not draft.send_now and draft.picked_at is None and recurrence.is_series(draft.when):
+        send_at, notes, repeat = _series(draft.when, tz, now, errors, settings.series_max_days)
+    else:
+        (send_at, notes), repeat = _when(draft, tz, now, errors, locale, recipients), ""
     route = draft.route.strip().upper()
     if route == "OTP":
         errors["route"] = "OTP messages cannot be scheduled; pick MKT, TXN or TXND."
@@ -56,7 +60,9 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale
     callback_profile_id = _optional_id(draft.callback_profile_id, "callback_profile_id", errors)
     if errors:
         raise InvalidRequest(errors)
-    return ScheduleRequest(tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes)
+    return ScheduleRequest(
+        tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes, repeat
+    )
 
 
 def window_refusal(send_at: datetime | None, now: datetime) -> Refusal | None:
@@ -136,6 +142,19 @@ def _when(
     if (refusal := window_refusal(parsed.when, now)) is not None:
         errors["when"] = refusal.message
     return parsed.when, parsed.notes
+
+
+def _series(
+    text: str, tz: str, now: datetime, errors: dict[str, str], max_days: int
+) -> tuple[datetime | None, tuple[str, ...], str]:
+    """A recurring SMS: its first send, a note when the series was cut to the longest allowed, and its rule."""
+    try:
+        rule, capped = recurrence.parse(text, tz, now, now + MIN_LEAD, max_days)
+    except TimeParseError as exc:
+        errors["when"] = str(exc)
+        return None, (), ""
+    cut = (f"A series stops after {max_days} days at most, so this one ends {recurrence.ends(rule)}.",)
+    return recurrence.first(rule, tz), cut if capped else (), rule
 
 
 def _in_recipients_time(

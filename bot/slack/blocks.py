@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import ROUTE_TYPES
-from bot.core import delivery, phones, sms
+from bot.core import delivery, phones, recurrence, sms
 from bot.core import history as states
 from bot.core.command import Draft
 from bot.core.delivery import Report
@@ -65,7 +65,9 @@ def help_blocks() -> list[Block]:
             "• Numbers: E.164 (`+919876543210`) or local, separated by commas or spaces.\n"
             "• Message: in double quotes.\n"
             "• When: `tomorrow 5pm`, `in 2 hours`, `friday 9:30am`, `Dec 3 at 14:30 IST`, "
-            "`2026-12-01T09:30+05:30`, or `now`. Times are read in your Slack timezone and language."
+            "`2026-12-01T09:30+05:30`, or `now`. Times are read in your Slack timezone and language.\n"
+            "• Repeat: `every monday 9am`, `every weekday at 8:30`, `daily 6pm until dec 31`, "
+            "`every 2 weeks on friday 5pm for 4 times`, `on the 1st of every month at 10am`."
         ),
         _section(
             "*Examples*\n"
@@ -73,7 +75,10 @@ def help_blocks() -> list[Block]:
             '`/schedule-sms 98765 43210, 91234 56789 "Store opens at 9" monday 8:30am`\n'
             "`/schedule-sms` on its own opens a form."
         ),
-        _context("Kaleyra accepts times from 15 minutes to 3 months ahead. You confirm before anything is sent."),
+        _context(
+            "Kaleyra accepts times from 15 minutes to 3 months ahead. You confirm before anything is sent; "
+            "the app holds it until shortly before its time, so until then you can cancel, edit or send it now."
+        ),
     ]
 
 
@@ -273,6 +278,8 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
         details.append(f"*DLT template:* {escape(request.template_id)}")
     if request.callback_profile_id:
         details.append(f"*Callback profile:* {escape(request.callback_profile_id)}")
+    if request.repeat:
+        details += series_lines(request.repeat, tz, now)
     blocks = [
         _section(":calendar: *Check and confirm this SMS*"),
         _section("\n".join(details)),
@@ -428,12 +435,16 @@ def home_view(mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: s
 
 # --- held SMS: state, buttons, and quiet hours -------------------------------------------------
 
-HELD_CANCEL, HELD_EDIT, HELD_SEND_NOW = "held_cancel", "held_edit", "held_send_now"
+HELD_CANCEL, HELD_EDIT, HELD_SEND_NOW, SERIES_STOP = "held_cancel", "held_edit", "held_send_now", "series_stop"
 QUIET_NEXT = "quiet_next"
 
 
 def state_text(record: SmsRecord, tz: str) -> str:
     """Where the SMS is, in words: held (cancellable until HH:MM), handed to Kaleyra, sent, delivered, ..."""
+    return _phase_text(record, tz) + (f" · send {record.occurrence} of a series" if record.series else "")
+
+
+def _phase_text(record: SmsRecord, tz: str) -> str:
     phase = record.phase
     if (until := cancellable_until(record)) is not None:
         local = until.astimezone(ZoneInfo(tz))
@@ -456,14 +467,27 @@ def state_text(record: SmsRecord, tz: str) -> str:
 
 
 def held_actions(record: SmsRecord) -> Block | None:
-    """Cancel / Edit / Send now while the app still has the SMS; Send now alone after an unknown outcome."""
+    """Cancel (Skip in a series) / Edit / Send now while the app still has the SMS; Send now alone after an
+    unknown outcome; Stop for a series."""
     if record.phase not in SENDABLE:
         return None
     buttons = []
     if record.phase in CANCELLABLE:
-        buttons += [_button("Cancel", HELD_CANCEL, record.id, style="danger"), _button("Edit", HELD_EDIT, record.id)]
+        cancel = "Skip" if record.series else "Cancel"
+        buttons += [_button(cancel, HELD_CANCEL, record.id, style="danger"), _button("Edit", HELD_EDIT, record.id)]
     buttons.append(_button("Send now", HELD_SEND_NOW, record.id))
+    if record.series:
+        buttons.append(_button("Stop series", SERIES_STOP, record.id))
     return {"type": "actions", "block_id": f"held-{record.id}", "elements": buttons}
+
+
+def series_lines(rule: str, tz: str, now: datetime) -> list[str]:
+    """How a series repeats, its next sends in the user's zone (each with its own offset), and how it ends."""
+    upcoming = [f"{send:%a %d %b %Y %H:%M} {send.tzname()}" for send in recurrence.occurrences(rule, tz, now, 3)]
+    return [
+        f"*Repeats:* {recurrence.describe(rule)}, ending {recurrence.ends(rule)}",
+        f"*Next sends:* {'; '.join(upcoming)}",
+    ]
 
 
 def held_outcome_blocks(headline: str, record: SmsRecord | None) -> list[Block]:

@@ -275,3 +275,39 @@ def test_promotional_sms_outside_quiet_hours_is_refused_with_the_next_allowed_ti
     offer = clicked(app, slack, "quiet_next", button_value(refusal, "quiet_next"))
     assert "Check and confirm" in offer["text"] and morning.isoformat() in text_of(offer["blocks"])
     assert kaleyra.requests == []
+
+
+def test_a_recurring_series_holds_its_sends_in_turn(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    at = (datetime.now(IST) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    url = slack.response_url("cmd")
+    hold_app.command(f'{NUMBER} "Standup" every day at {at:%H:%M} for 5 times', response_url=url)
+    confirmation = confirmation_for(slack, url)
+    text = text_of(confirmation["blocks"])
+    sends = [at + timedelta(days=day) for day in range(3)]
+    assert "Repeats:* every day at" in text and "ending after 5 times" in text
+    assert "Next sends:* " + "; ".join(f"{send:%a %d %b %Y %H:%M} IST" for send in sends) in text
+
+    first = clicked(hold_app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))
+    assert "send 1 of a series" in text_of(first["blocks"]) and "Skip" in text_of(first["blocks"])
+    sent = clicked(hold_app, slack, "held_send_now", button_value(first, "held_send_now"))
+    assert "Sent now" in text_of(sent["blocks"])
+    [request] = kaleyra.requests
+    assert request.body["body"] == "Standup" and "time" not in request.body
+
+    def listing() -> str:
+        url = slack.response_url("list")
+        hold_app.command("list", response_url=url)
+        return text_of(wait_for(lambda: replies_to(slack, url))[0]["blocks"])
+
+    second = listing()
+    assert "send 2 of a series" in second and f"{sends[1]:%a %d %b %H:%M}" in second
+    skipped = clicked(hold_app, slack, "held_cancel", f"{button_value(first, 'held_cancel')[:-2]}-2")
+    assert "Cancelled by <@U1>" in text_of(skipped["blocks"])
+    assert "send 3 of a series" in listing()
+    stopped = clicked(hold_app, slack, "series_stop", f"{button_value(first, 'held_cancel')[:-2]}-3")
+    assert "Series stopped by <@U1>" in text_of(stopped["blocks"]) and "next SMS was cancelled" in text_of(stopped)
+    final = listing()
+    assert "send 4 of a series" not in final and "held by the app" not in final
+    assert len(kaleyra.requests) == 1

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import fakeredis
 import pytest
 
+from bot.core import recurrence
+from bot.core.errors import TimeParseError
 from bot.core.holding import Step, decide
 from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
 from bot.core.quiet_hours import QuietHours, parse_hours
@@ -151,3 +153,72 @@ def test_the_runner_runs_due_jobs_reschedules_and_retries_failures() -> None:
         assert await queue.due_at(HANDOFF, "x") == NOW + timedelta(seconds=5), "a failed job comes back after its lease"
 
     asyncio.run(scenario())
+
+
+# --- recurring SMS --------------------------------------------------------------------------------
+
+KOLKATA_NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # Wed 25 Nov 12:30 IST
+
+
+def _series(text: str, tz: str = "Asia/Kolkata", now: datetime = KOLKATA_NOW, days: int = 365) -> tuple[str, bool]:
+    return recurrence.parse(text, tz, now, now + timedelta(minutes=15), days)
+
+
+@pytest.mark.parametrize(
+    ("text", "described", "first_sends", "ends"),
+    [
+        ("every monday 9am", "every week on Monday at 09:00", ["Mon 30 Nov 09:00", "Mon 07 Dec 09:00"], "capped"),
+        ("every weekday at 8:30", "every weekday at 08:30",
+         ["Thu 26 Nov 08:30", "Fri 27 Nov 08:30", "Mon 30 Nov 08:30"], "capped"),
+        ("daily 6pm until dec 31", "every day at 18:00", ["Wed 25 Nov 18:00", "Thu 26 Nov 18:00"],
+         "on Thu 31 Dec 2026, after 37 times"),
+        ("every 2 weeks on friday 5pm for 4 times", "every 2 weeks on Friday at 17:00",
+         ["Fri 27 Nov 17:00", "Fri 11 Dec 17:00", "Fri 25 Dec 17:00"], "after 4 times"),
+        ("on the 1st of every month at 10am", "every month on day 1 at 10:00",
+         ["Tue 01 Dec 10:00", "Fri 01 Jan 10:00", "Mon 01 Feb 10:00"], "capped"),
+        ("Every Mondays and Thursdays at 9", "every week on Monday, Thursday at 09:00",
+         ["Thu 26 Nov 09:00", "Mon 30 Nov 09:00"], "capped"),
+    ],
+)  # fmt: skip
+def test_series_phrases_expand_to_their_sends(text: str, described: str, first_sends: list[str], ends: str) -> None:
+    rule, capped = _series(text)
+    assert recurrence.describe(rule) == described
+    sends = recurrence.occurrences(rule, "Asia/Kolkata", KOLKATA_NOW, len(first_sends))
+    assert [f"{send:%a %d %b %H:%M}" for send in sends] == first_sends
+    assert capped is (ends == "capped")
+    if not capped:
+        assert recurrence.ends(rule) == ends
+
+
+def test_a_series_without_end_stops_after_the_longest_allowed() -> None:
+    rule, capped = _series("every day at 9am", days=30)
+    assert capped and recurrence.ends(rule) == "on Fri 25 Dec 2026, after 30 times"
+    assert recurrence.last(rule, "Asia/Kolkata") == datetime(2026, 12, 25, 9, 0, tzinfo=IST)
+
+
+def test_each_send_keeps_its_wall_clock_time_across_daylight_saving() -> None:
+    now = datetime(2026, 10, 20, tzinfo=UTC)
+    rule, _ = _series("every sunday 9am", "America/New_York", now)
+    sends = recurrence.occurrences(rule, "America/New_York", now, 3)
+    assert [send.astimezone(UTC).hour for send in sends] == [13, 14, 14]  # EDT, then EST from 1 Nov
+    assert all(send.hour == 9 for send in sends)
+
+
+def test_the_first_send_is_at_least_fifteen_minutes_ahead() -> None:
+    rule, _ = _series("daily at 12:40")  # 10 minutes from now: tomorrow is the first
+    assert recurrence.first(rule, "Asia/Kolkata") == datetime(2026, 11, 26, 12, 40, tzinfo=IST)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("every blursday 9am", "not a series the app understands"),
+        ("every monday", "Say at what time"),
+        ("every day 25:00", "not a time of day"),
+        ("on the 32nd of every month at 9am", "no day 32"),
+        ("daily 9am until today", "ends before its first time"),
+    ],
+)
+def test_series_that_cannot_be_read_are_refused_with_a_reason(text: str, says: str) -> None:
+    with pytest.raises(TimeParseError, match=says):
+        _series(text)

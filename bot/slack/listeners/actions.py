@@ -118,7 +118,7 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click) ->
         await click.problem(client, _handled_text(outcome))
         return
     if outcome.outcome == "held":  # kept by the app until its hand-off: see listeners/held.py
-        await held.announce(services, client, click, click.pending_id)
+        await held.announce(services, client, click, outcome.detail)
         return
     pending = outcome.pending
     assert pending is not None

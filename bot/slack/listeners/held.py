@@ -40,7 +40,13 @@ Work = Callable[[Services, AsyncWebClient, "Click"], Coroutine[Any, Any, None]]
 
 
 def register(app: AsyncApp) -> None:
-    for action_id in (blocks.HELD_CANCEL, blocks.HELD_EDIT, blocks.HELD_SEND_NOW, blocks.QUIET_NEXT):
+    for action_id in (
+        blocks.HELD_CANCEL,
+        blocks.HELD_EDIT,
+        blocks.HELD_SEND_NOW,
+        blocks.SERIES_STOP,
+        blocks.QUIET_NEXT,
+    ):
         app.action(action_id)(on_button)
 
 
@@ -78,6 +84,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         blocks.HELD_CANCEL: _cancel,
         blocks.HELD_EDIT: _edit,
         blocks.HELD_SEND_NOW: _send_now,
+        blocks.SERIES_STOP: _stop,
         blocks.QUIET_NEXT: _quiet_next,
     }[click.action_id]
     services.background.spawn(guard_storage(work(services, client, click), client, click))
@@ -139,6 +146,13 @@ async def _send_now(services: Services, client: AsyncWebClient, click: Click) ->
         await click.problem(client, _GONE)
         return
     await _tell(services, client, click, await services.holding.send_now(click.target, click.user_id))
+
+
+async def _stop(services: Services, client: AsyncWebClient, click: Click) -> None:
+    if click.target is None:
+        await click.problem(client, _GONE)
+        return
+    await _tell(services, client, click, await services.holding.stop(click.target, click.user_id))
 
 
 async def _edit(services: Services, client: AsyncWebClient, click: Click) -> None:
