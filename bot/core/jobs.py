@@ -33,6 +33,7 @@ CHECK = "check"  # a delivery-status check of a sent SMS
 HANDOFF = "handoff"  # a held SMS handed to Kaleyra
 
 Handler = Callable[[str], Awaitable[datetime | None]]
+_MAX_POLLS = 5  # polls with jobs still running, each up to a batch of jobs
 
 _DUE = key("jobs", "due")
 _OWNERS = key("jobs", "owners")
@@ -105,7 +106,9 @@ class JobQueue:
 
 
 class JobRunner:
-    """Polls the queue every `poll_seconds` and runs what is due, a batch at a time, concurrently.
+    """Polls the queue every `poll_seconds` and runs what is due, a batch at a time, concurrently. Polls
+    overlap while jobs run (a claimed job is not due again until its lease ends), so one slow job does
+    not delay the others.
 
     No in-process timers: everything due lives in Redis, so a restart or another instance picks it up.
     """
@@ -152,13 +155,21 @@ class JobRunner:
         return sum(ran)
 
     async def _run_forever(self) -> None:
+        polls: set[asyncio.Task[None]] = set()
         while not self._stopping.is_set():
-            try:
-                await self.run_once()
-            except RedisError as exc:
-                log.warning("queued jobs paused: storage unavailable (%s)", type(exc).__name__)
+            if len(polls) < _MAX_POLLS:  # a slow job (Kaleyra retrying) does not hold up the next poll
+                poll = asyncio.create_task(self._poll_once())
+                polls.add(poll)
+                poll.add_done_callback(polls.discard)
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._poll)
+        await asyncio.gather(*polls)
+
+    async def _poll_once(self) -> None:
+        try:
+            await self.run_once()
+        except RedisError as exc:
+            log.warning("queued jobs paused: storage unavailable (%s)", type(exc).__name__)
 
     async def _run(self, name: str) -> bool:
         kind, _, job_id = name.partition(":")

@@ -311,3 +311,25 @@ def test_a_recurring_series_holds_its_sends_in_turn(
     final = listing()
     assert "send 4 of a series" not in final and "held by the app" not in final
     assert len(kaleyra.requests) == 1
+
+
+def test_quiet_hours_from_the_form_close_it_and_offer_the_next_allowed_time(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING | {"mkt_send_hours_countries": "IN"})
+    url = slack.response_url("form")
+    app.command("", response_url=url)
+    view = opened_view(slack)
+    night = (datetime.now(IST) + timedelta(days=1)).replace(hour=22, minute=15, second=0, microsecond=0)
+    values = {
+        "recipients": {"value": {"type": "plain_text_input", "value": NUMBER}},
+        "message": {"message_typed": {"type": "plain_text_input", "value": "Sale!"}},
+        "when": {"value": {"type": "plain_text_input", "value": night.isoformat()}},
+        "route": {"value": {"type": "static_select", "selected_option": {"value": "MKT"}}},
+        "sender": {"value": {"type": "plain_text_input", "value": "KLRHXA"}},
+    }
+    answer = app.submit(view, values)
+    assert answer.status_code == 200 and answer.content in (b"", b"{}"), "the form closes: this is no field error"
+    [refusal] = wait_for(lambda: replies_to(slack, url))
+    assert "09:00-21:00" in text_of(refusal["blocks"]) and button_value(refusal, "quiet_next")
+    assert kaleyra.requests == []

@@ -222,3 +222,37 @@ def test_the_first_send_is_at_least_fifteen_minutes_ahead() -> None:
 def test_series_that_cannot_be_read_are_refused_with_a_reason(text: str, says: str) -> None:
     with pytest.raises(TimeParseError, match=says):
         _series(text)
+
+
+def test_a_slow_job_does_not_hold_up_the_others_and_stop_lets_it_finish() -> None:
+    async def scenario() -> None:
+        queue = JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
+        release, ran = asyncio.Event(), []
+
+        async def handoff(job_id: str) -> datetime | None:
+            await release.wait()  # Kaleyra answering slowly
+            ran.append(job_id)
+            return None
+
+        async def check(job_id: str) -> datetime | None:
+            ran.append(job_id)
+            return None
+
+        runner = JobRunner(queue, {HANDOFF: handoff, CHECK: check}, poll_seconds=0.01, lease_seconds=5)
+        await queue.put(HANDOFF, "slow", datetime.now(UTC))
+        runner.start()
+        await asyncio.sleep(0.05)
+        await queue.put(CHECK, "quick", datetime.now(UTC))
+        for _ in range(200):
+            if ran:
+                break
+            await asyncio.sleep(0.01)
+        assert ran == ["quick"], "the check ran while the hand-off was still waiting"
+        stopping = asyncio.create_task(runner.stop(timeout=5))
+        await asyncio.sleep(0.05)
+        assert not stopping.done(), "shutdown waits for the hand-off in flight"
+        release.set()
+        await stopping
+        assert ran == ["quick", "slow"] and await queue.due_at(HANDOFF, "slow") is None
+
+    asyncio.run(scenario())
