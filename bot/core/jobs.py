@@ -151,8 +151,11 @@ class JobRunner:
     async def run_once(self) -> int:
         """Run every due job this instance can claim; returns how many it ran."""
         names = await self._queue.due(self._clock(), self._batch)
-        ran = await asyncio.gather(*(self._run(name) for name in names))
-        return sum(ran)
+        results = await asyncio.gather(*(self._run(name) for name in names), return_exceptions=True)
+        for result in results:  # storage failed under some: raised once all have ended, none left running
+            if isinstance(result, BaseException):
+                raise result
+        return sum(result is True for result in results)
 
     async def _run_forever(self) -> None:
         polls: set[asyncio.Task[None]] = set()
