@@ -333,3 +333,17 @@ def test_quiet_hours_from_the_form_close_it_and_offer_the_next_allowed_time(
     [refusal] = wait_for(lambda: replies_to(slack, url))
     assert "09:00-21:00" in text_of(refusal["blocks"]) and button_value(refusal, "quiet_next")
     assert kaleyra.requests == []
+
+
+def test_limits_are_checked_again_at_hand_off_and_a_refusal_is_told(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING | {"daily_sms_limit": 1})
+    held = confirm(app, slack, ahead(6))
+    assert "Held by the app" in text_of(held["blocks"])
+    url = slack.response_url("now")
+    app.command(f'{NUMBER} "Meanwhile" now', response_url=url)
+    clicked(app, slack, "confirm_sms", button_value(confirmation_for(slack, url), "confirm_sms"))
+    [news] = wait_for(lambda: dms(slack), timeout=20)
+    assert "Not sent" in news and "limit of 1 SMS a day" in news and "held_send_now" in news
+    assert [request.body["body"] for request in kaleyra.requests] == ["Meanwhile"]
