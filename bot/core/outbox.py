@@ -122,7 +122,13 @@ class Outbox:
             return Confirmation("not_yours", pending)
         if not await self._store.claim(pending_id):
             return Confirmation("handled", pending, detail=await self._store.claim_state(pending_id) or "")
-        if self._holder is not None and (held := await self._holder.intercept(pending_id, pending)) is not None:
+        try:  # holding is idempotent per pending id, so a storage failure in it can be retried safely
+            held = await self._holder.intercept(pending_id, pending) if self._holder is not None else None
+        except Exception:
+            with suppress(RedisError):
+                await self._store.release(pending_id)
+            raise
+        if held is not None:
             if held.outcome == "held":
                 await self._store.finish(pending_id, "held")
             else:
