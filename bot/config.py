@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROUTE_TYPES = ("MKT", "TXN", "TXND")
@@ -61,8 +61,13 @@ class Settings(BaseSettings):
     kaleyra_callback_token: SecretStr | None = None
     status_first_check_seconds: float = Field(default=120, gt=0)
     status_max_checks: int = Field(default=10, ge=1)
-    queue_poll_seconds: float = Field(default=1, gt=0)
-    queue_lease_seconds: float = Field(default=30, gt=0)
+    # the names these had before the queue also ran hand-offs are still read
+    queue_poll_seconds: float = Field(
+        default=1, gt=0, validation_alias=AliasChoices("queue_poll_seconds", "status_poll_seconds")
+    )
+    queue_lease_seconds: float = Field(
+        default=30, gt=0, validation_alias=AliasChoices("queue_lease_seconds", "status_claim_seconds")
+    )
     handoff_minutes: int = Field(default=60, ge=16)
     late_send_minutes: int = Field(default=10, ge=0)
     mkt_send_hours: str = "09:00-21:00"

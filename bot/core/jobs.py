@@ -50,6 +50,13 @@ if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 """
+_ADOPT = """
+local items = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 1, #items, 2 do redis.call('ZADD', KEYS[2], 'NX', items[i + 1], ARGV[1] .. items[i]) end
+redis.call('DEL', KEYS[1])
+return #items / 2
+"""
+_LEGACY_CHECKS = key("status", "due")  # delivery checks as releases before this queue kept them
 _FINISH = """
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -68,6 +75,11 @@ class JobQueue:
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
         self._finish = redis.register_script(_FINISH)
+        self._adopt = redis.register_script(_ADOPT)
+
+    async def adopt_earlier_checks(self) -> int:
+        """Move delivery checks queued by an earlier release into this queue (once; atomic, idempotent)."""
+        return int(await self._adopt(keys=[_LEGACY_CHECKS, _DUE], args=[_name(CHECK, "")]))
 
     def put_in(self, pipe: Pipeline, kind: str, job_id: str, at: datetime) -> None:
         """Add (or move) a job inside the caller's transaction."""
@@ -158,6 +170,11 @@ class JobRunner:
         return sum(result is True for result in results)
 
     async def _run_forever(self) -> None:
+        try:
+            if adopted := await self._queue.adopt_earlier_checks():
+                log.info("moved %d delivery checks queued by an earlier release", adopted)
+        except RedisError as exc:
+            log.warning("could not look for delivery checks of an earlier release (%s)", type(exc).__name__)
         polls: set[asyncio.Task[None]] = set()
         while not self._stopping.is_set():
             if len(polls) < _MAX_POLLS:  # a slow job (Kaleyra retrying) does not hold up the next poll

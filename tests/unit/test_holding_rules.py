@@ -129,6 +129,20 @@ def test_only_the_owner_token_finishes_or_extends_a_job() -> None:
     asyncio.run(scenario())
 
 
+def test_delivery_checks_queued_by_an_earlier_release_are_adopted_once() -> None:
+    async def scenario() -> None:
+        redis = fakeredis.FakeAsyncRedis(decode_responses=True)
+        await redis.zadd("schedule-sms:status:due", {"rec-1": NOW.timestamp(), "rec-2": NOW.timestamp() + 60})
+        queue = JobQueue(redis)
+        await queue.put(CHECK, "rec-2", NOW + timedelta(hours=1))  # already queued here: kept as it is
+        assert await queue.adopt_earlier_checks() == 2
+        assert await queue.adopt_earlier_checks() == 0
+        assert await queue.due_at(CHECK, "rec-1") == NOW
+        assert await queue.due_at(CHECK, "rec-2") == NOW + timedelta(hours=1)
+
+    asyncio.run(scenario())
+
+
 def test_the_runner_runs_due_jobs_reschedules_and_retries_failures() -> None:
     async def scenario() -> None:
         queue = JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
