@@ -11,7 +11,7 @@ what people type into the canonical forms the reading rules take:
 - `_spelled_numbers`: "eight tonight", "at three pm", "ten thirty tomorrow".
 - `_clock_phrase`: "half past 5", "a quarter to 6pm", "20 minutes to 2", "15 past 3".
 - `_relative_duration`: "in 2 hours", "in a couple hours", "in a quarter of an hour",
-  "in 2 and a half hours", "today in one hour" count elapsed time ("a few" is 3, said in the notes).
+  "in 2 and a half hours", "in 1h30", "today in one hour" count elapsed time ("a few" is 3, said in the notes).
 - `_duration_day`: "in 3 days at 10am", "a week from today 9am", "10am in 2 weeks": a day, then the time.
 - `_named_time`: "noon", "midday"/"mid day", "midnight" (the end of the named day),
   "end of day"/"eod"/"cob" (17:00) and "first thing" (09:00), both said in the notes.
@@ -51,7 +51,7 @@ from dateparser.languages.loader import default_loader
 from dateutil.relativedelta import relativedelta
 
 from bot.core.errors import TimeParseError
-from bot.core.timewords import ENGLISH_MONTHS, ENGLISH_WEEKDAYS, LEXICONS
+from bot.core.timewords import DECIMAL_COMMA, ENGLISH_MONTHS, ENGLISH_WEEKDAYS, LEXICONS
 
 __all__ = ["LANGUAGES", "ParsedTime", "TimeParseError", "interpret", "means_now", "parse_when", "warm_up"]
 
@@ -99,9 +99,11 @@ def interpret(text: str, tz: str, now: datetime, locale: str | None = None) -> P
     try:
         return _read(phrase, text, user_zone, now, month_first, None)
     except TimeParseError:
-        if language is None or (translated := _translate(phrase, language)) == phrase:
+        if language is None:
             raise
-    return _read(translated, text, user_zone, now, month_first, language)
+    # Read again with the language's words, also when none needed rewriting: "3 décembre 14h30"
+    # has only a month name, which the English reading does not know.
+    return _read(_translate(phrase, language), text, user_zone, now, month_first, language)
 
 
 def _read(
@@ -369,11 +371,15 @@ _NUMBER_WORDS: dict[str, float] = {
     "a quarter of an": 0.25, "a quarter of a": 0.25, "quarter of an": 0.25, "a quarter": 0.25, "quarter": 0.25,
 }  # fmt: skip
 _FUZZY = {"a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2, "a few": 3, "few": 3}
-_AMOUNT_TEXT = r"\d+(?:\.\d+)?|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_AMOUNT_WORDS = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_AMOUNT_TEXT = r"\d+(?:\.\d+)?|(?<![a-z])(?:" + _AMOUNT_WORDS + r")(?![a-z])"  # not the "an" of "and"
 _AMOUNT = "(" + _AMOUNT_TEXT + ")"
 _UNIT = r"(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
 _PART = re.compile(_AMOUNT + r"(\s+and\s+a\s+half)?\s*" + _UNIT + r"(\s+and\s+a\s+half)?")
-_RELATIVE = re.compile(r"(?:in|after)\s+(.+?)(?:\s+from\s+(?:now|today))?|(.+?)\s+(?:from\s+(?:now|today)|later)")
+_RELATIVE = re.compile(
+    r"(?:in|after)\s+(.+?)(?:\s+from\s+(?:now|today)|'?\s+time)?|(.+?)\s+(?:from\s+(?:now|today)|later)"
+)
+_HOURS_MINUTES = re.compile(r"(?<![\w.])(\d+)\s*h\s*([0-5]\d)(?!\w)")  # "in 1h30", as in French and Italian
 _TODAY_AROUND = re.compile(r"today\s+(.+)|(.+?)\s+today")
 
 
@@ -391,7 +397,7 @@ def _relative_duration(phrase: str) -> _Duration | None:
     match = _RELATIVE.fullmatch(inner)
     if match is None:
         return None
-    spec = match.group(1) or match.group(2)
+    spec = _HOURS_MINUTES.sub(r"\1h \2m", match.group(1) or match.group(2))
     total = relativedelta()
     notes: list[str] = []
     position = 0
@@ -970,11 +976,30 @@ def _agreeing_day(stated: list[_Day | None], weekday: _Day | None) -> _Day | Non
     return first or weekday
 
 
+_MONTH_FIRST_ZONES = frozenset(
+    f"America/{name}"
+    for name in (
+        "Adak", "Anchorage", "Boise", "Chicago", "Denver", "Detroit", "Juneau", "Los_Angeles", "Menominee",
+        "Metlakatla", "New_York", "Nome", "Phoenix", "Sitka", "Yakutat", "Puerto_Rico", "Atikokan", "Blanc-Sablon",
+        "Cambridge_Bay", "Creston", "Dawson", "Dawson_Creek", "Edmonton", "Fort_Nelson", "Glace_Bay", "Goose_Bay",
+        "Halifax", "Inuvik", "Iqaluit", "Moncton", "Rankin_Inlet", "Regina", "Resolute", "St_Johns",
+        "Swift_Current", "Toronto", "Vancouver", "Whitehorse", "Winnipeg", "Montreal", "Thunder_Bay", "Nipigon",
+        "Rainy_River", "Yellowknife", "Pangnirtung", "Fort_Wayne", "Indianapolis", "Louisville", "Knox_IN",
+    )
+) | {"Pacific/Honolulu", "Asia/Manila", "Navajo"}  # fmt: skip
+_MONTH_FIRST_REGIONS = ("US/", "Canada/", "America/Indiana/", "America/Kentucky/", "America/North_Dakota/")
+
+
 def _month_first(zone: tzinfo, lang: str | None) -> bool:
-    """Japanese, and English in the Americas, write 03/04 as March 4th; everyone else as 3 April."""
+    """Japanese, and English in the US, Canada and the Philippines, write 03/04 as March 4th.
+
+    Everyone else, Latin America included (an English-speaking user in São Paulo or Mexico City
+    writes 03/04 for 3 April), writes it day-first.
+    """
     if lang is not None:
         return lang == "ja"
-    return str(zone).startswith(("America/", "US/", "Canada/"))
+    name = str(zone)
+    return name in _MONTH_FIRST_ZONES or name.startswith(_MONTH_FIRST_REGIONS)
 
 
 def _next_occurrence(wall: time, zone: tzinfo, now: datetime, notes: list[str]) -> ParsedTime:
@@ -1052,7 +1077,7 @@ def _rewrites(lang: str) -> tuple[tuple[re.Pattern[str], str | Callable[[re.Matc
                 for form in {name.lower(), _plain(name.lower()), name.lower().removesuffix("-feira")}:
                     weekdays[form] = english
     weekday_rule = ("|".join(sorted(map(re.escape, weekdays), key=len, reverse=True)), lambda m: weekdays[m.group(0)])
-    rules = [*LEXICONS[lang][:-1], weekday_rule, LEXICONS[lang][-1]]  # articles last, after weekday names
+    rules = [DECIMAL_COMMA, *LEXICONS[lang][:-1], weekday_rule, LEXICONS[lang][-1]]  # articles last
     return tuple((re.compile(r"(?<![\w'])(?:" + pattern + r")(?!\w)"), target) for pattern, target in rules)
 
 

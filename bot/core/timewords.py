@@ -28,6 +28,23 @@ ENGLISH_MONTHS = (
 )
 ENGLISH_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOUR = r"(\d{1,2})"
+_NOT_A_DAY = r"(?![\d:.h/-])"  # "il 3" is a day of the month; "il 3/12" and "le 3h" are not
+
+
+def _numbers(words: dict[str, int]) -> Rewrite:
+    """Number words as digits, so 'tra due ore' and 'alle sei' are read like 'tra 2 ore' and 'alle 6'."""
+    pattern = "|".join(sorted(words, key=len, reverse=True))
+    return pattern, lambda match: str(words[match.group(0)])
+
+
+def _first_of(months: str, words: str) -> Rewrite:
+    """'primo dicembre', '1er décembre', '1º de dezembro': the first, only before a month's name."""
+    return r"(?:" + words + r")(?= (?:de |di )?(?:" + months + r"))", "1"
+
+
+DECIMAL_COMMA: Rewrite = (r"(\d+),(\d+)", r"\1.\2")
+"""'tra 1,5 ore', 'alle 17,30': a comma between digits is a decimal point in every language here."""
+_JOIN_PARTS = r"(hours|minutes|days|weeks) "  # "2 ore e 30 minuti": the parts of one duration
 
 
 def _half_before(match: re.Match[str]) -> str:
@@ -36,9 +53,11 @@ def _half_before(match: re.Match[str]) -> str:
 
 
 def _japanese_date(match: re.Match[str]) -> str:
-    month = int(match.group(1))
+    """'12月3日' and '2026年12月3日' as 'december 3' and 'december 3 2026'."""
+    year, month_text, day = match.groups()
+    month = int(month_text)
     name = ENGLISH_MONTHS[month - 1] if 1 <= month <= 12 else f"month{month}"  # not a month: refused later
-    return f" {name} {match.group(2)} "
+    return f" {name} {day} {year or ''} "
 
 
 def _japanese_clock(meridiem: str) -> Callable[[re.Match[str]], str]:
@@ -49,7 +68,39 @@ def _japanese_clock(meridiem: str) -> Callable[[re.Match[str]], str]:
     return clock
 
 
+_ITALIAN_NUMBERS = {
+    "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6, "sette": 7, "otto": 8, "nove": 9, "dieci": 10,
+    "undici": 11, "dodici": 12, "quindici": 15, "venti": 20, "trenta": 30, "quaranta": 40,
+}  # fmt: skip
+
+_SPANISH_NUMBERS = {
+    "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+    "once": 11, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30, "cuarenta": 40,
+}  # fmt: skip
+
+_FRENCH_NUMBERS = {
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
+    "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40,
+}  # fmt: skip
+
+_GERMAN_NUMBERS = {
+    "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8,
+    "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "zwoelf": 12, "fünfzehn": 15, "zwanzig": 20,
+    "dreißig": 30, "dreissig": 30, "vierzig": 40,
+}  # fmt: skip
+
+_PORTUGUESE_NUMBERS = {
+    "dois": 2, "duas": 2, "três": 3, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6, "sete": 7, "oito": 8,
+    "nove": 9, "dez": 10, "onze": 11, "doze": 12, "quinze": 15, "vinte": 20, "trinta": 30, "quarenta": 40,
+}  # fmt: skip
+
 ITALIAN: list[Rewrite] = [
+    _numbers(_ITALIAN_NUMBERS),
+    _first_of("gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic", "primo|1°|1o"),
+    (r"(?:tra|fra|entro) (\d+) or[ae] e mezz[ao]", r"in \1 and a half hours"),
+    (r"(alle|ore) (\d{1,2}) e (\d{2})(?! minut)", r"\1 \2:\3"),
+    (r"un paio d'? ?ore|un paio di ore", "a couple of hours"),
+    (r"un paio di (minuti|giorni)", r"a couple of \1"),
     (r"dopodomani|dopo domani", "day after tomorrow"),
     (r"domani", "tomorrow"),
     (r"oggi pomeriggio|questo pomeriggio", "this afternoon"),
@@ -71,7 +122,7 @@ ITALIAN: list[Rewrite] = [
     (r"(?:la )?prossima settimana|(?:la )?settimana prossima", "next week"),
     (r"entro(?= (?:\d|un|mezz))|tra|fra", "in"),
     (r"entro", "by"),
-    (r"(?:il |l' ?)(\d{1,2})(?![\d:.h])", r"the \1"),
+    (r"(?:il |l' ?)(\d{1,2})" + _NOT_A_DAY, r"the \1"),
     (r"(\d+) or[ae]", r"\1 hours"),
     (r"all'una|alle una", "at 1"),
     (r"verso le|verso l'", "around"),
@@ -81,20 +132,27 @@ ITALIAN: list[Rewrite] = [
     (r"settiman[ae]", "weeks"),
     (r"mes[ei]", "months"),
     (r"prossim[oa]", "next"),
+    (_JOIN_PARTS + "e", r"\1 and"),
     (r"un[ao]?", "a"),
     (r"il|la|lo|le|di|del|dell'|della", ""),
 ]
 SPANISH: list[Rewrite] = [
-    (r"(?:de|por) la ma[ñn]ana", "in the morning"),
+    _numbers(_SPANISH_NUMBERS),
+    _first_of("ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic", "primero|1°|1o|1ro"),
+    (r"esta ma[ñn]ana", "this morning"),
+    (r"(?:de|por|en) la ma[ñn]ana", "in the morning"),
+    (r"(?:en|dentro de) (\d+) horas? y media", r"in \1 and a half hours"),
+    (r"(las?) (\d{1,2}) y (\d{2})", r"\1 \2:\3"),
+    (r"un par de (horas|minutos|d[ií]as)", r"a couple of \1"),
     (r"pasado ma[ñn]ana", "day after tomorrow"),
     (r"ma[ñn]ana", "tomorrow"),
     (r"hoy", "today"),
     (r"esta noche", "tonight"),
     (r"esta tarde", "this afternoon"),
-    (r"(?:de|por) la tarde", "in the afternoon"),
-    (r"(?:de|por) la noche", "in the evening"),
-    (r"(?:al )?mediod[ií]a", "noon"),
-    (r"medianoche", "midnight"),
+    (r"(?:de|por|en) la tarde", "in the afternoon"),
+    (r"(?:de|por|en) la noche", "in the evening"),
+    (r"(?:a |al )?mediod[ií]a", "noon"),
+    (r"(?:a )?medianoche", "midnight"),
     (_HOUR + r" y media", r"\1:30"),
     (_HOUR + r" y cuarto", r"\1:15"),
     (_HOUR + r" menos cuarto", r"quarter to \1"),
@@ -104,7 +162,7 @@ SPANISH: list[Rewrite] = [
     (r"un cuarto de hora", "a quarter of an hour"),
     (r"(?:la )?pr[oó]xima semana|(?:la )?semana que viene", "next week"),
     (r"dentro de|en", "in"),
-    (r"el (\d{1,2})(?![\d:.h])", r"the \1"),
+    (r"el (\d{1,2})" + _NOT_A_DAY, r"the \1"),
     (r"a la una", "at 1"),
     (r"sobre las|hacia las", "around"),
     (r"a las|a la", "at"),
@@ -114,10 +172,15 @@ SPANISH: list[Rewrite] = [
     (r"semanas?", "weeks"),
     (r"mes(?:es)?", "months"),
     (r"pr[oó]xim[oa]|que viene", "next"),
+    (_JOIN_PARTS + "y", r"\1 and"),
     (r"un[ao]?", "a"),
     (r"el|la|de|del", ""),
 ]
 FRENCH: list[Rewrite] = [
+    _numbers(_FRENCH_NUMBERS),
+    _first_of("janv|f[ée]vr|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov|d[ée]c", "1er|premier"),
+    (r"dans (\d+) heures? et demie", r"in \1 and a half hours"),
+    (_HOUR + r" h (\d{2})", r"\1h\2"),
     (r"apr[eè]s[- ]demain", "day after tomorrow"),
     (r"demain", "tomorrow"),
     (r"aujourd'? ?hui", "today"),
@@ -138,7 +201,7 @@ FRENCH: list[Rewrite] = [
     (r"un quart d'? ?heure", "quarter of an hour"),
     (r"(?:la )?semaine prochaine|(?:la )?prochaine semaine", "next week"),
     (r"dans", "in"),
-    (r"le (\d{1,2})(?![\d:.h])", r"the \1"),
+    (r"le (\d{1,2})" + _NOT_A_DAY, r"the \1"),
     (r"(in \S+) heures?", r"\1 hours"),
     (_HOUR + r" ?heures? ?(\d{2})", r"\1h\2"),
     (_HOUR + r" ?heures?", r"\1h"),
@@ -147,12 +210,18 @@ FRENCH: list[Rewrite] = [
     (r"semaines?", "weeks"),
     (r"mois", "months"),
     (r"vers|environ", "around"),
-    (r"[àa]", "at"),
+    (r"[àa](?! half)", "at"),
     (r"prochaine?", "next"),
+    (_JOIN_PARTS + "et", r"\1 and"),
     (r"un|une", "a"),
     (r"le|la|l'|du|de", ""),
 ]
 GERMAN: list[Rewrite] = [
+    _numbers(_GERMAN_NUMBERS),
+    (
+        r"(\d+|zwei|drei|vier|fünf|fuenf) ?einhalb",
+        lambda m: f"{_GERMAN_NUMBERS.get(m.group(1), m.group(1))} and a half",
+    ),
     (r"[üu]bermorgen|uebermorgen", "day after tomorrow"),
     (r"heute morgen|heute fr[üu]h", "this morning"),
     (r"morgen fr[üu]h", "tomorrow morning"),
@@ -185,10 +254,14 @@ GERMAN: list[Rewrite] = [
     (r"um", "at"),
     (r"am", "on"),
     (r"n[äa]chste[nrm]?|naechste[nrm]?|kommende[nrm]?", "next"),
+    (_JOIN_PARTS + "und", r"\1 and"),
     (r"einer?m?|ein", "a"),
     (r"der|den|dem|die|das", ""),
 ]
 PORTUGUESE: list[Rewrite] = [
+    _numbers(_PORTUGUESE_NUMBERS),
+    _first_of("jan|fev|mar|abr|mai|jun|jul|ago|set|out|nov|dez", "primeiro|1o|1°"),
+    (r"(?:daqui a|dentro de|em) (\d+) horas? e meia", r"in \1 and a half hours"),
     (r"depois de amanh[ãa]", "day after tomorrow"),
     (r"(?:de|da|pela) manh[ãa]", "in the morning"),
     (r"amanh[ãa]", "tomorrow"),
@@ -207,7 +280,7 @@ PORTUGUESE: list[Rewrite] = [
     (r"um quarto de hora", "quarter of an hour"),
     (r"(?:a )?pr[óo]xima semana|(?:a )?semana que vem", "next week"),
     (r"daqui a|dentro de|em", "in"),
-    (r"(?:o )?dia (\d{1,2})(?![\d:.h])", r"the \1"),
+    (r"(?:o )?dia (\d{1,2})" + _NOT_A_DAY, r"the \1"),
     (r"(in \S+) horas?", r"\1 hours"),
     (_HOUR + r" ?horas?", r"\1h"),
     (r"horas?", "hours"),
@@ -216,13 +289,15 @@ PORTUGUESE: list[Rewrite] = [
     (r"semanas?", "weeks"),
     (r"m[eê]s(?:es)?", "months"),
     (r"por volta das?|cerca das?", "around"),
-    (r"à|às|as|ao|a", "at"),
+    (r"à|às|as|ao|a(?! half)", "at"),
     (r"pr[óo]xim[oa]|que vem", "next"),
+    (_JOIN_PARTS + "e", r"\1 and"),
     (r"um|uma", "a"),
     (r"o|de|do|da|no|na", ""),
 ]
 JAPANESE: list[Rewrite] = [
-    (r"(\d{1,2})月(\d{1,2})日", _japanese_date),
+    (r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", _japanese_date),
+    (r"(\d+)時間(\d+)分後", r" in \1 hours \2 minutes "),
     (r"(\d+)時間半後", r" in \1 and a half hours "),
     (r"(\d+)時間後", r" in \1 hours "),
     (r"(\d+)分後", r" in \1 minutes "),
