@@ -5,7 +5,8 @@ day, zones, relative durations, weekdays, "tonight") is a small set of named rul
 because that is where raw dateparser picks the wrong instant. Rewriting rules first turn
 what people type into the canonical forms the reading rules take:
 
-- `_zone_in_phrase`: an explicit zone or offset wins over the user's, also in parentheses; IST is India.
+- `_zone_in_phrase`: an explicit zone or offset wins over the user's, also in parentheses; IST is India;
+  "eastern"/"pacific" (time), "central time" and "mountain time" are the US zones.
 - `_hedge`: "around 6pm", "at about 3", "3ish", "6pm-ish": the time is read; the notes say it is exact.
 - `_short_meridiem`: "3p", "7a", "3 p.m.", "3:30 p m", "@ 3pm".
 - `_spelled_numbers`: "eight tonight", "at three pm", "ten thirty tomorrow".
@@ -13,7 +14,7 @@ what people type into the canonical forms the reading rules take:
 - `_relative_duration`: "in 2 hours", "in a couple hours", "in a quarter of an hour",
   "in 2 and a half hours", "in 1h30", "today in one hour" count elapsed time ("a few" is 3, said in the notes).
 - `_duration_day`: "in 3 days at 10am", "a week from today 9am", "10am in 2 weeks": a day, then the time.
-- `_named_time`: "noon", "midday"/"mid day", "midnight" (the end of the named day),
+- `_named_time`: "noon", "midday"/"mid day"/"mid-day", "midnight" (the end of the named day),
   "end of day"/"eod"/"cob" (17:00) and "first thing" (09:00), both said in the notes.
 - `_clock_time`: "5pm", "17:30", "5.30 pm", "17.30", "08.00", "15h30", "16h", "17:00 hrs", "at 1030",
   "1120pm", "at 5"; "25:00" is refused.
@@ -23,6 +24,7 @@ what people type into the canonical forms the reading rules take:
   the day; "tonight at 12" is midnight.
 - `_holiday`: christmas/xmas (25 Dec), christmas eve (24 Dec), new year / new year's day (1 Jan),
   new year's eve (31 Dec).
+- `_month_end`: "end of the month", "last day of the month" (this month's last day, said in the notes).
 - `_ordinal_weekday`: "first monday of december", "last friday of january 2027".
 - `_relative_day` and `_weekday`: "tomorrow", "friday", "next friday", "friday next",
   "next week tuesday".
@@ -188,10 +190,14 @@ ZONE_ABBREVIATIONS: dict[str, tzinfo] = {
     "cest": _fixed(2),
     "sgt": _fixed(8),
     "jst": _fixed(9),
+    **dict.fromkeys(("eastern", "eastern time"), ZoneInfo("America/New_York")),
+    "central time": ZoneInfo("America/Chicago"),
+    "mountain time": ZoneInfo("America/Denver"),
+    **dict.fromkeys(("pacific", "pacific time"), ZoneInfo("America/Los_Angeles")),
 }
 """Abbreviations with one meaning for this product's users; summer/winter ones are literal."""
 
-_ZONE_WORD = re.compile(r"(?<![\w/])(" + "|".join(ZONE_ABBREVIATIONS) + r")(?![\w/])")
+_ZONE_WORD = re.compile(r"(?<![\w/])(" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w/])")
 _PREFIXED_OFFSET = re.compile(r"(?<![\w/])(?:utc|gmt)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?![\w:])")
 _BARE_OFFSET = re.compile(r"(?<=[\d\s])([+-])(\d{2}):?(\d{2})$")
 _IANA_NAME = re.compile(r"(?<![\w/])([a-z]+(?:/[a-z0-9_+-]+)+)(?![\w/])")
@@ -509,12 +515,13 @@ class _Clock:
 _CLOCK = re.compile(
     r"(?<![\w:./-])(?P<at>at\s+)?(?P<h>\d{1,2})"
     r"(?:(?P<sep>[:.h])(?P<m>\d{2})(?::(?P<s>\d{2}))?|(?P<glued>\d{2})|(?P<hsuffix>h))?"
-    r"\s*(?P<ampm>am|pm)?(?P<oclock>\s*o'?clock|\s*h(?:rs?)?(?!\w))?(?![\w:/-])"
+    r"\s*(?P<ampm>am|pm)?(?P<oclock>\s*o'?\s?clock|\s*h(?:rs?)?(?!\w))?(?![\w:/-])"
 )
 _NAMED_TIMES: dict[str, tuple[_Clock, str | None]] = {
     "noon": (_Clock(12, 0, 0, meridiem="pm"), None),
     "midday": (_Clock(12, 0, 0, meridiem="pm"), None),
     "mid day": (_Clock(12, 0, 0, meridiem="pm"), None),
+    "mid-day": (_Clock(12, 0, 0, meridiem="pm"), None),
     "midnight": (_Clock(0, 0, 0, end_of_day=True), None),
     **dict.fromkeys(
         ("end of day", "end of the day", "end of business", "close of business", "eod", "eob", "cob"),
@@ -594,7 +601,8 @@ def _digits_clock(digits: str, original: str) -> _Clock:
 # --- rule: parts of the day ----------------------------------------------------------------
 
 _PERIODS = re.compile(
-    r"(?<!\w)(tonight|this (?:morning|afternoon|evening)|(?:in the |in |at )?(?:morning|afternoon|evening|night))(?!\w)"
+    r"(?<!\w)(tonight|this (?:morning|afternoon|evening)"
+    r"|(?:in the |in |at )?(?:morning|morn|afternoon|evening|night))(?!\w)"
 )
 
 
@@ -605,7 +613,7 @@ def _day_period(phrase: str) -> tuple[str | None, bool, str]:
         return None, False, phrase
     words = match.group(1)
     period = "evening" if words in ("tonight", "at night", "night", "in night") else words.split()[-1]
-    period = "evening" if period == "night" else period
+    period = {"night": "evening", "morn": "morning"}.get(period, period)
     return period, words == "tonight" or words.startswith("this "), _cut(phrase, match)
 
 
@@ -667,6 +675,18 @@ def _holiday(phrase: str, today: date) -> tuple[_Day | None, str]:
         return None, phrase
     month, day = _HOLIDAYS[match.group(1)]
     return _Day(_upcoming(month, day, today, match.group(1))), _cut(phrase, match)
+
+
+_MONTH_END = re.compile(r"(?<!\w)(?:the\s+)?(?:end|last\s+day)\s+of\s+(?:the\s+|this\s+)?month(?!\w)")
+
+
+def _month_end(phrase: str, today: date) -> tuple[_Day | None, str]:
+    """'end of the month', 'last day of the month': this month's last day, said in the notes."""
+    match = _MONTH_END.search(phrase)
+    if match is None:
+        return None, phrase
+    last = today.replace(day=1) + relativedelta(months=1, days=-1)
+    return _Day(last, note=f"The end of the month is read as {last:%a %d %b}."), _cut(phrase, match)
 
 
 # --- rule: today, tomorrow, weekdays ----------------------------------------------------------
@@ -907,6 +927,7 @@ def _absolute(
     clock = clock or named
     period, today_implied, rest = _day_period(rest)
     holiday, rest = _holiday(rest, today)
+    month_end, rest = _month_end(rest, today)
     ordinal, rest = _ordinal_weekday(rest, today)
     relative, rest = _relative_day(rest, today)
     weekday, rest = _weekday(rest, today)
@@ -920,9 +941,11 @@ def _absolute(
         leftover = "" if explicit is not None else leftover
     if next_month is not None and explicit is None:
         raise TimeParseError("Say which day next month, e.g. “next month on the 1st at 10am”.")
+    if re.search(r"(?<!\w)week-?ends?(?!\w)", leftover):
+        raise TimeParseError("A weekend is two days: say “saturday” or “sunday”, with a time.")
     if leftover:
         raise TimeParseError(f"I couldn't understand “{leftover}” in “{original.strip()}”. Try {EXAMPLES}.")
-    stated = _agreeing_day([counted, holiday, ordinal, relative, explicit], weekday)
+    stated = _agreeing_day([counted, holiday, month_end, ordinal, relative, explicit], weekday)
     day = stated or (_Day(today) if today_implied else None)
     if clock is None:
         if day is None and period is None:
@@ -937,6 +960,8 @@ def _absolute(
     target = day.day + timedelta(days=1) if clock.end_of_day else day.day
     if clock.end_of_day:
         notes.append(f"{wall:%H:%M} was read as the night after {day.day:%a %d %b}.")
+    elif clock.meridiem == "am" and clock.hour == 0:
+        notes.append(f"12am on {day.day:%a %d %b} is the start of that day; for the night after, write “midnight”.")
     parsed = _localise(target, wall, zone, notes)
     if day.weekday_rolls and parsed.when <= now:
         parsed = _localise(target + timedelta(days=7), wall, zone, notes)

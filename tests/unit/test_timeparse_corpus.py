@@ -224,6 +224,59 @@ tomorrow 5pm | 2026-11-26T17:00:00+01:00
 12/3 at 5pm | 2027-03-12T17:00:00+01:00
 2027-03-28 09:00 | 2027-03-28T09:00:00+02:00
 
+## en America/New_York 2026-11-25T09:10:00-05:00
+end of the month 10am | 2026-11-30T10:00:00-05:00
+end of month at 10am | 2026-11-30T10:00:00-05:00
+last day of the month at 10am | 2026-11-30T10:00:00-05:00
+on the last day of this month at 9 | 2026-11-30T09:00:00-05:00
+end of the month | refused
+this weekend at 10am | refused
+next weekend | refused
+end of the week at 5pm | refused
+tomorrow at 12am | 2026-11-26T00:00:00-05:00
+12pm | 2026-11-25T12:00:00-05:00
+noon tomorrow PST | 2026-11-26T12:00:00-08:00
+tomorrow 5pm eastern | 2026-11-26T17:00:00-05:00
+tomorrow 5pm Eastern Time | 2026-11-26T17:00:00-05:00
+tomorrow 5pm pacific time | 2026-11-26T17:00:00-08:00
+5pm central time | 2026-11-25T17:00:00-06:00
+tomorrow 5pm CST | 2026-11-26T17:00:00-06:00
+tomorrow morn 9 | 2026-11-26T09:00:00-05:00
+9 o clock tomorrow | 2026-11-26T09:00:00-05:00
+tomorrow 9 oclock | 2026-11-26T09:00:00-05:00
+mid-day tomorrow | 2026-11-26T12:00:00-05:00
+tomorrow at 9.30 | 2026-11-26T09:30:00-05:00
+tomorrow 9.30am | 2026-11-26T09:30:00-05:00
+9:30pm tonight | 2026-11-25T21:30:00-05:00
+this coming friday 5pm | 2026-11-27T17:00:00-05:00
+this fri 5pm | 2026-11-27T17:00:00-05:00
+friday the 27th at 5pm | 2026-11-27T17:00:00-05:00
+fri 27th 5pm | 2026-11-27T17:00:00-05:00
+27th nov 5pm | 2026-11-27T17:00:00-05:00
+nov 27th @ 5pm | 2026-11-27T17:00:00-05:00
+Nov. 27 5pm | 2026-11-27T17:00:00-05:00
+Nov 27, 2026 at 5:00 PM | 2026-11-27T17:00:00-05:00
+11/27/2026 5:00 PM | 2026-11-27T17:00:00-05:00
+Friday, November 27th at 5pm EST | 2026-11-27T17:00:00-05:00
+at 5 pm on thursday the 26th | 2026-11-26T17:00:00-05:00
+thursday the 27th at 5pm | refused
+in 1 hour, 30 minutes | 2026-11-25T10:40:00-05:00
+an hour later | 2026-11-25T10:10:00-05:00
+in an hr | 2026-11-25T10:10:00-05:00
+in 2 days at noon | 2026-11-27T12:00:00-05:00
+2 days from today at 3pm | 2026-11-27T15:00:00-05:00
+tomorrow at 9 A.M. | 2026-11-26T09:00:00-05:00
+tomorrow 0900 hrs | 2026-11-26T09:00:00-05:00
+wed 12/2 10am | 2026-12-02T10:00:00-05:00
+12/2/26 10am | 2026-12-02T10:00:00-05:00
+dec2 10am | 2026-12-02T10:00:00-05:00
+tomorrow night at 11 | 2026-11-26T23:00:00-05:00
+tomorrow night at 1 | refused
+tomorrow at midnight | 2026-11-27T00:00:00-05:00
+friday midnight | 2026-11-28T00:00:00-05:00
+tomorrow 9-10am | refused
+3pm - 4pm | refused
+
 ## en America/Sao_Paulo 2026-11-25T09:10:00-03:00
 12/3 2pm | 2027-03-12T14:00:00-03:00
 5/12 at 10am | 2026-12-05T10:00:00-03:00

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -24,9 +24,13 @@ SPELLED = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine
 
 
 def wall(day: date, hour: int, minute: int, tz: str) -> datetime:
-    """The instant of a wall-clock time in `tz` on `day`, with that date's offset."""
+    """The instant of a wall-clock time in `tz` on `day`, with that date's offset.
+
+    Through UTC, so a time that does not exist (clocks go forward) becomes the valid one after it:
+    converting to the same zone directly would keep the impossible wall-clock reading.
+    """
     naive = datetime.combine(day, time(hour, minute))
-    return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo(tz))
+    return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).astimezone(ZoneInfo(tz))
 
 
 def local_day(now: datetime, tz: str, ahead: int = 0) -> date:
