@@ -32,7 +32,8 @@ what people type into the canonical forms the reading rules take:
 - `_calendar_date`: month names in English or the user's language, read by dateparser with a fixed
   base; "next month on the 1st".
 - `_translate`: Italian, Spanish, French, German, Brazilian Portuguese and Japanese words for
-  the above, used when the English rules cannot read the phrase and the user's locale is one of them.
+  the above (weekdays also by three-letter abbreviation, except those that are also months), used
+  when the English rules cannot read the phrase and the user's locale is one of them.
 - `_localise`: wall-clock time to an instant with the zone's offset *on that date*.
 - `_next_occurrence`: a time with no date is its next occurrence after now.
 - `_still_ahead`: a time that has passed ("this morning at 3" said at 04:30) is refused, never returned.
@@ -1098,12 +1099,20 @@ def _rewrites(lang: str) -> tuple[tuple[re.Pattern[str], str | Callable[[re.Matc
     weekdays: dict[str, str] = {}
     for english in ENGLISH_WEEKDAYS:
         for name in info.get(english, ()):
-            if len(name) >= 5:
+            if len(name) >= 5 or _weekday_abbreviation(name.lower(), lang):
                 for form in {name.lower(), _plain(name.lower()), name.lower().removesuffix("-feira")}:
                     weekdays[form] = english
     weekday_rule = ("|".join(sorted(map(re.escape, weekdays), key=len, reverse=True)), lambda m: weekdays[m.group(0)])
     rules = [DECIMAL_COMMA, *LEXICONS[lang][:-1], weekday_rule, LEXICONS[lang][-1]]  # articles last
     return tuple((re.compile(r"(?<![\w'])(?:" + pattern + r")(?!\w)"), target) for pattern, target in rules)
+
+
+_NOT_WEEKDAYS = frozenset({"die", "mit"})  # German words that dateparser also lists as weekday abbreviations
+
+
+def _weekday_abbreviation(name: str, lang: str) -> bool:
+    """'ven', 'sáb', 'jeu', 'seg': three letters that are no month ('mar' is also March) and no common word."""
+    return len(name) == 3 and name not in _month_names(lang) and name not in _NOT_WEEKDAYS
 
 
 def _translate(phrase: str, lang: str) -> str:

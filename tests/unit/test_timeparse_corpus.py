@@ -426,6 +426,37 @@ il primo dicembre alle 9 | 2026-12-01T09:00:00+01:00
 venerdì 27 novembre alle 15 | 2026-11-27T15:00:00+01:00
 lunedì alle 10:00 | 2026-11-30T10:00:00+01:00
 alle due | 2026-11-25T14:00:00+01:00
+
+## it-IT Europe/Rome 2027-03-27T22:30:00+01:00
+domani alle 02:30 | 2027-03-28T03:30:00+02:00
+domani alle 2:30 | 2027-03-28T14:30:00+02:00
+domani alle 9 | 2027-03-28T09:00:00+02:00
+stasera alle 23 | 2027-03-27T23:00:00+01:00
+stanotte alle 2 | refused
+tra 3 ore | 2027-03-28T01:30:00+01:00
+tra 24 ore | 2027-03-28T23:30:00+02:00
+ven alle 10 | 2027-04-02T10:00:00+02:00
+sab alle 10 | 2027-04-03T10:00:00+02:00
+dom alle 10 | 2027-03-28T10:00:00+02:00
+lun alle 9 | 2027-03-29T09:00:00+02:00
+mar alle 9 | refused
+gio 1 aprile alle 10 | 2027-04-01T10:00:00+02:00
+01/04/2027 ore 10:00 | 2027-04-01T10:00:00+02:00
+domenica sera alle 8 | 2027-03-28T20:00:00+02:00
+sabato prossimo alle 10 | 2027-04-03T10:00:00+02:00
+questo venerdì alle 18 | 2027-04-02T18:00:00+02:00
+fine mese alle 10 | 2027-03-31T10:00:00+02:00
+a fine mese alle 10 | 2027-03-31T10:00:00+02:00
+domani verso mezzogiorno | 2027-03-28T12:00:00+02:00
+domani h 18 | 2027-03-28T18:00:00+02:00
+domani h18 | 2027-03-28T18:00:00+02:00
+tra 1 mese alle 10 | 2027-04-27T10:00:00+02:00
+il 28 alle 10 | 2027-03-28T10:00:00+02:00
+28 marzo alle 10 | 2027-03-28T10:00:00+02:00
+ore 18 | 2027-03-28T18:00:00+02:00
+domani alle 17 CET | 2027-03-28T17:00:00+01:00
+la prossima settimana | refused
+ieri alle 10 | refused
 """
 
 SPANISH = """
@@ -482,6 +513,8 @@ mañana en la mañana a las 9 | 2026-11-26T09:00:00+01:00
 mañana en la tarde a las 4 | 2026-11-26T16:00:00+01:00
 el jueves 3 de diciembre a las 10 | 2026-12-03T10:00:00+01:00
 a las dos | 2026-11-25T14:00:00+01:00
+el vie a las 10 | 2026-11-27T10:00:00+01:00
+a fin de mes a las 10 | 2026-11-30T10:00:00+01:00
 """
 
 FRENCH = """
@@ -541,6 +574,9 @@ aujourd'hui à 18h | 2026-11-25T18:00:00+01:00
 demain à 9 heures du matin | 2026-11-26T09:00:00+01:00
 demain après-midi à 3h | 2026-11-26T15:00:00+01:00
 mardi à 9h | 2026-12-01T09:00:00+01:00
+ven. à 10h | 2026-11-27T10:00:00+01:00
+jeu 3 décembre à 10h | 2026-12-03T10:00:00+01:00
+à la fin du mois à 10h | 2026-11-30T10:00:00+01:00
 """
 
 GERMAN = """
@@ -598,6 +634,8 @@ Dienstag um 9 | 2026-12-01T09:00:00+01:00
 kommenden Montag um 10 | 2026-11-30T10:00:00+01:00
 um 17 Uhr | 2026-11-25T17:00:00+01:00
 morgen Abend um 7 | 2026-11-26T19:00:00+01:00
+am Monatsende um 10 | 2026-11-30T10:00:00+01:00
+die nächste Woche | refused
 """
 
 PORTUGUESE = """
@@ -646,6 +684,8 @@ hoje às 9 da noite | 2026-11-25T21:00:00-03:00
 sexta que vem às 15h | 2026-11-27T15:00:00-03:00
 na próxima sexta às 15h | 2026-11-27T15:00:00-03:00
 amanhã à noite às 8 | 2026-11-26T20:00:00-03:00
+seg às 10h | 2026-11-30T10:00:00-03:00
+no fim do mês às 10h | 2026-11-30T10:00:00-03:00
 """
 
 JAPANESE = """
@@ -700,6 +740,7 @@ JAPANESE = """
 明日の１７時 | 2026-11-26T17:00:00+09:00
 今夜 | refused
 来週の水曜日 | refused
+月末の10時 | 2026-11-30T10:00:00+09:00
 """
 
 CORPORA = {
