@@ -60,6 +60,18 @@ def _japanese_date(match: re.Match[str]) -> str:
     return f" {name} {day} {year or ''} "
 
 
+def _kanji_number(match: re.Match[str]) -> str:
+    """'三' 3, '十二' 12, '二十五' 25: the numbers a time phrase uses, written in kanji."""
+    text = match.group(0)
+    digits = {char: value for value, char in enumerate("一二三四五六七八九", start=1)}
+    if "十" not in text:
+        return "".join(str(digits[char]) for char in text)
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return text  # not a number a time is written with: refused later
+    return str(10 * digits.get(tens, 1) + digits.get(units, 0))
+
+
 def _japanese_clock(meridiem: str) -> Callable[[re.Match[str]], str]:
     def clock(match: re.Match[str]) -> str:
         minute = 30 if match.group(3) else int(match.group(2) or 0)
@@ -102,6 +114,10 @@ ITALIAN: list[Rewrite] = [
     (r"un paio d'? ?ore|un paio di ore", "a couple of hours"),
     (r"un paio di (minuti|giorni)", r"a couple of \1"),
     (r"(?:a |alla )?fine (?:del )?mese", "end of the month"),
+    (r"(?:come |per )?prima cosa", "first thing"),
+    (r"(?:a |alla )?fine (?:della )?giornata", "end of day"),
+    (r"(?:a )?mezzogiorno e mezz[ao]", "12:30"),
+    (r"(?:il |nel |questo )?fine ?settimana", "weekend"),
     (r"dopodomani|dopo domani", "day after tomorrow"),
     (r"domani", "tomorrow"),
     (r"oggi pomeriggio|questo pomeriggio", "this afternoon"),
@@ -148,12 +164,16 @@ SPANISH: list[Rewrite] = [
     (r"(las?) (\d{1,2}) y (\d{2})", r"\1 \2:\3"),
     (r"un par de (horas|minutos|d[ií]as)", r"a couple of \1"),
     (r"(?:a |al )?(?:fin|final) de(?:l)? mes", "end of the month"),
+    (r"(?:a )?primera hora(?: de la ma[ñn]ana)?", "first thing"),
+    (r"(?:a |al )?(?:fin|final) del d[ií]a", "end of day"),
+    (r"(?:el |este )?fin de semana", "weekend"),
     (r"pasado ma[ñn]ana", "day after tomorrow"),
     (r"ma[ñn]ana", "tomorrow"),
     (r"hoy", "today"),
     (r"esta noche", "tonight"),
     (r"esta tarde", "this afternoon"),
     (r"(?:de|por|en) la tarde", "in the afternoon"),
+    (r"de la madrugada", "in the morning"),
     (r"(?:de|por|en) la noche", "in the evening"),
     (r"(?:a |al )?mediod[ií]a", "noon"),
     (r"(?:a )?medianoche", "midnight"),
@@ -186,6 +206,12 @@ FRENCH: list[Rewrite] = [
     (r"dans (\d+) heures? et demie", r"in \1 and a half hours"),
     (_HOUR + r" h (\d{2})", r"\1h\2"),
     (r"(?:[àa] la )?fin (?:du|de ce) mois", "end of the month"),
+    (r"(?:[àa] la )?premi[èe]re heure", "first thing"),
+    (r"(?:en |[àa] la )?fin de (?:la )?journ[ée]e", "end of day"),
+    (r"(?:[àa] )?midi et demie?", "12:30"),
+    (r"(?:[àa] )?midi et quart", "12:15"),
+    (r"(?:[àa] )?minuit et demie?", "00:30"),
+    (r"(?:ce )?(?:week-?end|fin de semaine)", "weekend"),
     (r"apr[eè]s[- ]demain", "day after tomorrow"),
     (r"demain", "tomorrow"),
     (r"aujourd'? ?hui", "today"),
@@ -228,6 +254,11 @@ GERMAN: list[Rewrite] = [
         lambda m: f"{_GERMAN_NUMBERS.get(m.group(1), m.group(1))} and a half",
     ),
     (r"(?:zum |am )?monatsende|(?:zum |am )?ende des monats", "end of the month"),
+    (r"(?:gleich )?als erstes", "first thing"),
+    (r"(?:zum |bei |nach )?feierabend|(?:zum |am )?ende des tages", "end of day"),
+    (r"drei ?viertel " + _HOUR, r"quarter to \1"),
+    (r"std\.?", "hours"),
+    (r"(?:am |dieses |diesem |n[äa]chstes )?wochenende", "weekend"),
     (r"[üu]bermorgen|uebermorgen", "day after tomorrow"),
     (r"heute morgen|heute fr[üu]h", "this morning"),
     (r"morgen fr[üu]h", "tomorrow morning"),
@@ -267,10 +298,13 @@ GERMAN: list[Rewrite] = [
 PORTUGUESE: list[Rewrite] = [
     _numbers(_PORTUGUESE_NUMBERS),
     _first_of("jan|fev|mar|abr|mai|jun|jul|ago|set|out|nov|dez", "primeiro|1o|1°"),
-    (r"(?:daqui a|dentro de|em) (\d+) horas? e meia", r"in \1 and a half hours"),
+    (r"(?:daqui a|daqui|dentro de|em) (\d+) horas? e meia", r"in \1 and a half hours"),
     (r"(?:no |ao )?(?:fim|final) do m[êe]s", "end of the month"),
+    (r"(?:na |à |a )?primeira hora(?: da manh[ãa])?", "first thing"),
+    (r"(?:no |ao )?(?:fim|final) do dia", "end of day"),
+    (r"(?:no |neste |este )?fim de semana", "weekend"),
     (r"depois de amanh[ãa]", "day after tomorrow"),
-    (r"(?:de|da|pela) manh[ãa]", "in the morning"),
+    (r"(?:de|da|pela) manh[ãa]|(?:da|de) madrugada", "in the morning"),
     (r"amanh[ãa]", "tomorrow"),
     (r"hoje [àa] noite|esta noite|hoje de noite", "tonight"),
     (r"hoje [àa] tarde|esta tarde", "this afternoon"),
@@ -278,6 +312,7 @@ PORTUGUESE: list[Rewrite] = [
     (r"hoje", "today"),
     (r"(?:da|à|a|de) tarde", "in the afternoon"),
     (r"(?:da|à|a|de) noite", "in the evening"),
+    (r"(?:ao )?meio[- ]dia e meia", "12:30"),
     (r"(?:ao )?meio[- ]dia", "noon"),
     (r"meia[- ]noite", "midnight"),
     (_HOUR + r"(?:h| horas?)? e meia", r"\1:30"),
@@ -286,8 +321,9 @@ PORTUGUESE: list[Rewrite] = [
     (r"uma hora", "an hour"),
     (r"um quarto de hora", "quarter of an hour"),
     (r"(?:a )?pr[óo]xima semana|(?:a )?semana que vem", "next week"),
-    (r"daqui a|dentro de|em", "in"),
-    (r"(?:o )?dia (\d{1,2})" + _NOT_A_DAY, r"the \1"),
+    (r"daqui a|daqui|dentro de|em", "in"),
+    (r"(?:o )?dia (\d{1,2}[/.-]\d{1,2})", r"\1"),
+    (r"(?:o )?dia (\d{1,2})(?:o|°)?" + _NOT_A_DAY, r"the \1"),
     (r"(in \S+) horas?", r"\1 hours"),
     (_HOUR + r" ?horas?", r"\1h"),
     (r"horas?", "hours"),
@@ -303,6 +339,8 @@ PORTUGUESE: list[Rewrite] = [
     (r"o|de|do|da|no|na", ""),
 ]
 JAPANESE: list[Rewrite] = [
+    (r"[一二三四五六七八九十]+(?=[時分日週かヶケ月])", _kanji_number),
+    (r"元日|元旦", " new year's day "),
     (r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日", _japanese_date),
     (r"(\d+)時間(\d+)分後", r" in \1 hours \2 minutes "),
     (r"(\d+)時間半後", r" in \1 and a half hours "),
@@ -317,12 +355,16 @@ JAPANESE: list[Rewrite] = [
     (r"(\d{1,2})時(\d{1,2})分", lambda match: f" {match.group(1)}:{int(match.group(2)):02d} "),
     (r"(\d{1,2})時", r" at \1 "),
     (r"月末", " end of the month "),
+    (r"朝一番|朝一|朝イチ", " first thing "),
+    (r"週末", " weekend "),
     (r"明後日|あさって", " day after tomorrow "),
     (r"明日|あした|あす", " tomorrow "),
     (r"今日|きょう", " today "),
     (r"今夜|今晩", " tonight "),
     (r"今朝", " this morning "),
     (r"正午", " noon "),
+    (r"お?昼(?= *(?:at )?\d)", " in the afternoon "),  # the clock rules ran: "昼12時" is now "昼 at 12"
+    (r"お昼|昼", " noon "),
     (r"真夜中", " midnight "),
     (r"来週", " next week "),
     (r"朝", " in the morning "),
