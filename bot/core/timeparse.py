@@ -5,16 +5,18 @@ day, zones, relative durations, weekdays, "tonight") is a small set of named rul
 because that is where raw dateparser picks the wrong instant. Rewriting rules first turn
 what people type into the canonical forms the reading rules take:
 
-- `_zone_in_phrase`: an explicit zone or offset wins over the user's, also in parentheses; IST is India;
-  "eastern"/"pacific" (time), "central time" and "mountain time" are the US zones.
-- `_hedge`: "around 6pm", "at about 3", "3ish", "6pm-ish": the time is read; the notes say it is exact.
+- `_spelling`: "tonite", "2moro", "tommorow" and other common misspellings of the day words.
+- `_zone_in_phrase`: an explicit zone or offset wins over the user's, also in parentheses; IST and
+  "india time" are India, "uk time" is London; "eastern"/"pacific" (time), "central time" and
+  "mountain time" are the US zones.
+- `_hedge`: "around 6pm", "at about 3", "3ish", "6pm-ish", "noonish": the time is read; the notes say it is exact.
 - `_short_meridiem`: "3p", "7a", "3 p.m.", "3:30 p m", "@ 3pm".
 - `_spelled_numbers`: "eight tonight", "at three pm", "ten thirty tomorrow".
 - `_clock_phrase`: "half past 5", "a quarter to 6pm", "20 minutes to 2", "15 past 3".
 - `_relative_duration`: "in 2 hours", "in a couple hours", "in a quarter of an hour",
   "in 2 and a half hours", "in 1h30", "today in one hour" count elapsed time ("a few" is 3, said in the notes).
 - `_duration_day`: "in 3 days at 10am", "a week from today 9am", "10am in 2 weeks": a day, then the time.
-- `_named_time`: "noon", "midday"/"mid day"/"mid-day", "midnight" (the end of the named day),
+- `_named_time`: "noon", "12 noon", "midday"/"mid day"/"mid-day", "midnight" (the end of the named day),
   "end of day"/"eod"/"cob" (17:00) and "first thing" (09:00), both said in the notes.
 - `_clock_time`: "5pm", "17:30", "5.30 pm", "17.30", "08.00", "15h30", "16h", "17:00 hrs", "at 1030",
   "1120pm", "at 5"; "25:00" is refused.
@@ -113,7 +115,7 @@ def _read(
     phrase: str, original: str, user_zone: tzinfo, now: datetime, month_first: bool, lang: str | None
 ) -> ParsedTime:
     """One reading of the phrase by the rules, then the checks every reading must pass."""
-    zone, phrase = _zone_in_phrase(phrase)
+    zone, phrase = _zone_in_phrase(_spelling(phrase))
     zone = zone or user_zone
     phrase, hedged = _hedge(_spelled_numbers(phrase))
     phrase = _clock_phrase(_short_meridiem(phrase))
@@ -191,6 +193,8 @@ ZONE_ABBREVIATIONS: dict[str, tzinfo] = {
     "cest": _fixed(2),
     "sgt": _fixed(8),
     "jst": _fixed(9),
+    **dict.fromkeys(("india time", "indian time"), ZoneInfo("Asia/Kolkata")),
+    "uk time": ZoneInfo("Europe/London"),
     **dict.fromkeys(("eastern", "eastern time"), ZoneInfo("America/New_York")),
     "central time": ZoneInfo("America/Chicago"),
     "mountain time": ZoneInfo("America/Denver"),
@@ -245,10 +249,23 @@ def _zone_in_phrase(phrase: str) -> tuple[tzinfo | None, str]:
     return zone, _cut(phrase, match)
 
 
-# --- rewriting rules: hedges, short am/pm, spelled numbers, "half past 5" ------------------------
+# --- rewriting rules: spelling, hedges, short am/pm, spelled numbers, "half past 5" ---------------
+
+_MISSPELLINGS = {
+    "tonite": "tonight", "2nite": "tonight", "2night": "tonight", "tmw": "tomorrow", "2moro": "tomorrow",
+    "2morow": "tomorrow", "2morrow": "tomorrow", "tomorow": "tomorrow", "tommorow": "tomorrow",
+    "tommorrow": "tomorrow", "tomorroww": "tomorrow", "tomrrow": "tomorrow", "tomoro": "tomorrow",
+}  # fmt: skip
+_MISSPELLING = re.compile(r"(?<!\w)(" + "|".join(_MISSPELLINGS) + r")(?!\w)")
+
+
+def _spelling(phrase: str) -> str:
+    """'tonite', '2moro', 'tommorow': the day words people misspell most, as the words themselves."""
+    return _MISSPELLING.sub(lambda match: _MISSPELLINGS[match.group(1)], phrase)
+
 
 _HEDGE_WORDS = re.compile(r"(?<!\w)(?:around|about|approximately|approx|roughly|circa|ca|sometime)(?!\w)\s*")
-_HEDGE_SUFFIX = re.compile(r"(?:-|(?<=\d)|(?<=[ap]m))ish(?!\w)")
+_HEDGE_SUFFIX = re.compile(r"(?:-|(?<=\d)|(?<=[ap]m)|(?<=noon))ish(?!\w)")
 
 
 def _hedge(phrase: str) -> tuple[str, bool]:
@@ -534,7 +551,7 @@ _NAMED_TIMES: dict[str, tuple[_Clock, str | None]] = {
     ),
 }
 _NAMED_TIME = re.compile(
-    r"(?<!\w)(?:at\s+|by\s+)?(" + "|".join(sorted(_NAMED_TIMES, key=len, reverse=True)) + r")(?!\w)"
+    r"(?<!\w)(?:at\s+|by\s+)?(?:12(?::00)?\s*)?(" + "|".join(sorted(_NAMED_TIMES, key=len, reverse=True)) + r")(?!\w)"
 )
 
 

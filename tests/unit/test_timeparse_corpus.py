@@ -136,6 +136,36 @@ feb 30 at 9 | refused
 yesterday 5pm | refused
 31/11 9am | refused
 
+at 12 noon | 2026-11-25T12:00:00+05:30
+12 noon tomorrow | 2026-11-26T12:00:00+05:30
+12 midnight | 2026-11-26T00:00:00+05:30
+tomorrow 12 midnight | 2026-11-27T00:00:00+05:30
+12:00 noon friday | 2026-11-27T12:00:00+05:30
+tonite at 9 | 2026-11-25T21:00:00+05:30
+2moro 5pm | 2026-11-26T17:00:00+05:30
+tommorow 5pm | 2026-11-26T17:00:00+05:30
+tomorow at 5 pm | 2026-11-26T17:00:00+05:30
+noonish | 2026-11-25T12:00:00+05:30
+tomorrow 10am India time | 2026-11-26T10:00:00+05:30
+tomorrow 10am uk time | 2026-11-26T10:00:00+00:00
+at 5.10pm | 2026-11-25T17:10:00+05:30
+5.30 | 2026-11-25T17:30:00+05:30
+in 2 hours time | 2026-11-25T11:10:00+05:30
+half an hour from now | 2026-11-25T09:40:00+05:30
+Sept 3 10am | 2027-09-03T10:00:00+05:30
+3 sept 10am | 2027-09-03T10:00:00+05:30
+the 31st at 10 | 2026-12-31T10:00:00+05:30
+friday the 4th 10am | 2026-12-04T10:00:00+05:30
+friday 13th 10am | refused
+2026-13-01 10:00 | refused
+3 dec 2025 10am | refused
+at 5 tomorrow morning | 2026-11-26T05:00:00+05:30
+9pm tmrw night | 2026-11-26T21:00:00+05:30
+the day after tomorrow evening at 8 | 2026-11-27T20:00:00+05:30
+Thursday next week 10am | 2026-12-03T10:00:00+05:30
+tomorrow 10:00:00 | 2026-11-26T10:00:00+05:30
+10:30:45 tomorrow | 2026-11-26T10:30:45+05:30
+thursday after next 10am | refused
 ## en Asia/Kolkata 2026-11-25T20:00:00+05:30
 tomorrow at 12 | 2026-11-26T12:00:00+05:30
 tomorrow at 12:30 | 2026-11-26T12:30:00+05:30
