@@ -143,7 +143,7 @@ ITALIAN: list[Rewrite] = [
     (r"(\d+) or[ae](?! ?\d)", r"\1 hours"),  # "2027 ore 10" is a year, then a time
     (r"all'una|alle una", "at 1"),
     (r"verso le|verso l'|verso", "around"),
-    (r"h ?(\d{1,2}(?:[:.]\d{2})?)", r"at \1"),
+    (r"(?<!\d )h ?(\d{1,2}(?:[:.]\d{2})?)", r"at \1"),  # "h 18"; in "17 h 30" the h is a separator
     (r"alle ore|alle|all'|ore", "at"),
     (r"minut[oi]", "minutes"),
     (r"giorn[oi]", "days"),
