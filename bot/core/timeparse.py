@@ -14,8 +14,10 @@ what people type into the canonical forms the reading rules take:
 - `_spelled_numbers`: "eight tonight", "at three pm", "ten thirty tomorrow".
 - `_clock_phrase`: "half past 5", "a quarter to 6pm", "20 minutes to 2", "15 past 3".
 - `_relative_duration`: "in 2 hours", "in a couple hours", "in a quarter of an hour",
-  "in 2 and a half hours", "in 1h30", "today in one hour" count elapsed time ("a few" is 3, said in the notes).
+  "in 2 and a half hours", "in 1h30", "in 1 1/2 hours", "today in one hour", and a duration alone
+  ("15 minutes", "+2h", said in the notes) count elapsed time ("a few" is 3, said in the notes).
 - `_duration_day`: "in 3 days at 10am", "a week from today 9am", "10am in 2 weeks": a day, then the time.
+- `_same_time`: "same time tomorrow", "this time next friday": the wall-clock time of now, on that day.
 - `_named_time`: "noon", "12 noon", "midday"/"mid day"/"mid-day", "midnight" (the end of the named day),
   "end of day"/"eod"/"cob" (17:00) and "first thing" (09:00), both said in the notes.
 - `_clock_time`: "5pm", "17:30", "5.30 pm", "17.30", "08.00", "15h30", "16h", "17:00 hrs", "at 1030",
@@ -38,6 +40,8 @@ what people type into the canonical forms the reading rules take:
   when the English rules cannot read the phrase and the user's locale is one of them.
 - `_localise`: wall-clock time to an instant with the zone's offset *on that date*.
 - `_next_occurrence`: a time with no date is its next occurrence after now.
+- `_BARE_HOURS`: "2h" alone, in English, is as likely two hours as two o'clock: asked, not guessed
+  ("16h", and "9h" from a French, Italian, ... user, are times of day).
 - `_still_ahead`: a time that has passed ("this morning at 3" said at 04:30) is refused, never returned.
 """
 
@@ -79,6 +83,7 @@ def parse_when(text: str, tz: str, now: datetime, locale: str | None = None) -> 
     return interpret(text, tz, now, locale=locale).when
 
 
+_BARE_HOURS = re.compile(r"([1-9]|1[0-2])\s?h")  # in English "2h" is as likely "2 hours" as 2 o'clock
 _NOW_WORDS = frozenset({"now", "right now", "immediately", "asap", "right away", "straight away"})
 
 
@@ -100,6 +105,9 @@ def interpret(text: str, tz: str, now: datetime, locale: str | None = None) -> P
         return ParsedTime(now)
     user_zone = _user_zone(tz)
     language = _language(locale)
+    if language is None and (bare := _BARE_HOURS.fullmatch(phrase)) is not None:
+        hours = int(bare.group(1))
+        raise TimeParseError(f"“{text.strip()}” could be a time or a duration: “at {hours}pm” or “in {hours} hours”?")
     month_first = _month_first(user_zone, language)
     try:
         return _read(phrase, text, user_zone, now, month_first, None)
@@ -401,8 +409,10 @@ _AMOUNT = "(" + _AMOUNT_TEXT + ")"
 _UNIT = r"(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
 _PART = re.compile(_AMOUNT + r"(\s+and\s+a\s+half)?\s*" + _UNIT + r"(\s+and\s+a\s+half)?")
 _RELATIVE = re.compile(
-    r"(?:in|after)\s+(.+?)(?:\s+from\s+(?:now|today)|'?\s+time)?|(.+?)\s+(?:from\s+(?:now|today)|later)"
+    r"(?:in|after)\s+(?P<ahead>.+?)(?:\s+from\s+(?:now|today)|'?\s+time)?"
+    r"|(?P<back>.+?)\s+(?:from\s+(?:now|today)|later)|(?:now\s*)?\+\s*(?P<plus>.+)|(?P<bare>.+)"
 )
+_HALF_FRACTION = re.compile(r"(?:(\d+)\s*)?1[/⁄]2(?!\d)")  # "1 1/2", "1½" (NFKC writes ½ as 1⁄2)
 _HOURS_MINUTES = re.compile(r"(?<![\w.])(\d+)\s*h\s*([0-5]\d)(?!\w)")  # "in 1h30", as in French and Italian
 _TODAY_AROUND = re.compile(r"today\s+(.+)|(.+?)\s+today")
 
@@ -415,13 +425,18 @@ class _Duration:
 
 
 def _relative_duration(phrase: str) -> _Duration | None:
-    """'in 2 hours', 'in a couple hours', 'in 2 and a half hours', '90 mins from now', 'today in 1 hour'."""
+    """'in 2 hours', 'in a couple hours', 'in 2 and a half hours', '90 mins from now', 'today in 1 hour'.
+
+    A duration alone ('15 minutes', '+2h', 'now + 2 hours') is also from now: in a "when" box it can
+    mean nothing else. A one-letter unit alone is not ('16h' is 16:00).
+    """
     today = _TODAY_AROUND.fullmatch(phrase)
     inner = (today.group(1) or today.group(2)) if today else phrase
     match = _RELATIVE.fullmatch(inner)
     if match is None:
         return None
-    spec = _HOURS_MINUTES.sub(r"\1h \2m", match.group(1) or match.group(2))
+    spec = match["ahead"] or match["back"] or match["plus"] or match["bare"]
+    spec = _HOURS_MINUTES.sub(r"\1h \2m", _HALF_FRACTION.sub(lambda m: f"{m.group(1) or 0}.5", spec))
     total = relativedelta()
     notes: list[str] = []
     position = 0
@@ -429,6 +444,8 @@ def _relative_duration(phrase: str) -> _Duration | None:
         if spec[position : part.start()].strip(" ,").removeprefix("and").strip():
             return None
         amount_text, half_before, unit_text, half_after = part.groups()
+        if match["bare"] and len(unit_text) == 1:
+            return None  # "16h" alone is a time of day; "16 hours" alone is a duration
         amount = _NUMBER_WORDS.get(amount_text) or float(amount_text)
         amount += 0.5 if half_before or half_after else 0
         if amount_text in _FUZZY:
@@ -437,6 +454,8 @@ def _relative_duration(phrase: str) -> _Duration | None:
         position = part.end()
     if position == 0 or spec[position:].strip():
         return None
+    if match["bare"]:
+        notes.append(f"“{spec}” was read as {spec} from now.")
     return _Duration(total, tuple(notes), today is not None)
 
 
@@ -561,6 +580,18 @@ def _named_time(phrase: str) -> tuple[_Clock | None, str | None, str]:
         return None, None, phrase
     clock, note = _NAMED_TIMES[match.group(1)]
     return clock, note, _cut(phrase, match)
+
+
+_SAME_TIME = re.compile(r"(?<!\w)(?:at\s+)?(?:the\s+)?(?:same|this)\s+time(?!\w)")
+
+
+def _same_time(phrase: str, now: datetime) -> tuple[_Clock | None, str | None, str]:
+    """'same time tomorrow', 'this time next friday': the wall-clock time it is now, on that day."""
+    match = _SAME_TIME.search(phrase)
+    if match is None:
+        return None, None, phrase
+    note = f"“{match.group(0)}” was read as {now:%H:%M}."
+    return _Clock(now.hour, now.minute, 0), note, _cut(phrase, match)
 
 
 def _clock_time(phrase: str) -> tuple[_Clock | None, str]:
@@ -939,6 +970,8 @@ def _absolute(
     today = now.date()
     counted, rest = _duration_day(phrase, today)
     named, named_note, rest = _named_time(rest)
+    same, same_note, rest = _same_time(rest, now) if named is None else (None, None, rest)
+    named, named_note = named or same, named_note or same_note
     clock, rest = _clock_time(rest)
     if named is not None and clock is not None:
         raise TimeParseError("The phrase has more than one time of day; give just one.")
@@ -965,6 +998,8 @@ def _absolute(
         raise TimeParseError(f"I couldn't understand “{leftover}” in “{original.strip()}”. Try {EXAMPLES}.")
     stated = _agreeing_day([counted, holiday, month_end, ordinal, relative, explicit], weekday)
     day = stated or (_Day(today) if today_implied else None)
+    if same is not None and day is None:
+        raise TimeParseError("Say which day, e.g. “same time tomorrow”.")
     if clock is None:
         if day is None and period is None:
             raise TimeParseError(f"I couldn't find a time in “{original.strip()}”. Try {EXAMPLES}.")
