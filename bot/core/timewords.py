@@ -119,6 +119,7 @@ ITALIAN: list[Rewrite] = [
     (r"(?:a )?mezzogiorno e mezz[ao]", "12:30"),
     (r"(?:il |nel |questo )?fine ?settimana", "weekend"),
     (r"dopodomani|dopo domani", "day after tomorrow"),
+    (r"domattina", "tomorrow morning"),
     (r"domani", "tomorrow"),
     (r"oggi pomeriggio|questo pomeriggio", "this afternoon"),
     (r"oggi", "today"),
@@ -146,6 +147,7 @@ ITALIAN: list[Rewrite] = [
     (r"(?<!\d )h ?(\d{1,2}(?:[:.]\d{2})?)", r"at \1"),  # "h 18"; in "17 h 30" the h is a separator
     (r"alle ore|alle|all'|ore", "at"),
     (r"minut[oi]", "minutes"),
+    (r"(?:il )?giorno (\d{1,2})" + _NOT_A_DAY, r"the \1"),
     (r"giorn[oi]", "days"),
     (r"settiman[ae]", "weeks"),
     (r"mes[ei]", "months"),
@@ -186,6 +188,9 @@ SPANISH: list[Rewrite] = [
     (r"un cuarto de hora", "a quarter of an hour"),
     (r"(?:la )?pr[oó]xima semana|(?:la )?semana que viene", "next week"),
     (r"dentro de|en", "in"),
+    (r"(in \S+) horas?", r"\1 hours"),
+    (r"(?:el )?d[ií]a (\d{1,2})" + _NOT_A_DAY, r"the \1"),
+    (_HOUR + r" ?(?:horas|hs)", r"\1h"),
     (r"el (\d{1,2})" + _NOT_A_DAY, r"the \1"),
     (r"a la una", "at 1"),
     (r"sobre las|hacia las", "around"),
@@ -249,6 +254,9 @@ FRENCH: list[Rewrite] = [
 ]
 GERMAN: list[Rewrite] = [
     _numbers(_GERMAN_NUMBERS),
+    (r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag) ?(morgen|vormittag)", r"\1 in the morning"),
+    (r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag) ?(nachmittag)", r"\1 in the afternoon"),
+    (r"(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag) ?(abend|nacht)", r"\1 in the evening"),
     (
         r"(\d+|zwei|drei|vier|fünf|fuenf) ?einhalb",
         lambda m: f"{_GERMAN_NUMBERS.get(m.group(1), m.group(1))} and a half",
@@ -325,7 +333,7 @@ PORTUGUESE: list[Rewrite] = [
     (r"(?:o )?dia (\d{1,2}[/.-]\d{1,2})", r"\1"),
     (r"(?:o )?dia (\d{1,2})(?:o|°)?" + _NOT_A_DAY, r"the \1"),
     (r"(in \S+) horas?", r"\1 hours"),
-    (_HOUR + r" ?horas?", r"\1h"),
+    (_HOUR + r" ?(?:horas?|hs)", r"\1h"),
     (r"horas?", "hours"),
     (r"minutos?", "minutes"),
     (r"dias?", "days"),
@@ -347,6 +355,8 @@ JAPANESE: list[Rewrite] = [
     (r"(\d+)時間後", r" in \1 hours "),
     (r"(\d+)分後", r" in \1 minutes "),
     (r"(\d+)日後", r" in \1 days "),
+    (r"来月(?=\d{1,2}日)", " next month "),
+    (r"(\d{1,2})日(?![後間])", r" the \1 "),  # after "12月3日" was read: a day of the month alone
     (r"(\d+)週間後", r" in \1 weeks "),
     (r"(\d+)[かヶケ]月後", r" in \1 months "),
     (r"午後(\d{1,2})時(?:(\d{1,2})分|(半))?", _japanese_clock("pm")),

@@ -490,6 +490,12 @@ domani come prima cosa | 2026-11-26T09:00:00+01:00
 domani a fine giornata | 2026-11-26T17:00:00+01:00
 domani a mezzogiorno e mezza | 2026-11-26T12:30:00+01:00
 nel fine settimana | refused
+il giorno 3 alle 10 | 2026-12-03T10:00:00+01:00
+domattina alle 9 | 2026-11-26T09:00:00+01:00
+lunedì mattina alle 9 | 2026-11-30T09:00:00+01:00
+alle 9 di lunedì mattina | 2026-11-30T09:00:00+01:00
+il 3 alle 10 | 2026-12-03T10:00:00+01:00
+alle 17 del 3 dicembre | 2026-12-03T17:00:00+01:00
 ## it-IT Europe/Rome 2027-03-27T22:30:00+01:00
 domani alle 02:30 | 2027-03-28T03:30:00+02:00
 domani alle 2:30 | 2027-03-28T14:30:00+02:00
@@ -584,6 +590,14 @@ el fin de semana a las 10 | refused
 mañana al final del día | 2026-11-26T17:00:00+01:00
 mañana a las 3 de la madrugada | 2026-11-26T03:00:00+01:00
 
+a las 17 horas | 2026-11-25T17:00:00+01:00
+mañana a las 17 hs | 2026-11-26T17:00:00+01:00
+el día 3 a las 10 | 2026-12-03T10:00:00+01:00
+el lunes por la mañana a las 9 | 2026-11-30T09:00:00+01:00
+a las 9 de la mañana del lunes | 2026-11-30T09:00:00+01:00
+mañana 5pm | 2026-11-26T17:00:00+01:00
+el 3 a las 10 | 2026-12-03T10:00:00+01:00
+mañana por la mañana | refused
 ## es-ES Europe/Madrid 2026-10-24T23:40:00+02:00
 mañana a las 02:30 | 2026-10-25T02:30:00+02:00
 mañana a las 2:30 | 2026-10-25T14:30:00+01:00
@@ -671,6 +685,9 @@ demain midi et demi | 2026-11-26T12:30:00+01:00
 demain à la première heure | 2026-11-26T09:00:00+01:00
 ce week-end à 10h | refused
 
+lundi matin à 9h | 2026-11-30T09:00:00+01:00
+à 17h le 3 décembre | 2026-12-03T17:00:00+01:00
+le 3 à 10h | 2026-12-03T10:00:00+01:00
 ## fr-FR Europe/Paris 2026-12-31T23:30:00+01:00
 demain à 9h | 2027-01-01T09:00:00+01:00
 demain matin 9h | 2027-01-01T09:00:00+01:00
@@ -753,6 +770,11 @@ morgen zum Feierabend | 2026-11-26T17:00:00+01:00
 morgen als Erstes | 2026-11-26T09:00:00+01:00
 am Wochenende um 10 | refused
 
+Montagmorgen um 9 | 2026-11-30T09:00:00+01:00
+Freitagabend um 8 | 2026-11-27T20:00:00+01:00
+am Montag, 30.11., um 10 Uhr | 2026-11-30T10:00:00+01:00
+um 17 Uhr am 3. Dezember | 2026-12-03T17:00:00+01:00
+am 3. um 10 Uhr | 2026-12-03T10:00:00+01:00
 ## de-DE Europe/Berlin 2026-12-31T23:30:00+01:00
 morgen um 9 | 2027-01-01T09:00:00+01:00
 am 2. Januar um 10 Uhr | 2027-01-02T10:00:00+01:00
@@ -819,6 +841,11 @@ na próxima sexta às 15h | 2026-11-27T15:00:00-03:00
 amanhã à noite às 8 | 2026-11-26T20:00:00-03:00
 seg às 10h | 2026-11-30T10:00:00-03:00
 no fim do mês às 10h | 2026-11-30T10:00:00-03:00
+amanhã 17hs | 2026-11-26T17:00:00-03:00
+amanhã às 17 horas | 2026-11-26T17:00:00-03:00
+segunda de manhã às 9 | 2026-11-30T09:00:00-03:00
+às 17h do dia 3 de dezembro | 2026-12-03T17:00:00-03:00
+no dia 3 às 10h | 2026-12-03T10:00:00-03:00
 ## pt-BR America/Sao_Paulo 2026-11-30T23:50:00-03:00
 amanhã às 9h | 2026-12-01T09:00:00-03:00
 amanhã 9h da manhã | 2026-12-01T09:00:00-03:00
@@ -905,6 +932,11 @@ JAPANESE = """
 週末の10時 | refused
 明日の二十五時 | refused
 
+3日の10時 | 2026-12-03T10:00:00+09:00
+来月3日10時 | 2026-12-03T10:00:00+09:00
+月曜の10時半 | 2026-11-30T10:30:00+09:00
+明日午前10時半 | 2026-11-26T10:30:00+09:00
+明日の17時に | 2026-11-26T17:00:00+09:00
 ## ja-JP Asia/Tokyo 2026-12-31T23:30:00+09:00
 明日の9時 | 2027-01-01T09:00:00+09:00
 あすの9時 | 2027-01-01T09:00:00+09:00
