@@ -42,6 +42,8 @@ what people type into the canonical forms the reading rules take:
 - `_next_occurrence`: a time with no date is its next occurrence after now.
 - `_BARE_HOURS`: "2h" alone, in English, is as likely two hours as two o'clock: asked, not guessed
   ("16h", and "9h" from a French, Italian, ... user, are times of day).
+- `_same_today`: "tomorrow 9am PT" said where it is already another date than in PT is asked about
+  (whose tomorrow?); a weekday or a date is not, it names the same day everywhere.
 - `_still_ahead`: a time that has passed ("this morning at 3" said at 04:30) is refused, never returned.
 """
 
@@ -50,7 +52,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -76,6 +78,7 @@ class ParsedTime:
 
     when: datetime
     notes: tuple[str, ...] = ()
+    counts_days: bool = field(default=False, repr=False, compare=False)  # "tomorrow", "friday": from whose today?
 
 
 def parse_when(text: str, tz: str, now: datetime, locale: str | None = None) -> datetime:
@@ -137,11 +140,22 @@ def _read(
         raise TimeParseError(f"“{original.strip()}” looks like a phone number, not a time.")
     else:
         parsed = _absolute(phrase, original, zone, now.astimezone(zone), month_first, lang)
+        _same_today(parsed, zone, user_zone, now)
     _still_ahead(parsed, original, zone, now)
     if hedged:
         local = parsed.when.astimezone(zone)
         parsed = replace(parsed, notes=(*parsed.notes, f"An exact time is used: {local:%H:%M}."))
     return parsed
+
+
+def _same_today(parsed: ParsedTime, zone: tzinfo, user_zone: tzinfo, now: datetime) -> None:
+    """'tomorrow 9am PT' from Sydney: whose tomorrow? Asked when the two zones are on different dates."""
+    theirs, yours = now.astimezone(zone).date(), now.astimezone(user_zone).date()
+    if parsed.counts_days and theirs != yours:
+        raise TimeParseError(
+            f"It is {theirs:%a %d %b} in that timezone and {yours:%a %d %b} in yours, so a day counted from "
+            f"today is unclear: give the date, e.g. “{parsed.when.astimezone(zone):%b %d %H:%M}” with the zone."
+        )
 
 
 def _still_ahead(parsed: ParsedTime, original: str, zone: tzinfo, now: datetime) -> None:
@@ -201,6 +215,23 @@ ZONE_ABBREVIATIONS: dict[str, tzinfo] = {
     "cest": _fixed(2),
     "sgt": _fixed(8),
     "jst": _fixed(9),
+    "hst": _fixed(-10),
+    "akst": _fixed(-9),
+    "akdt": _fixed(-8),
+    "eet": _fixed(2),
+    "eest": _fixed(3),
+    "msk": _fixed(3),
+    "wib": _fixed(7),
+    "hkt": _fixed(8),
+    "pht": _fixed(8),
+    "awst": _fixed(8),
+    "kst": _fixed(9),
+    "acst": _fixed(9.5),
+    "acdt": _fixed(10.5),
+    "aest": _fixed(10),
+    "aedt": _fixed(11),
+    "nzst": _fixed(12),
+    "nzdt": _fixed(13),
     **dict.fromkeys(("india time", "indian time"), ZoneInfo("Asia/Kolkata")),
     "uk time": ZoneInfo("Europe/London"),
     **dict.fromkeys(("eastern", "eastern time"), ZoneInfo("America/New_York")),
@@ -1018,7 +1049,7 @@ def _absolute(
     parsed = _localise(target, wall, zone, notes)
     if day.weekday_rolls and parsed.when <= now:
         parsed = _localise(target + timedelta(days=7), wall, zone, notes)
-    return parsed
+    return replace(parsed, counts_days=bool(relative or counted or today_implied))
 
 
 def _number_as_time(
