@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -600,3 +600,61 @@ def test_new_forms_in_a_zone_with_daylight_saving() -> None:
     assert read("half past 9 tomorrow", now, zone) == wall(date(2027, 3, 14), 9, 30, zone)
     assert read("first thing tomorrow", now, zone).utcoffset() == timedelta(hours=-7)
     assert read("tomorrow 2h30", now, zone).astimezone(ZoneInfo(zone)).hour == 14
+
+
+# --- rules found by the phrase corpus --------------------------------------------------------------
+
+DURATION_UNITS = {"minutes": 60, "mins": 60, "hours": 3600, "hrs": 3600, "days": 86400}
+
+
+@pytest.mark.parametrize(("unit", "seconds"), DURATION_UNITS.items())
+@pytest.mark.parametrize("count", [1, 2, 15, 45])
+@pytest.mark.parametrize("form", ["{n} {u}", "+{n} {u}", "now + {n} {u}", "in {n} {u} time"])
+def test_a_duration_alone_is_from_now(unit: str, seconds: int, count: int, form: str) -> None:
+    assert read(form.format(n=count, u=unit)) == EVENING + timedelta(seconds=count * seconds)
+
+
+@pytest.mark.parametrize(("parts", "minutes"), [("2 hours and 15 minutes", 135), ("1 hour and 30 minutes", 90),
+                                                ("3 hours and a half", 210), ("1 1/2 hours", 90), ("1½ hours", 90),
+                                                ("1h30", 90), ("2h05", 125)])  # fmt: skip
+def test_the_and_of_a_duration_is_not_a_day(parts: str, minutes: int) -> None:
+    assert read(f"in {parts}") == EVENING + timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("hour", range(1, 13))
+def test_hours_alone_with_h_are_asked_about_in_english(hour: int) -> None:
+    with pytest.raises(TimeParseError, match="time or a duration"):
+        read(f"{hour}h")
+    assert read(f"at {hour}h") == next_at(EVENING, TZ, afternoon_rule(hour))
+
+
+@pytest.mark.parametrize("ahead", [1, 2, 3])
+@pytest.mark.parametrize("words", ["same time {d}", "{d} same time", "this time {d}", "{d} at this time"])
+def test_same_time_is_now_on_the_day_named(ahead: int, words: str) -> None:
+    day = {1: "tomorrow", 2: "day after tomorrow", 3: "in 3 days"}[ahead]
+    assert read(words.format(d=day)) == wall(local_day(EVENING, TZ, ahead), 20, 0, TZ)
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+@pytest.mark.parametrize("words", ["end of the month at 10am", "last day of the month 10am", "end of month @ 10am"])
+def test_end_of_the_month_is_its_last_day(month: int, words: str) -> None:
+    now = datetime(2027, month, 1, 8, 0, tzinfo=ZoneInfo(TZ))
+    last = date(2027, month, calendar.monthrange(2027, month)[1])
+    assert read(words, now) == wall(last, 10, 0, TZ)
+
+
+@pytest.mark.parametrize(("typo", "ahead"), [("tonite", 0), ("2nite", 0), ("2moro", 1), ("2morrow", 1), ("tomorow", 1),
+                                              ("tommorow", 1), ("tommorrow", 1), ("tmw", 1)])  # fmt: skip
+def test_common_misspellings_of_the_day_words(typo: str, ahead: int) -> None:
+    assert read(f"{typo} 9pm") == wall(local_day(EVENING, TZ, ahead), 21, 0, TZ)
+
+
+@pytest.mark.parametrize(("zone", "offset"), [("PT", -8), ("ET", -5), ("PST", -8), ("UTC-6", -6)])
+@pytest.mark.parametrize("words", ["tomorrow 9am {z}", "tonight 9pm {z}", "in 2 days at 9am {z}"])
+def test_a_day_counted_from_today_is_asked_about_when_the_zones_disagree_on_the_date(
+    zone: str, offset: int, words: str
+) -> None:
+    now = datetime.fromisoformat("2026-11-25T09:10:00+05:30")  # Tuesday evening in the Americas
+    with pytest.raises(TimeParseError, match="in that timezone"):
+        read(words.format(z=zone), now)
+    assert read(f"friday 9am {zone}", now) == datetime(2026, 11, 27, 9, tzinfo=timezone(timedelta(hours=offset)))
