@@ -145,7 +145,16 @@ def _read(
     if hedged:
         local = parsed.when.astimezone(zone)
         parsed = replace(parsed, notes=(*parsed.notes, f"An exact time is used: {local:%H:%M}."))
-    return parsed
+    return replace(parsed, when=_comparable(parsed.when))
+
+
+def _comparable(instant: datetime) -> datetime:
+    """An instant in a repeated hour (clocks going back) keeps its offset as a fixed zone: Python never finds
+    such a time equal to the same instant written in another zone (PEP 495), which would surprise callers."""
+    offset = instant.utcoffset()
+    if offset is None or instant.replace(fold=1 - instant.fold).utcoffset() == offset:
+        return instant
+    return instant.astimezone(timezone(offset))
 
 
 def _same_today(parsed: ParsedTime, zone: tzinfo, user_zone: tzinfo, now: datetime) -> None:
