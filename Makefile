@@ -1,14 +1,21 @@
-# The two commands: `make run` and `make test`. Both keep the virtual environment in .venv/.
+# The two commands: `make run` and `make test`. Both install exactly what uv.lock pins, hashes checked,
+# into .venv/; uv itself comes from uv-bootstrap.txt (pinned with hashes) into .tools/ on first use.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+UV := .tools/bin/uv
+# the interpreter is $(PYTHON): uv must never download one of its own
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test unit lint bench
+.PHONY: run test unit lint bench lock
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[dev]"
+$(UV): uv-bootstrap.txt
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --quiet --require-hashes -r uv-bootstrap.txt
+	touch $(UV)
+
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -24,6 +31,10 @@ test: $(STAMP)
 # the fast layer alone: rules and logic, no processes or sockets
 unit: $(STAMP)
 	$(VENV)/bin/python -m pytest tests/unit
+
+# after changing dependencies in pyproject.toml; `$(UV) lock --upgrade-package NAME` moves one package
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "wrk is needed for the benchmarks: apt-get install -y wrk" >&2; exit 1; }
