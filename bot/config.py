@@ -5,9 +5,11 @@ Secrets are `SecretStr` so they never show up in a repr, a log line or a traceba
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROUTE_TYPES = ("MKT", "TXN", "TXND")
@@ -23,13 +25,19 @@ def _split_list(value: object) -> object:
 CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_list)]
 """A setting written as `A,B,C` in the environment."""
 
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
+]
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     slack_bot_token: SecretStr
-    slack_signing_secret: SecretStr
-    slack_app_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None  # before the signing secret: it decides whether one is needed
+    slack_signing_secret: SecretStr | None = Field(default=None, validate_default=True)
     slack_api_url: str = "https://slack.com/api/"
 
     kaleyra_sid: str
@@ -80,8 +88,44 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     max_background_jobs: int = Field(default=200, ge=1)
     background_workers: int = Field(default=8, ge=1, le=1000)
-    log_level: str = "INFO"
+    redis_max_connections: int = Field(default=50, ge=2, le=10_000)
+    redis_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    log_level: LogLevel = "INFO"
+    log_level_libraries: LogLevel = "WARNING"
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be the bot token starting with xoxb- (OAuth & Permissions in the app's settings)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp- (Basic Information in the app's settings)")
+        return value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_in_http_mode(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Slack signs HTTP requests only: Socket Mode envelopes come over a connection the app opened."""
+        if value is None and "slack_app_token" in info.data and info.data["slack_app_token"] is None:
+            raise PydanticCustomError("missing", "needed in HTTP mode (SLACK_APP_TOKEN unset)")
+        return value
+
+    @field_validator("kaleyra_api_domain")
+    @classmethod
+    def _bare_host(cls, value: str) -> str:
+        host = value.strip()
+        if not _HOST.fullmatch(host):
+            raise ValueError(
+                "must be a host name such as api.in.kaleyra.io, without https:// or a path "
+                "(KALEYRA_BASE_URL takes a full URL)"
+            )
+        return host
 
     @field_validator("kaleyra_type")
     @classmethod
@@ -135,14 +179,28 @@ class Settings(BaseSettings):
 
 
 class SettingsError(Exception):
-    """A setting is missing or invalid; the message names it in one line."""
+    """Settings are missing or invalid; the message names every one of them in one line."""
 
 
 def load_settings() -> Settings:
     try:
         return Settings()  # type: ignore[call-arg]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        reason = "is not set" if first["type"] == "missing" else f"is invalid: {first['msg']}"
-        raise SettingsError(f"{name} {reason}") from None
+        raise SettingsError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """Every missing setting, then every invalid one (never their values), and where to look."""
+    missing: list[str] = []
+    invalid: list[str] = []
+    for error in exc.errors():
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        if error["type"] == "missing":
+            missing.append(name)
+        else:
+            invalid.append(f"{name} is invalid: {error['msg'].removeprefix('Value error, ')}")
+    parts = invalid
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        parts = [f"{', '.join(missing)} {verb} not set", *invalid]
+    return "; ".join(parts) + " (see .env.example)"

@@ -1,0 +1,88 @@
+"""Settings at start: every problem named at once, in one line, never with a secret's value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings, SettingsError, load_settings
+
+BASE = {
+    "SLACK_BOT_TOKEN": "xoxb-unit-test-token-0123",
+    "SLACK_SIGNING_SECRET": "unit-test-signing-secret",
+    "KALEYRA_SID": "HXAP16TEST97IN",
+    "KALEYRA_API_KEY": "Aunittestkaleyrakey0123",
+    "KALEYRA_SENDER": "KLRHXA",
+}
+SETTING_NAMES = [name.upper() for name in Settings.model_fields]
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.MonkeyPatch:
+    """Only the variables a test sets, and no .env file."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(str(tmp_path))
+    return monkeypatch
+
+
+def problems(monkeypatch: pytest.MonkeyPatch, **env: str | None) -> str:
+    for name, value in (BASE | env).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def test_every_missing_setting_is_named_in_one_message(environment: pytest.MonkeyPatch) -> None:
+    message = problems(environment, SLACK_BOT_TOKEN=None, KALEYRA_SID=None, KALEYRA_SENDER=None)
+    assert message == "SLACK_BOT_TOKEN, KALEYRA_SID, KALEYRA_SENDER are not set (see .env.example)"
+
+
+def test_missing_and_invalid_settings_are_reported_together(environment: pytest.MonkeyPatch) -> None:
+    message = problems(environment, KALEYRA_API_KEY=None, LOG_LEVEL="verbose", KALEYRA_TYPE="OTP")
+    assert message.startswith("KALEYRA_API_KEY is not set; ")
+    assert "LOG_LEVEL is invalid: Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'" in message
+    assert "KALEYRA_TYPE is invalid: must be one of MKT, TXN, TXND" in message
+
+
+@pytest.mark.parametrize(
+    "domain", ["https://api.in.kaleyra.io", "api.in.kaleyra.io/v1", "http://x", "api.in.kaleyra.io:443", ""]
+)
+def test_kaleyra_domain_must_be_a_bare_host(environment: pytest.MonkeyPatch, domain: str) -> None:
+    message = problems(environment, KALEYRA_API_DOMAIN=domain)
+    assert message.startswith("KALEYRA_API_DOMAIN is invalid: must be a host name such as api.in.kaleyra.io")
+    assert "KALEYRA_BASE_URL" in message
+
+
+def test_bot_token_must_be_a_bot_token_and_is_never_echoed(environment: pytest.MonkeyPatch) -> None:
+    message = problems(environment, SLACK_BOT_TOKEN="xoxp-user-token-secret-0123")
+    assert message.startswith("SLACK_BOT_TOKEN is invalid: must be the bot token starting with xoxb-")
+    assert "xoxp-user-token-secret-0123" not in message
+    message = problems(environment, SLACK_APP_TOKEN="xoxb-in-the-wrong-place-0123")
+    assert message.startswith("SLACK_APP_TOKEN is invalid: must be an app-level token starting with xapp-")
+    assert "xoxb-in-the-wrong-place-0123" not in message
+
+
+def test_signing_secret_is_needed_in_http_mode_only(environment: pytest.MonkeyPatch) -> None:
+    message = problems(environment, SLACK_SIGNING_SECRET=None, KALEYRA_SID=None)
+    assert message == "SLACK_SIGNING_SECRET, KALEYRA_SID are not set (see .env.example)"
+    for name, value in BASE.items():
+        environment.setenv(name, value)
+    environment.delenv("SLACK_SIGNING_SECRET")
+    environment.setenv("SLACK_APP_TOKEN", "xapp-1-A1-unit-test-0123")
+    settings = load_settings()
+    assert settings.socket_mode and settings.slack_signing_secret is None
+
+
+def test_log_levels_are_read_in_any_case(environment: pytest.MonkeyPatch) -> None:
+    for name, value in BASE.items():
+        environment.setenv(name, value)
+    environment.setenv("LOG_LEVEL", " debug ")
+    settings = load_settings()
+    assert (settings.log_level, settings.log_level_libraries) == ("DEBUG", "WARNING")
+    assert settings.kaleyra_url == "https://api.in.kaleyra.io/v1/HXAP16TEST97IN"
