@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
+import socket
 import sys
 
 from aiohttp import web
 
 from bot import logs
-from bot.app import connect_redis, create_app
+from bot.app import StartupError, check_slack_token, connect_redis, create_app
 from bot.config import Settings, SettingsError, load_settings
 from bot.web.server import build_web_app
 
@@ -24,12 +26,26 @@ def main() -> None:
         print(f"schedule-sms: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     logs.configure(settings)
+    try:
+        listening = listen(settings.port)
+        asyncio.run(check_slack_token(settings))
+    except StartupError as exc:
+        log.error("%s", exc)
+        raise SystemExit(1) from None
     if settings.socket_mode:
-        asyncio.run(_socket_mode(settings))
+        asyncio.run(_socket_mode(settings, listening))
     else:
-        web.run_app(
-            _http_mode(settings), host="0.0.0.0", port=settings.port, shutdown_timeout=25, print=None, access_log=None
-        )
+        web.run_app(_http_mode(settings), sock=listening, shutdown_timeout=25, print=None, access_log=None)
+
+
+def listen(port: int) -> socket.socket:
+    """The listening socket, opened before anything else so a taken port stops the app at once."""
+    try:
+        return socket.create_server(("0.0.0.0", port), backlog=1024)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"port {port} is already in use: stop what listens there or set PORT") from None
+        raise StartupError(f"cannot listen on port {port}: {exc.strerror}") from None
 
 
 async def _http_mode(settings: Settings) -> web.Application:
@@ -38,14 +54,14 @@ async def _http_mode(settings: Settings) -> web.Application:
     return build_web_app(bolt, services)
 
 
-async def _socket_mode(settings: Settings) -> None:
+async def _socket_mode(settings: Settings, listening: socket.socket) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     assert settings.slack_app_token is not None
     bolt, services = create_app(settings, connect_redis(settings))
     runner = web.AppRunner(build_web_app(None, services), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+    await web.SockSite(runner, listening).start()
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

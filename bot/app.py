@@ -1,12 +1,16 @@
-"""Assemble the Bolt app: settings and storage in, listeners registered."""
+"""Assemble the Bolt app: settings and storage in, listeners registered; start-up checks."""
 
 from __future__ import annotations
 
 import logging
 
 import aiohttp
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -16,35 +20,81 @@ from bot.slack import listeners
 
 log = logging.getLogger(__name__)
 
+TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"}
+)
+"""auth.test errors that mean the bot token itself is wrong: no request could ever succeed with it."""
+
+
+class StartupError(Exception):
+    """The app cannot serve as configured; the message says why in one line."""
+
 
 def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
     """Called inside the running event loop (the HTTP session belongs to it)."""
-    # one pooled session for the Web API and response_urls (slack_sdk opens one per call otherwise)
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, session=session
-    )
+    signing_secret = settings.slack_signing_secret
+    # Bolt builds its own client from the token: handed one of ours while SLACK_BOT_TOKEN is in the
+    # environment, it warns at every start that the token is unused.
     app = AsyncApp(
-        client=client,
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        token=settings.slack_bot_token.get_secret_value(),
+        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        request_verification_enabled=not settings.socket_mode,  # Slack does not sign Socket Mode envelopes
         logger=logging.getLogger("slack_bolt"),
     )
-    services = Services.build(settings, redis, client)
+    # one pooled session for the Web API and response_urls (slack_sdk opens one per call otherwise)
+    app.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+    app.client.base_url = settings.slack_api_url
+    services = Services.build(settings, redis, app.client)
     listeners.register(app, services)
     warm_up()
     return app, services
 
 
+async def check_slack_token(settings: Settings) -> None:
+    """auth.test before serving: a wrong or revoked token stops the app with one line, instead of every
+    user being told to reinstall it. Slack unreachable is only a warning: the token is tried again later."""
+    client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+    try:
+        identity = await client.auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error"))
+        if error in TOKEN_ERRORS:
+            raise StartupError(
+                f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token from the app's "
+                "OAuth & Permissions page (reinstall the app if it was revoked)"
+            ) from None
+        log.warning("auth.test failed (%s); starting anyway", error)
+        return
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("could not reach Slack to check SLACK_BOT_TOKEN (%s); starting anyway", type(exc).__name__)
+        return
+    log.info("signed in to Slack as %s in team %s", identity.get("user"), identity.get("team"))
+
+
 def connect_redis(settings: Settings) -> Redis:
-    """The configured Redis, or an in-process one that is lost on restart and not shared."""
+    """The configured Redis, or an in-process one that is lost on restart and not shared.
+
+    The pool waits up to `REDIS_POOL_TIMEOUT_SECONDS` for a free connection instead of failing at once,
+    so a burst (of health checks, say) queues behind real work rather than failing it.
+
+    A command is retried once, shortly, only when its connection dropped (a pooled connection left
+    stale by a Redis restart), never on a timeout: redis-py's default would retry ten times on either,
+    re-running commands that a slow server may already have executed. A retried command can still
+    have run once before the drop; each non-idempotent one is safe to repeat where it is issued
+    (see `PendingStore.claim`).
+    """
     if settings.redis_url is not None:
-        return Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             settings.redis_url.get_secret_value(),
+            max_connections=settings.redis_max_connections,
+            timeout=settings.redis_pool_timeout_seconds,
             decode_responses=True,
             socket_timeout=2,
             socket_connect_timeout=2,
             health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1, supported_errors=(RedisConnectionError,)),
         )
+        return Redis.from_pool(pool)
     import fakeredis
 
     log.warning(

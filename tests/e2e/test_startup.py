@@ -1,0 +1,90 @@
+"""`python -m bot` at start: one true line for each thing an operator can get wrong, then exit non-zero."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.fakes import FakeKaleyra, FakeSlack, wait_for
+from tests.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, free_port
+from tests.test_process import BotProcess, app_env, run_bot
+
+
+def stopped_output(env: dict[str, str], cwd: Path, timeout: float = 30) -> tuple[int, list[str], float]:
+    started = time.monotonic()
+    process = run_bot(env, cwd)
+    output, _ = process.communicate(timeout=timeout)
+    assert BOT_TOKEN not in output and KALEYRA_KEY not in output and SIGNING_SECRET not in output
+    return process.returncode, output.strip().splitlines(), time.monotonic() - started
+
+
+def test_all_missing_settings_in_one_line_pointing_to_the_example(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    env = app_env(slack, kaleyra, LOG_LEVEL="verbose", KALEYRA_API_DOMAIN="https://api.in.kaleyra.io")
+    for name in ("SLACK_SIGNING_SECRET", "KALEYRA_SID", "KALEYRA_SENDER"):
+        del env[name]
+    code, [line], _ = stopped_output(env, tmp_path)
+    assert code == 2
+    assert line.startswith("schedule-sms: SLACK_SIGNING_SECRET, KALEYRA_SID, KALEYRA_SENDER are not set; ")
+    assert "KALEYRA_API_DOMAIN is invalid: must be a host name such as api.in.kaleyra.io, without https://" in line
+    assert "LOG_LEVEL is invalid" in line and line.endswith("(see .env.example)")
+
+
+def test_a_wrong_or_revoked_bot_token_stops_the_app_at_start(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    slack.failing_methods["auth.test"] = "token_revoked"
+    code, [line], _ = stopped_output(app_env(slack, kaleyra, PORT=str(free_port())), tmp_path)
+    assert code == 1
+    assert line.endswith(
+        "ERROR schedule_sms: Slack refused SLACK_BOT_TOKEN (token_revoked): copy the Bot User OAuth Token from the "
+        "app's OAuth & Permissions page (reinstall the app if it was revoked)"
+    )
+
+
+def test_a_port_in_use_stops_the_app_at_once_naming_it(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, [line], took = stopped_output(app_env(slack, kaleyra, PORT=str(port)), tmp_path)
+    assert code == 1 and took < 10
+    assert line.endswith(f"ERROR schedule_sms: port {port} is already in use: stop what listens there or set PORT")
+    assert not slack.of("auth.test")  # nothing else was tried
+
+
+def test_a_clean_start_says_who_it_is_and_warns_about_nothing(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    redis = RedisServer()
+    try:
+        app = BotProcess(app_env(slack, kaleyra, REDIS_URL=redis.url), tmp_path)
+        assert app.command("help", response_url=slack.response_url()).status_code == 200
+        output = app.stop()
+    finally:
+        redis.stop()
+    assert app.process.returncode == 0
+    assert len(slack.of("auth.test")) >= 1
+    assert "signed in to Slack" in output and "serving Slack at" in output
+    assert [line for line in output.splitlines() if " WARNING " in line or " ERROR " in line] == []
+
+
+def test_socket_mode_needs_no_signing_secret(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path) -> None:
+    from tests.fakes import FakeSocketMode
+
+    socket_mode = FakeSocketMode()
+    slack.socket_mode_url = socket_mode.url
+    env = app_env(slack, kaleyra, SLACK_APP_TOKEN="xapp-1-A1-test-app-token-0123456789", PORT=str(free_port()))
+    del env["SLACK_SIGNING_SECRET"]
+    process = run_bot(env, tmp_path)
+    try:
+        wait_for(lambda: socket_mode.connections, timeout=20)
+        assert httpx.get(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+        socket_mode.close()
+    assert process.returncode == 0
