@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, free_port
-from tests.test_process import BotProcess, app_env, run_bot
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, free_port
+from tests.e2e.test_process import BotProcess, app_env, run_bot
 
 
 def stopped_output(env: dict[str, str], cwd: Path, timeout: float = 30) -> tuple[int, list[str], float]:
@@ -73,7 +73,7 @@ def test_a_clean_start_says_who_it_is_and_warns_about_nothing(
 
 
 def test_socket_mode_needs_no_signing_secret(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path) -> None:
-    from tests.fakes import FakeSocketMode
+    from tests.e2e.fakes import FakeSocketMode
 
     socket_mode = FakeSocketMode()
     slack.socket_mode_url = socket_mode.url

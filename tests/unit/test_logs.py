@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import logs
-from tests.harness import make_settings
+from tests.e2e.harness import make_settings
 
 SECRET = "xoxb-test-bot-token-0123456789"
 
