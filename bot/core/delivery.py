@@ -1,11 +1,13 @@
 """Delivery statuses: what Kaleyra's words mean, which are final, and how reports merge.
 
 Reports arrive from polling and from callbacks, late, twice, or out of order; a status never moves
-backwards (Delivered then a late Sent stays Delivered).
+backwards (Delivered then a late Sent stays Delivered), nor sideways (two unknown words alternating
+leave the first in place). Every field of a report comes from outside and is bounded in length.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 SCHEDULED = "Scheduled"
@@ -19,6 +21,10 @@ _FINAL = {
     "expired": "Expired",
 }
 FAILED_STATUSES = frozenset({"UnDelivered", "NotSent", "Failed", "Rejected", "Expired"})
+MAX_ID_CHARS = 200
+MAX_STATUS_CHARS = 40
+MAX_DETAIL_CHARS = 300
+MAX_RECIPIENT_CHARS = 40
 
 TRACE_EXPLANATIONS = {
     "NOT-ALLOWED": "sending to this number is not allowed for the account",
@@ -60,7 +66,14 @@ def normalise_status(status: str) -> str:
     key = status.replace(" ", "").replace("-", "").replace("_", "").lower()
     if key in _FINAL:
         return _FINAL[key]
-    return status.strip().title() if status.strip() else SCHEDULED
+    words = _printable(status)[:MAX_STATUS_CHARS].strip()
+    return words.title() if words else SCHEDULED
+
+
+def _printable(text: str) -> str:
+    """`text` on one line, without control or format characters."""
+    kept = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
+    return " ".join(kept.split())
 
 
 def is_final(status: str) -> bool:
@@ -90,11 +103,25 @@ class Report:
     recipient: str = ""
 
 
+def report(message_id: str, status: str, detail: str = "", recipient: str = "") -> Report | None:
+    """A report from outside (Kaleyra's answers, callbacks), every field bounded; None without a usable id."""
+    message_id = message_id.strip()
+    if not message_id or len(message_id) > MAX_ID_CHARS:
+        return None
+    return Report(
+        message_id,
+        normalise_status(status),
+        _printable(detail)[:MAX_DETAIL_CHARS],
+        _printable(recipient)[:MAX_RECIPIENT_CHARS],
+    )
+
+
 def newer(current: str, incoming: str) -> bool:
-    """Whether `incoming` should replace `current` (never backwards; the first final status stays)."""
+    """Whether `incoming` should replace `current`: only a step forward. The first final status stays,
+    and a status of the same rank (two unknown words, say) never replaces another, so nothing flaps."""
     if is_final(current):
         return False
-    return rank(incoming) >= rank(current) and incoming != current
+    return rank(incoming) > rank(current)
 
 
 def report_from_fields(fields: dict[str, object]) -> Report | None:
@@ -103,8 +130,8 @@ def report_from_fields(fields: dict[str, object]) -> Report | None:
     def text(*names: str) -> str:
         return next((str(fields[name]).strip() for name in names if fields.get(name) not in (None, "")), "")
 
-    message_id, status = text("message_id", "id", "campaign_id"), text("status")
-    if not message_id or not status or len(message_id) > 200:
+    status = text("status")
+    if not status:
         return None
-    return Report(message_id, normalise_status(status), text("status_trace", "description", "status_details"),
-                  text("recipient", "to", "mobile"))  # fmt: skip
+    return report(text("message_id", "id", "campaign_id"), status,
+                  text("status_trace", "description", "status_details"), text("recipient", "to", "mobile"))  # fmt: skip

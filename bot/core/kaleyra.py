@@ -21,7 +21,8 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from bot.core.delivery import Report, normalise_status
+from bot.core import delivery
+from bot.core.delivery import Report
 from bot.core.errors import StatusUnavailable
 
 MAX_RECIPIENTS_PER_REQUEST = 100
@@ -226,12 +227,15 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 def _scheduled(body: dict[str, Any]) -> Scheduled | None:
     batch_id, data = body.get("id"), body.get("data")
-    if not isinstance(batch_id, str) or not isinstance(data, list):
+    if not isinstance(batch_id, str) or not isinstance(data, list) or not 0 < len(batch_id) <= delivery.MAX_ID_CHARS:
         return None
     message_ids = {
-        str(item["recipient"]): str(item["message_id"])
+        str(item["recipient"])[: delivery.MAX_RECIPIENT_CHARS]: str(item["message_id"])
         for item in data
-        if isinstance(item, dict) and "recipient" in item and "message_id" in item
+        if isinstance(item, dict)
+        and "recipient" in item
+        and "message_id" in item
+        and len(str(item["message_id"])) <= delivery.MAX_ID_CHARS
     }
     return Scheduled(batch_id, message_ids)
 
@@ -254,7 +258,7 @@ def _status_report(item: Any) -> Report | None:
     if message_id is None or not isinstance(status, str):
         return None
     detail = next((str(item[key]) for key in ("status_trace", "status_details", "description") if item.get(key)), "")
-    return Report(message_id, normalise_status(status), detail, str(item.get("recipient") or ""))
+    return delivery.report(message_id, status, detail, str(item.get("recipient") or ""))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -345,7 +345,7 @@ def channel_post_blocks(
     """The team's view of a scheduled SMS; updated in place as it is handed off and delivered."""
     when = "now" if send_at is None else describe_time(send_at, tz, datetime.now(send_at.tzinfo))
     plural = "s" if len(recipients) != 1 else ""
-    ids = f" · *Kaleyra id:* {', '.join(batch_ids)}" if batch_ids else ""
+    ids = f" · *Kaleyra id:* {escape(', '.join(batch_ids))}" if batch_ids else ""
     blocks = [
         _section(
             f":outbox_tray: <@{user_id}> scheduled an SMS to {len(recipients)} "
@@ -370,7 +370,7 @@ def record_post_blocks(record: SmsRecord, *, masked: bool) -> list[Block]:
 
 def failure_blocks(failures: Sequence[Report], *, masked: bool) -> list[Block]:
     lines = [
-        f"• {phones.mask(report.recipient) if masked else report.recipient}: {report.status}, "
+        f"• {phones.mask(report.recipient) if masked else escape(report.recipient)}: {escape(report.status)}, "
         f"{escape(delivery.explain(report.detail))}"
         for report in failures
     ]

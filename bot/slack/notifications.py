@@ -26,7 +26,7 @@ class SlackDeliveryNotifier:
                 await self._client.chat_update(
                     channel=record.post_channel,
                     ts=record.post_ts,
-                    text=f"SMS delivery: {record.summary()}",
+                    text=f"SMS delivery: {blocks.escape(record.summary())}",
                     blocks=blocks.record_post_blocks(record, masked=self._masked),
                 )
             if failures:

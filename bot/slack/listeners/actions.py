@@ -139,7 +139,7 @@ def _handled_text(outcome: Confirmation) -> str:
     if outcome.detail == "held":
         return "This SMS was already confirmed and is held by the app; see `/schedule-sms list`."
     if outcome.detail.startswith("sent:"):
-        batch_ids = outcome.detail.removeprefix("sent:")
+        batch_ids = outcome.detail.removeprefix("sent:")  # escaped with the rest by `problem`
         return f"This SMS was already scheduled (Kaleyra id {batch_ids}); it was not sent again."
     return "This SMS is already being sent; it will not be sent twice."
 
@@ -155,7 +155,7 @@ def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
     for batch, result in report.parts:
         label = f"{len(batch)} recipient{'s' if len(batch) != 1 else ''}"
         if isinstance(result, kaleyra.Scheduled):
-            lines.append(f"• {label}: accepted, Kaleyra id `{result.batch_id}`")
+            lines.append(f"• {label}: accepted, Kaleyra id `{blocks.escape(result.batch_id)}`")
         else:
             lines.append(f"• {label}: {blocks.escape(result.describe())}")
     if report.skipped:
