@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -112,12 +113,30 @@ def _body(text: str, settings: Settings, errors: dict[str, str]) -> str:
     if not body:
         errors["message"] = "The message is empty; put it in double quotes."
         return body
+    if (control := _control_character(body)) is not None:
+        errors["message"] = (
+            f"The message contains a control character ({control}) that phones cannot show; remove it. "
+            "Line breaks are fine."
+        )
+        return body
     size = sms.measure(body)
     if size.segments > settings.max_sms_segments:
         errors["message"] = (
             f"The message is {size.describe()}; the limit is {settings.max_sms_segments} SMS per recipient."
         )
     return body
+
+
+def _control_character(text: str) -> str | None:
+    """The first control character other than a line break, named for the user (`U+0000 NUL`)."""
+    for char in text:
+        if char not in "\n\r" and unicodedata.category(char) == "Cc":
+            name = _CONTROL_NAMES.get(char, "")
+            return f"U+{ord(char):04X}{' ' + name if name else ''}"
+    return None
+
+
+_CONTROL_NAMES = {"\x00": "NUL", "\t": "tab", "\x1b": "escape", "\x7f": "delete"}
 
 
 def _when(
