@@ -8,6 +8,7 @@ partly wrong command can open the modal pre-filled rather than lose the user's t
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 
@@ -41,8 +42,24 @@ class Draft:
         )
 
 
+SUBCOMMANDS = ("list", "help", "history")
+
+
 def is_help(text: str) -> bool:
     return text.strip().lower() in ("help", "-h", "--help", "?")
+
+
+def misspelt_subcommand(text: str) -> tuple[str, str] | None:
+    """(what was typed, the sub-command meant) when the text is a lone word (and maybe a page number)
+    close to a sub-command but not one: `lsit`, `hepl`, `lst`. Such a word is no time phrase either."""
+    words = text.strip().split()
+    if not 1 <= len(words) <= 2 or not words[0].isalpha() or (len(words) == 2 and not words[1].isdigit()):
+        return None
+    typed = words[0].lower()
+    if typed in SUBCOMMANDS:
+        return None
+    meant = difflib.get_close_matches(typed, SUBCOMMANDS, n=1, cutoff=0.7)
+    return (words[0], meant[0]) if meant else None
 
 
 def parse_command(text: str) -> Draft:

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.command import is_help, parse_command
+from bot.core.command import is_help, misspelt_subcommand, parse_command
 from bot.core.errors import InvalidRequest
 from bot.core.pending import Pending
 from bot.core.validation import validate
@@ -29,6 +29,10 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     text = str(body.get("text") or "")
     if is_help(text):
         await ack(text="How to use /schedule-sms", blocks=blocks.help_blocks())
+        return
+    if (misspelt := misspelt_subcommand(text)) is not None:
+        typed, meant = misspelt
+        await ack(text=f"`{blocks.escape(typed)}` is not a `/schedule-sms` command: did you mean `{meant}`?")
         return
     if not services.background.has_room():
         await ack(text=BUSY)
