@@ -18,6 +18,7 @@ from bot.core.keys import key
 from bot.core.validation import ScheduleRequest
 
 DONE_TTL_SECONDS = 7 * 24 * 3600
+SENDING = "sending"
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,25 @@ class PendingStore:
         await self._redis.delete(key("pending", pending_id))
 
     async def claim(self, pending_id: str) -> bool:
-        """True for exactly one caller per id, until `release`."""
-        claimed = await self._redis.set(key("claim", pending_id), "sending", nx=True, ex=self._ttl + 60)
-        return bool(claimed)
+        """True for exactly one caller per id, until `release`.
+
+        The client retries a command once when its connection drops, and the first `SET NX` may have
+        run before the drop: the retry then finds the key taken, by us. The value is unique to this
+        call, so reading it back tells our own claim from another caller's: ours still wins, and any
+        other value (or an error) loses. Never two sends; at worst a lost claim answers "already
+        being sent" and expires with the request.
+        """
+        claim_key, mine = key("claim", pending_id), f"{SENDING}:{secrets.token_hex(8)}"
+        if await self._redis.set(claim_key, mine, nx=True, ex=self._ttl + 60):
+            return True
+        return await self._redis.get(claim_key) == mine
 
     async def claim_state(self, pending_id: str) -> str | None:
         """'sending', or the recorded outcome once finished; None if never claimed."""
         state = await self._redis.get(key("claim", pending_id))
-        return state if isinstance(state, str) else None
+        if not isinstance(state, str):
+            return None
+        return SENDING if state.startswith(f"{SENDING}:") else state
 
     async def release(self, pending_id: str) -> None:
         """Nothing was sent: let Confirm be clicked again."""
