@@ -38,7 +38,8 @@ def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
     app = AsyncApp(
         token=settings.slack_bot_token.get_secret_value(),
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
-        request_verification_enabled=not settings.socket_mode,  # Slack does not sign Socket Mode envelopes
+        # bot.web checks signatures before parsing; Bolt's check would log the body of every failure
+        request_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
     )
     # one pooled session for the Web API and response_urls (slack_sdk opens one per call otherwise)

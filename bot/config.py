@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     max_background_jobs: int = Field(default=200, ge=1)
     background_workers: int = Field(default=8, ge=1, le=1000)
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     redis_max_connections: int = Field(default=50, ge=2, le=10_000)
     redis_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     log_level: LogLevel = "INFO"

@@ -8,7 +8,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.core import delivery
-from bot.web.keys import SERVICES
+from bot.web.keys import BODIES, SERVICES
 
 
 async def kaleyra_callback(request: web.Request) -> web.Response:
@@ -22,16 +22,17 @@ async def kaleyra_callback(request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error": "use GET or POST"}, status=405)
     fields: dict[str, object] = {key: value for key, value in request.query.items() if key != "token"}
     if request.method == "POST":
+        bodies = request.app[BODIES]
         if request.content_type == "application/json":
             try:
-                body = await request.json()
-            except ValueError:
+                body = await bodies.within_limit(request.json())
+            except (ValueError, RecursionError):
                 body = None
             if not isinstance(body, dict):
                 return web.json_response({"ok": False, "error": "expected a JSON object"}, status=400)
             fields |= body
         else:
-            fields |= dict(await request.post())
+            fields |= dict(await bodies.within_limit(request.post()))
     report = delivery.report_from_fields(fields)
     if report is None:
         return web.json_response({"ok": False, "error": "needs an id and a status"}, status=400)

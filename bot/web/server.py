@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
 from bot.web.callback import kaleyra_callback
-from bot.web.health import healthz
-from bot.web.keys import SERVICES
+from bot.web.health import Health
+from bot.web.inbound import BodyReader, slack_signature_ok
+from bot.web.keys import BODIES, SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +21,29 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
     """With `bolt` None (Socket Mode), Slack's events come over the WebSocket instead."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[SERVICES] = services
-    web_app.router.add_get("/healthz", healthz)
-    if bolt is not None:
+    web_app[BODIES] = bodies = BodyReader(services.settings.body_timeout_seconds)
+    health = Health(services.store.healthy, lambda: len(services.background))
+    web_app.router.add_get("/healthz", health.handle)
+    web_app.on_response_prepare.append(_plain_server_header)
+    signing_secret = services.settings.slack_signing_secret
+    if bolt is not None and signing_secret is not None:
+        secret = signing_secret.get_secret_value()
 
         async def slack_events(request: web.Request) -> web.Response:
+            """The signature is checked on the raw body before anything parses it (Bolt's own check
+            is off: it would log the whole body of every request that fails it)."""
+            body = await bodies.within_limit(request.read())
+            headers = request.headers
+            if not slack_signature_ok(
+                secret, body, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature")
+            ):
+                return web.json_response({"error": "invalid request"}, status=401)
             try:
                 bolt_request = await to_bolt_request(request)
                 bolt_response = await bolt.async_dispatch(bolt_request)
-            except (ValueError, LookupError, AttributeError, TypeError) as exc:
-                # Bolt's own payload parsing fails on shapes Slack never sends (listener errors are
-                # caught inside Bolt); answer 400 instead of a 500 with a traceback.
+            except (ValueError, LookupError, AttributeError, TypeError, RecursionError) as exc:
+                # signed, but a shape Slack never sends (Bolt's parsing fails; listener errors are caught
+                # inside Bolt): 400 instead of a 500 with a traceback
                 log.warning("malformed Slack request refused: %s", type(exc).__name__)
                 return web.Response(status=400, text="malformed request")
             return await to_aiohttp_response(bolt_response)
@@ -47,3 +61,8 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
     web_app.on_startup.append(start_jobs)
     web_app.on_cleanup.append(close_services)
     return web_app
+
+
+async def _plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """No library or Python version in public answers (aiohttp would name both)."""
+    response.headers[hdrs.SERVER] = "schedule-sms"
