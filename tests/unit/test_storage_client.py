@@ -31,7 +31,7 @@ def test_the_pool_waits_for_a_connection_and_retries_once_on_a_dropped_one_only(
     asyncio.run(redis.aclose())
 
 
-class ReplyLost(fakeredis.FakeAsyncRedis):  # type: ignore[misc]
+class ReplyLost(fakeredis.FakeAsyncRedis):
     """The first SET NX runs, then its reply is lost and the client repeats it, as a retry does."""
 
     async def set(self, *args: Any, **kwargs: Any) -> Any:
