@@ -16,10 +16,10 @@ from bot.core.history import MessageState, SmsRecord
 from bot.core.validation import validate
 from bot.slack import blocks
 from bot.web.inbound import slack_signature_ok
-from tests.e2e.fakes import validate_blocks
-from tests.e2e.harness import make_settings
+from tests.slack_models import validate_blocks
+from tests.unit.test_validation import settings
 
-SETTINGS = make_settings("http://127.0.0.1:1/api/", "http://127.0.0.1:1", None)
+SETTINGS = settings()
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 

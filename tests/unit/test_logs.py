@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot import logs
-from tests.e2e.harness import make_settings
+from tests.unit.test_validation import settings
 
 SECRET = "xoxb-test-bot-token-0123456789"
 
@@ -22,9 +22,8 @@ def output() -> Iterator[io.StringIO]:
 
 
 def _configured(**overrides: str) -> Iterator[io.StringIO]:
-    settings = make_settings("http://127.0.0.1:1/api/", "http://127.0.0.1:1", None, **overrides)
     buffer = io.StringIO()
-    logs.configure(settings)
+    logs.configure(settings(slack_bot_token=SECRET, **overrides))
     [handler] = logging.getLogger().handlers
     assert isinstance(handler, logging.StreamHandler)
     handler.setStream(buffer)

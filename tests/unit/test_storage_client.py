@@ -13,15 +13,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.app import connect_redis
 from bot.core.pending import PendingStore
-from tests.e2e.harness import make_settings
+from tests.unit.test_validation import settings
 
 
 def test_the_pool_waits_for_a_connection_and_retries_once_on_a_dropped_one_only() -> None:
-    settings = make_settings(
-        "http://127.0.0.1:1/api/", "http://127.0.0.1:1", "redis://127.0.0.1:1/0",
-        redis_max_connections=7, redis_pool_timeout_seconds=0.5,
-    )  # fmt: skip
-    redis = connect_redis(settings)
+    redis = connect_redis(
+        settings(redis_url="redis://127.0.0.1:1/0", redis_max_connections=7, redis_pool_timeout_seconds=0.5)
+    )
     pool = redis.connection_pool
     assert isinstance(pool, BlockingConnectionPool)
     assert (pool.max_connections, pool.timeout) == (7, 0.5)
