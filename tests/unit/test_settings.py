@@ -43,6 +43,12 @@ def test_every_missing_setting_is_named_in_one_message(environment: pytest.Monke
     assert message == "SLACK_BOT_TOKEN, KALEYRA_SID, KALEYRA_SENDER are not set (see .env.example)"
 
 
+def test_an_empty_setting_counts_as_not_set(environment: pytest.MonkeyPatch) -> None:
+    assert problems(environment, SLACK_BOT_TOKEN="", SLACK_APP_TOKEN="", KALEYRA_SID="") == (
+        "SLACK_BOT_TOKEN, KALEYRA_SID are not set (see .env.example)"
+    )
+
+
 def test_missing_and_invalid_settings_are_reported_together(environment: pytest.MonkeyPatch) -> None:
     message = problems(environment, KALEYRA_API_KEY=None, LOG_LEVEL="verbose", KALEYRA_TYPE="OTP")
     assert message.startswith("KALEYRA_API_KEY is not set; ")
