@@ -57,7 +57,7 @@ def test_missing_and_invalid_settings_are_reported_together(environment: pytest.
 
 
 @pytest.mark.parametrize(
-    "domain", ["https://api.in.kaleyra.io", "api.in.kaleyra.io/v1", "http://x", "api.in.kaleyra.io:443", ""]
+    "domain", ["https://api.in.kaleyra.io", "api.in.kaleyra.io/v1", "http://x", "api.in.kaleyra.io:443", " "]
 )
 def test_kaleyra_domain_must_be_a_bare_host(environment: pytest.MonkeyPatch, domain: str) -> None:
     message = problems(environment, KALEYRA_API_DOMAIN=domain)
