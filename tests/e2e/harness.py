@@ -12,7 +12,8 @@ import subprocess
 import threading
 import time
 import uuid
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -22,6 +23,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.web.server import build_web_app
 
+T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"
 KALEYRA_KEY = "Atestkaleyraapikey0123456789"
@@ -202,6 +204,10 @@ class RunningApp(SlackRequests):
         self._runner = web.AppRunner(build_web_app(bolt, self.services))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` on the app's event loop (its Redis client belongs there)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)
 
     def close(self) -> None:
         if not self.thread.is_alive():

@@ -31,7 +31,15 @@ def send(app: RunningApp, slack: FakeSlack, text: str = TWO) -> dict[str, Any]:
     click = slack.response_url("click")
     app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
     wait_for(lambda: replies_to(slack, click))
-    return wait_for(lambda: slack.of("chat.postMessage"))[0]
+    post = wait_for(lambda: slack.of("chat.postMessage"))[0]
+    if isinstance(app, RunningApp):  # the app notes the post's ts only after Slack has answered
+        wait_for(lambda: post_recorded(app))
+    return post
+
+
+def post_recorded(app: RunningApp) -> bool:
+    records, _ = app.call(app.services.history.recent("U1", 0, 1))
+    return bool(records and records[0].post_ts)
 
 
 def updates(slack: FakeSlack) -> list[str]:

@@ -121,19 +121,14 @@ def test_callback_status_text_is_bounded_escaped_and_does_not_flap(
     assert "<!channel>" not in update["text"] and "&lt;!Channel" in update["text"]
     assert "<!channel>" not in text_of(update["blocks"]) and len(update["text"]) < 200
     stored = app.services.history
-    record_id = in_app(app, stored.find(Report(first, "Sent")))
-    record = in_app(app, stored.get(record_id))
+    record_id = app.call(stored.find(Report(first, "Sent")))
+    record = app.call(stored.get(record_id)) if record_id else None
     assert record is not None and len(record.to_json()) < 5000
     for status in ("Queued", "Buffered", "Queued", "Buffered"):
         callback(app, "json", id=first, status=status)
     time.sleep(0.3)
     assert len(slack.of("chat.update")) == 1  # unknown words never replace each other
     assert "1 Scheduled" in updates(slack)[0]
-
-
-def in_app(app: RunningApp, coroutine: Any) -> Any:
-    """Run `coroutine` on the app's event loop (its Redis client belongs there)."""
-    return asyncio.run_coroutine_threadsafe(coroutine, app.loop).result(10)
 
 
 def test_storage_restarts_without_failing_the_next_command(
