@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 from bot.config import Settings
 
 REDACTED = "[redacted]"
@@ -82,6 +84,19 @@ class Sanitize(logging.Filter):
         return True
 
 
+class MalformedHttpQuiet(logging.Filter):
+    """aiohttp logs a traceback at ERROR for every request its HTTP parser refuses (with a 400), so
+    anyone could fill the log with them: one line at DEBUG instead, shown only when asked for."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, HttpProcessingError):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.msg, record.args, record.exc_info = "malformed HTTP refused (%s %s)", (error.code, error.message), None
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
 class TextFormatter(logging.Formatter):
     """One line per record; a traceback follows on lines that start with whitespace."""
 
@@ -125,6 +140,9 @@ def configure(settings: Settings) -> None:
     handler.addFilter(Sanitize(secret_values(settings)))
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     logging.basicConfig(level=settings.log_level_libraries, handlers=[handler], force=True)
+    http_server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(found, MalformedHttpQuiet) for found in http_server.filters):
+        http_server.addFilter(MalformedHttpQuiet())
     for name in APP_LOGGERS:
         logging.getLogger(name).setLevel(settings.log_level)
 

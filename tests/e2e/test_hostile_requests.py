@@ -90,6 +90,10 @@ def test_public_answers_name_no_versions_and_no_job_counts(app: RunningApp) -> N
     assert answer.json() == {"ok": True}
     assert answer.headers["Server"] == "schedule-sms"
     assert app.http.get("/nowhere").headers["Server"] == "schedule-sms"
+    with socket.create_connection(("127.0.0.1", app.port), timeout=5) as raw:
+        raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+        head = raw.recv(1000).decode()
+    assert head.startswith("HTTP/1.0 400") and "Server: schedule-sms\r\n" in head and "aiohttp" not in head
 
 
 def test_a_misspelt_subcommand_is_answered_with_a_suggestion(app: RunningApp, slack: FakeSlack) -> None:

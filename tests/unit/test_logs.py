@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from aiohttp.http_exceptions import BadHttpMessage
 
 from bot import logs
 from tests.unit.test_validation import settings
@@ -74,6 +75,25 @@ def test_libraries_at_debug_when_asked() -> None:
         logging.getLogger("httpx").debug("library detail")
         logging.getLogger("bot.app").info("app info")
         assert "library detail" in output.getvalue() and "app info" not in output.getvalue()
+
+
+def malformed_http() -> None:
+    try:
+        raise BadHttpMessage("Invalid header token:\n\n    b'Bad Header'")
+    except BadHttpMessage as exc:
+        logging.getLogger("aiohttp.server").exception("Error handling request from %s", "127.0.0.1", exc_info=exc)
+
+
+def test_malformed_http_leaves_no_traceback(output: io.StringIO) -> None:
+    malformed_http()
+    assert output.getvalue() == ""
+
+
+def test_malformed_http_is_one_debug_line_when_asked() -> None:
+    for output in _configured(log_level_libraries="DEBUG"):
+        malformed_http()
+        [line] = output.getvalue().splitlines()
+        assert "DEBUG aiohttp.server: malformed HTTP refused (400 Invalid header token:" in line
 
 
 def test_json_lines_cap_audit_fields() -> None:
