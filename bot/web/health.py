@@ -2,7 +2,8 @@
 
 Anyone can call it, as often as they like: the answer is cached for a second and one check runs at
 a time, so a flood of health checks costs one Redis round trip a second and never competes with real
-work for connections. It says nothing else about the app (the background queue is in the debug log).
+work for connections. It says nothing else about the app: the background queue's length goes to
+the debug log with each check.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Health:
             if not self._fresh():
                 self._ok = await self._check()
                 self._checked_at = asyncio.get_running_loop().time()
+                log.debug("storage %s; %d background jobs", "ok" if self._ok else "unavailable", self._jobs())
         return self._ok
 
     def _fresh(self) -> bool:
@@ -41,6 +43,5 @@ class Health:
 
     async def handle(self, request: web.Request) -> web.Response:
         if await self.ok():
-            log.debug("healthy; %d background jobs", self._jobs())
             return web.json_response({"ok": True})
         return web.json_response({"ok": False, "error": "storage unavailable"}, status=503)
