@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from bot.core import delivery
 from bot.core.command import Draft, misspelt_subcommand
 from bot.core.errors import InvalidRequest
 from bot.core.history import MessageState, SmsRecord
+from bot.core.kaleyra import SmsMessage, Uncertain
 from bot.core.validation import validate
 from bot.slack import blocks
 from bot.web.inbound import slack_signature_ok
 from tests.slack_models import validate_blocks
+from tests.unit.kaleyra_double import KaleyraDouble
 from tests.unit.test_validation import settings
 
 SETTINGS = settings()
@@ -109,3 +113,18 @@ def test_signatures_are_checked_on_the_raw_bytes() -> None:
     old = str(int(time.time()) - 301)
     assert not slack_signature_ok("secret-0123", body, old, sign(body, old))
     assert not slack_signature_ok("secret-0123", body, now, sign(body, now).upper())
+
+
+def test_an_absurdly_long_kaleyra_id_is_not_stored_but_reported_as_uncertain() -> None:
+    body = {"id": "b" * 5000, "data": [{"recipient": "+919876543210", "message_id": "m1"}]}
+    double = KaleyraDouble([lambda _: httpx.Response(200, json=body)])
+
+    async def scenario() -> object:
+        client = double.client()
+        try:
+            return await client.send(SmsMessage(["+919876543210"], "Hi", "TXN", "KLRHXA", None))
+        finally:
+            await client.aclose()
+
+    result = asyncio.run(scenario())
+    assert isinstance(result, Uncertain) and "could not be read" in result.describe()
