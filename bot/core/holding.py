@@ -41,6 +41,7 @@ from bot.core.history import (
 from bot.core.jobs import CHECK, HANDOFF, JobQueue
 from bot.core.kaleyra import KaleyraClient, Rejected, Uncertain
 from bot.core.keys import key
+from bot.core.mrkdwn import escape
 from bot.core.outbox import Confirmation, SendReport, audit, send_request
 from bot.core.pending import Pending
 from bot.core.quiet_hours import QuietHours
@@ -303,13 +304,15 @@ class Holding:
             report.outcome, HANDED_OFF if send_at else SENT
         )
         errors = "; ".join(result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain))
+        errors = errors[:MAX_NOTE_CHARS]  # Kaleyra's words, stored on the record: bounded
         settled = await self._history.move(record_id, {HANDING_OFF, UNCERTAIN}, _settle(state, report, errors))
         if report.scheduled:
             await self._jobs.put(CHECK, record_id, max(now, send_at or now) + self._first_check)
         audit(replace(pending, request=request), report, "sms_handed_off")
-        return settled, _headline(state, report, send_at, pending.tz, errors)
+        return settled, _headline(state, report, send_at, pending.tz, escape(errors))
 
 
+MAX_NOTE_CHARS = 500
 _NOT_YOURS = "Only the person who scheduled this SMS, or an admin, can change it."
 _UNKNOWN = (
     ":grey_question: The outcome is unknown: the app stopped while handing this SMS to Kaleyra, so it may or "
@@ -351,7 +354,7 @@ def _settle(state: str, report: SendReport, errors: str) -> Callable[[SmsRecord]
 
 
 def _headline(state: str, report: SendReport, send_at: datetime | None, tz: str, errors: str) -> str:
-    ids = ", ".join(f"`{result.batch_id}`" for result in report.scheduled)
+    ids = ", ".join(f"`{escape(result.batch_id)}`" for result in report.scheduled)
     if state == HANDED_OFF:
         local = send_at.astimezone(ZoneInfo(tz)) if send_at else None
         when = f" for {local:%a %d %b %H:%M} {local.tzname()}" if local else ""

@@ -6,7 +6,6 @@ or `@here` never pings anyone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from bot.core.command import Draft
 from bot.core.delivery import Report
 from bot.core.history import SmsRecord
 from bot.core.holding import CANCELLABLE, SENDABLE, cancellable_until
+from bot.core.mrkdwn import escape as escape  # listeners use blocks.escape too
 from bot.core.validation import PICKED_FIELD, ScheduleRequest
 
 Block = dict[str, Any]
@@ -26,12 +26,6 @@ MODAL_CALLBACK_ID = "schedule_sms"
 CONFIRM, EDIT, CANCEL = "confirm_sms", "edit_sms", "cancel_sms"
 MESSAGE_ACTION = "message_typed"
 _SHOWN_RECIPIENTS = 10
-
-
-def escape(text: str) -> str:
-    """Escape mrkdwn control characters and defuse @here/@channel/@everyone."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"@(?=(here|channel|everyone)\b)", "@\u2060", escaped, flags=re.IGNORECASE)
 
 
 def _plain(text: str) -> dict[str, Any]:

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from bot.core import delivery
+from bot.core import delivery, history, holding
 from bot.core.command import Draft, misspelt_subcommand
 from bot.core.errors import InvalidRequest
 from bot.core.history import MessageState, SmsRecord
-from bot.core.kaleyra import SmsMessage, Uncertain
+from bot.core.kaleyra import Scheduled, SmsMessage, Uncertain
+from bot.core.outbox import SendReport
 from bot.core.validation import validate
 from bot.slack import blocks
 from bot.web.inbound import slack_signature_ok
@@ -128,3 +129,9 @@ def test_an_absurdly_long_kaleyra_id_is_not_stored_but_reported_as_uncertain() -
 
     result = asyncio.run(scenario())
     assert isinstance(result, Uncertain) and "could not be read" in result.describe()
+
+
+def test_hand_off_news_escapes_kaleyras_ids() -> None:
+    hostile = Scheduled("<!channel>", {"+919876543210": "m1"})
+    news = holding._headline(history.HANDED_OFF, SendReport([(["+919876543210"], hostile)]), None, "UTC", "")
+    assert "<!channel>" not in news and "&lt;!channel&gt;" in news
