@@ -82,6 +82,7 @@ def test_slow_bodies_are_cut_off_and_logged_once(start_app: Any, logged: pytest.
     assert time.monotonic() - started < 14
     slow = [record for record in logged.records if "BODY_TIMEOUT_SECONDS" in record.getMessage()]
     assert len(slow) == 1 and "0.5 s" in slow[0].getMessage()
+    assert [record for record in logged.records if record.exc_info or record.levelno >= logging.ERROR] == []
     assert app.http.get("/healthz").status_code == 200
 
 
