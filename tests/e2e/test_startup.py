@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -17,7 +18,12 @@ from tests.e2e.test_process import BotProcess, app_env, run_bot
 def stopped_output(env: dict[str, str], cwd: Path, timeout: float = 30) -> tuple[int, list[str], float]:
     started = time.monotonic()
     process = run_bot(env, cwd)
-    output, _ = process.communicate(timeout=timeout)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()  # it should have stopped by itself: never leave it running
+        process.communicate()
+        raise
     assert BOT_TOKEN not in output and KALEYRA_KEY not in output and SIGNING_SECRET not in output
     return process.returncode, output.strip().splitlines(), time.monotonic() - started
 
