@@ -18,10 +18,14 @@ from bot.core.outbox import Outbox
 from bot.core.pending import PendingStore
 from bot.core.quiet_hours import QuietHours, parse_hours
 from bot.core.quota import Quota
+from bot.core.shutdown import Shutdown
 from bot.core.tracking import DeliveryTracker
 from bot.slack.directory import SlackDirectory
 from bot.slack.handoffs import SlackHandoffNotifier
 from bot.slack.notifications import SlackDeliveryNotifier
+
+DRAIN_SECONDS = 20
+"""How long accepted work may run on after SIGTERM."""
 
 
 @dataclass
@@ -39,15 +43,18 @@ class Services:
     holding: Holding
     jobs: JobRunner
     background: Background
+    shutdown: Shutdown
 
     @classmethod
     def build(cls, settings: Settings, redis: Redis, slack: AsyncWebClient) -> Services:
         store = PendingStore(redis, settings.pending_ttl_seconds)
+        shutdown = Shutdown()
         kaleyra = KaleyraClient(
             settings.kaleyra_url,
             settings.kaleyra_api_key.get_secret_value(),
             timeout=settings.kaleyra_timeout_seconds,
             max_retries=settings.kaleyra_max_retries,
+            shutdown=shutdown,
         )
         shared_redis = redis if settings.redis_url is not None else None  # embedded store: counts in-process
         quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
@@ -89,11 +96,13 @@ class Services:
             holding=holding,
             jobs=jobs,
             background=Background(settings.max_background_jobs, settings.background_workers),
+            shutdown=shutdown,
         )
 
     async def aclose(self) -> None:
+        self.shutdown.begin(DRAIN_SECONDS)  # from now on no Kaleyra attempt starts that could not end in time
         # both may be talking to Kaleyra: let them finish together, within the shutdown time
-        await asyncio.gather(self.jobs.stop(timeout=20), self.background.drain(timeout=20))
+        await asyncio.gather(self.jobs.stop(timeout=DRAIN_SECONDS), self.background.drain(timeout=DRAIN_SECONDS))
         await self.kaleyra.aclose()
         await self.redis.aclose()
         if self.slack.session is not None:

@@ -23,6 +23,8 @@ from bot.core.delivery import Report
 from bot.core.jobs import CHECK, JobQueue
 from bot.core.keys import key
 
+LONGEST_WAIT = timedelta(days=93)
+"""Kaleyra schedules up to three calendar months ahead (at most 92 days), plus a day of margin."""
 _TEAM = key("history", "team")
 T = TypeVar("T")
 
@@ -111,11 +113,13 @@ class History:
         self._jobs = jobs
 
     async def record(self, record: SmsRecord, first_check_at: datetime | None) -> None:
-        """Keep the record (from its send time on, for the retention); queue its first status check if given."""
-        ahead = max(timedelta(0), record.send_time - datetime.now(UTC))
-        ttl = int((self._retention + ahead).total_seconds())
+        """Keep the record `retention` days from its send time (which may be three months after its
+        creation); queue its first status check if given."""
+        now = datetime.now(UTC)
+        ttl = int((max(record.send_time, now) + self._retention - now).total_seconds())
         score = datetime.fromisoformat(record.created_at).timestamp()
-        oldest = (datetime.now(UTC) - self._retention).timestamp()
+        oldest = (now - self._retention - LONGEST_WAIT).timestamp()  # created before this: surely expired
+        index_ttl = int((self._retention + LONGEST_WAIT).total_seconds())
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(key("sms", record.id), record.to_json(), ex=ttl)
             for message_id in record.messages:
@@ -125,7 +129,7 @@ class History:
             for index in (_user_index(record.user_id), _TEAM):
                 pipe.zadd(index, {record.id: score})
                 pipe.zremrangebyscore(index, "-inf", oldest)
-                pipe.expire(index, ttl)
+                pipe.expire(index, index_ttl)
             if first_check_at is not None:
                 self._jobs.put_in(pipe, CHECK, record.id, first_check_at)
             await pipe.execute()
@@ -134,11 +138,15 @@ class History:
         raw = await self._redis.get(key("sms", record_id))
         return SmsRecord.from_json(raw) if isinstance(raw, str) else None
 
-    async def attach_post(self, record_id: str, channel: str, ts: str) -> None:
+    async def attach_post(self, record_id: str, channel: str, ts: str) -> SmsRecord | None:
+        """Link the channel post; returns the record, whose status may have moved on since the post
+        was written (a callback can arrive first)."""
+
         def attach(record: SmsRecord) -> None:
             record.post_channel, record.post_ts = channel, ts
 
-        await self._change(record_id, attach)
+        record, _ = await self._change(record_id, attach)
+        return record
 
     async def move(
         self, record_id: str, from_states: Collection[str], change: Callable[[SmsRecord], None]

@@ -299,6 +299,7 @@ class Holding:
         if refusal is not None:
             refused = await self._history.move(record_id, {HANDING_OFF}, _set(REFUSED, by, refusal.message))
             return refused, f":no_entry: Not sent: {refusal.message}"
+        audit(replace(pending, request=request), None, "sms_handing_off")
         report = await send_request(self._kaleyra, request)
         state = {"scheduled": HANDED_OFF if send_at else SENT, "failed": FAILED, "uncertain": UNCERTAIN}.get(
             report.outcome, HANDED_OFF if send_at else SENT

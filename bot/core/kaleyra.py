@@ -3,6 +3,8 @@
 Retried (bounded, with backoff, honouring Retry-After): 429, 503, and connection failures
 before the request left. Never retried: a timeout or dropped connection after the request
 was sent, because Kaleyra may have scheduled it; that is reported as `Uncertain`.
+While the app stops, no attempt is started (first or retry) that could not end before the
+drain deadline: the send is reported as `Rejected`, since nothing was sent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tenacity import (
 from bot.core import delivery
 from bot.core.delivery import Report
 from bot.core.errors import StatusUnavailable
+from bot.core.shutdown import Shutdown
 
 MAX_RECIPIENTS_PER_REQUEST = 100
 _RETRY_STATUSES = frozenset({429, 503})
@@ -79,7 +82,7 @@ class Rejected:
     def describe(self) -> str:
         where = f"HTTP {self.status}" if self.status else "no answer"
         code = f"{self.code}, " if self.code else ""
-        lead = _KNOWN_CODES.get(self.code or "", "Kaleyra refused the request")
+        lead = _KNOWN_CODES.get(self.code or "", "Kaleyra refused the request" if self.status else "Not sent")
         details = "; ".join(f"{name}: {text}" for name, text in self.fields.items() if text != self.message)
         return f"{lead} ({code}{where}): {self.message}" + (f" ({details})" if details else "")
 
@@ -107,6 +110,19 @@ class _RetryableError(Exception):
         self.retry_after = retry_after
 
 
+class _Stopping(Exception):
+    """The app is stopping and a retry could not end before the drain deadline."""
+
+
+def _stopping(last: Rejected | None) -> Rejected:
+    why = f"{last.message}; " if last else ""
+    return Rejected(
+        last.status if last else None,
+        last.code if last else None,
+        f"{why}not tried again because the app is restarting. Nothing was sent",
+    )
+
+
 class KaleyraClient:
     def __init__(
         self,
@@ -117,12 +133,15 @@ class KaleyraClient:
         max_retries: int = 3,
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        shutdown: Shutdown | None = None,
     ) -> None:
         """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests."""
         self._account_url = account_url.rstrip("/")
         self._api_key = api_key
         self._max_retries = max_retries
         self._backoff = backoff
+        self._shutdown = shutdown or Shutdown()
+        self._attempt_seconds = timeout + min(timeout, 5.0)  # the longest one attempt can take
         self._http = httpx.AsyncClient(
             headers={"api-key": api_key, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
@@ -141,15 +160,29 @@ class KaleyraClient:
             stop=stop_after_attempt(self._max_retries + 1),
             wait=self._wait,
             retry=retry_if_exception_type(_RetryableError),
+            sleep=self._sleep_before_retry,
             reraise=True,
         )
+        last: Rejected | None = None
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._post_once(message)
+                    if not self._shutdown.fits(self._attempt_seconds):
+                        return _stopping(last)
+                    try:
+                        return await self._post_once(message)
+                    except _RetryableError as exc:
+                        last = exc.result
+                        raise
         except _RetryableError as exc:
             return exc.result
+        except _Stopping:
+            return _stopping(last)
         raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+    async def _sleep_before_retry(self, seconds: float) -> None:
+        if not await self._shutdown.sleep(seconds, then=self._attempt_seconds):
+            raise _Stopping
 
     async def _post_once(self, message: SmsMessage) -> SendResult:
         try:

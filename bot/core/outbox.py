@@ -23,9 +23,10 @@ from bot.core.kaleyra import (
     Uncertain,
     chunked,
 )
-from bot.core.pending import Pending, PendingStore
+from bot.core.pending import Claim, Pending, PendingStore
 from bot.core.quota import Quota
 from bot.core.refusals import Refusal
+from bot.core.shutdown import finish_despite_cancel
 from bot.core.validation import ScheduleRequest, window_refusal
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,22 @@ class SendReport:
         return [result for _, result in self.parts if isinstance(result, Scheduled)]
 
     @property
+    def accepted_recipients(self) -> list[str]:
+        """The numbers Kaleyra accepted: only these may be reported to the channel as scheduled."""
+        return [number for batch, result in self.parts if isinstance(result, Scheduled) for number in batch]
+
+    @property
+    def unclear(self) -> bool:
+        """Whether some part's outcome is unknown."""
+        return any(isinstance(result, Uncertain) for _, result in self.parts)
+
+    @property
     def outcome(self) -> Outcome:
         if all(isinstance(result, Scheduled) for _, result in self.parts) and not self.skipped:
             return "scheduled"
         if self.scheduled:
             return "partial"
-        if any(isinstance(result, Uncertain) for _, result in self.parts):
+        if self.unclear:
             return "uncertain"
         return "failed"
 
@@ -62,8 +73,10 @@ class Confirmation:
     outcome: Outcome
     pending: Pending | None = None
     report: SendReport | None = None
-    detail: str = ""  # for `handled`: the claim's state ("cancelled", "sent:<ids>", "sending")
+    claim: Claim | None = None  # for `handled`: where the request already stands
+    detail: str = ""  # for `held`: the id of the held SMS's record
     refusal: Refusal | None = None
+    recorded: bool = True  # False when the outcome could not be stored: delivery tracking may be late
 
 
 class Holder(Protocol):
@@ -116,12 +129,11 @@ class Outbox:
     async def confirm(self, pending_id: str, user_id: str) -> Confirmation:
         pending = await self._store.get(pending_id)
         if pending is None:
-            state = await self._store.claim_state(pending_id)
-            return Confirmation("handled", detail=state) if state else Confirmation("unknown")
+            return await self._handled(pending_id, None)
         if pending.user_id != user_id:
             return Confirmation("not_yours", pending)
         if not await self._store.claim(pending_id):
-            return Confirmation("handled", pending, detail=await self._store.claim_state(pending_id) or "")
+            return await self._handled(pending_id, pending)
         try:  # holding is idempotent per pending id, so a storage failure in it can be retried safely
             held = await self._holder.intercept(pending_id, pending) if self._holder is not None else None
         except Exception:
@@ -130,27 +142,43 @@ class Outbox:
             raise
         if held is not None:
             if held.outcome == "held":
-                await self._store.finish(pending_id, "held")
+                await self._store.finish(pending_id, Claim("held"))
             else:
                 await self._store.release(pending_id)
             return held
+        return await self.send_claimed(pending_id, pending)
+
+    async def send_claimed(self, pending_id: str, pending: Pending) -> Confirmation:
+        """The send path for a request this caller has claimed: refusal checks, "sending" recorded,
+        one send, the outcome recorded. Before the send any failure releases the claim (nothing was
+        sent); after it, storage failures are logged and reported in `recorded`, never raised."""
         try:
             refusal = await self._refusal(pending)
-        except Exception:
-            with suppress(RedisError):  # nothing was sent: let Confirm be clicked again if storage allows
+            if refusal is None:
+                await self._store.mark(pending_id, Claim("sending"))
+        except BaseException:  # a storage failure or a shutdown: nothing was sent, so Confirm may be clicked again
+            with suppress(RedisError):
                 await self._store.release(pending_id)
             raise
         if refusal is not None:
             await self._store.release(pending_id)
             return refusal
-        report = await send_request(self._kaleyra, pending.request)
-        if report.outcome == "failed":
-            await self._store.release(pending_id)
-        else:
-            await self._close_claim(pending_id, report)
-            await self._remember(pending_id, pending, report)
+        return await finish_despite_cancel(self._send_and_record(pending_id, pending))
+
+    async def _send_and_record(self, pending_id: str, pending: Pending) -> Confirmation:
+        audit(pending, None, "sms_sending")
+        report = await self._send(pending.request)
         audit(pending, report)
-        return Confirmation(report.outcome, pending, report)
+        recorded = await self._record(pending_id, pending, report)
+        return Confirmation(report.outcome, pending, report, recorded=recorded)
+
+    async def _send(self, request: ScheduleRequest) -> SendReport:
+        """Kaleyra's answer, or `Uncertain` if the client fails in a way it does not foresee."""
+        try:
+            return await send_request(self._kaleyra, request)
+        except Exception as exc:
+            log.exception("sending failed unexpectedly; the outcome is unknown")
+            return SendReport([(request.recipients, Uncertain(f"the app failed while sending ({type(exc).__name__})"))])
 
     async def _refusal(self, pending: Pending) -> Confirmation | None:
         """Checked again at the moment of sending: Kaleyra's window, then the sender's limits."""
@@ -162,64 +190,95 @@ class Outbox:
 
     async def cancel(self, pending_id: str, user_id: str) -> Confirmation:
         """Cancel wins only if Confirm has not claimed the request first."""
+        return await self._withdraw(pending_id, user_id, Claim("cancelled"))
+
+    async def replace(self, pending_id: str, user_id: str) -> Confirmation:
+        """An edit replaces the request, so the old Confirm can no longer send it; loses to a Confirm
+        that came first (then `claim` says what became of it)."""
+        return await self._withdraw(pending_id, user_id, Claim("replaced"))
+
+    async def _withdraw(self, pending_id: str, user_id: str, why: Claim) -> Confirmation:
         pending = await self._store.get(pending_id)
         if pending is not None and pending.user_id != user_id:
             return Confirmation("not_yours", pending)
-        if pending is None or not await self._store.claim(pending_id):
-            state = await self._store.claim_state(pending_id)
-            return Confirmation("handled", pending, detail=state) if state else Confirmation("unknown")
-        await self._store.finish(pending_id, "cancelled")
-        return Confirmation("handled", pending, detail="cancelled")
+        if pending is None or not await self._store.claim(pending_id, why):
+            return await self._handled(pending_id, pending)
+        await self._store.finish(pending_id, why)
+        return Confirmation("handled", pending, claim=why)
 
-    async def _close_claim(self, pending_id: str, report: SendReport) -> None:
-        """Something may have gone out: never confirmable again. A storage failure here is logged,
-        not raised, because the user must still hear that Kaleyra accepted the request."""
-        summary = (
-            "sent:" + ",".join(result.batch_id for result in report.scheduled) if report.scheduled else "uncertain"
-        )
+    async def _handled(self, pending_id: str, pending: Pending | None) -> Confirmation:
+        claim = await self._store.claim_state(pending_id)
+        return Confirmation("handled", pending, claim=claim) if claim else Confirmation("unknown")
+
+    async def _record(self, pending_id: str, pending: Pending, report: SendReport) -> bool:
+        """Close the claim and keep the history; a storage failure is logged, not raised, because the
+        user must still hear what Kaleyra answered. False when something could not be stored."""
         try:
-            await self._store.finish(pending_id, summary)
-        except Exception:
-            log.exception("could not record the outcome of %s; its claim stays until it expires", pending_id)
+            if report.outcome == "failed":
+                await self._store.release(pending_id)  # nothing was sent: Try again may send it
+                return True
+            batch_ids = tuple(result.batch_id for result in report.scheduled)
+            await self._store.finish(pending_id, Claim("sent", batch_ids) if batch_ids else Claim("uncertain"))
+            if batch_ids:
+                await self._history.record(
+                    self._history_record(pending_id, pending, report), self._first_check_at(pending)
+                )
+        except RedisError:
+            log.exception("could not record the outcome of %s (%s)", pending_id, report.outcome)
+            return False
+        return True
 
-    async def _remember(self, pending_id: str, pending: Pending, report: SendReport) -> None:
-        """Keep the history and queue the first status check; a storage failure here is logged only."""
+    def _first_check_at(self, pending: Pending) -> datetime:
+        now = self._clock()
+        return max(now, pending.request.send_at or now) + self._first_check
+
+    def _history_record(self, pending_id: str, pending: Pending, report: SendReport) -> SmsRecord:
         request = pending.request
         messages = {
-            message_id: MessageState(recipient)
-            for result in report.scheduled
-            for recipient, message_id in result.message_ids.items()
+            message_id: MessageState(sent_number(batch, echoed))
+            for batch, result in report.parts
+            if isinstance(result, Scheduled)
+            for echoed, message_id in result.message_ids.items()
         }
-        now = self._clock()
-        record = SmsRecord(
+        return SmsRecord(
             id=pending_id,
             user_id=pending.user_id,
             channel_id=pending.channel_id,
             tz=pending.tz,
             route=request.route,
             send_at=request.send_at.isoformat() if request.send_at else None,
-            created_at=now.isoformat(),
+            created_at=self._clock().isoformat(),
             body_digest=digest(request.body),
             batch_ids=[result.batch_id for result in report.scheduled],
             messages=messages,
             body=request.body if self._keep_body else None,
         )
-        try:
-            await self._history.record(record, max(now, request.send_at or now) + self._first_check)
-        except Exception:
-            log.exception("could not record the history of %s", pending_id)
 
 
-def audit(pending: Pending, report: SendReport, event: str = "sms_confirmed") -> None:
-    """One audit line per send to Kaleyra: who, where, masked recipients, time, ids, outcome."""
+def audit(pending: Pending, report: SendReport | None, event: str = "sms_confirmed") -> None:
+    """An audit line before each send to Kaleyra (`report` None) and one after it, so a crash in between
+    still leaves a trace: who, where, masked recipients, time; after, Kaleyra's ids and the outcome."""
     request = pending.request
-    fields = {
+    fields: dict[str, object] = {
         "user": pending.user_id,
         "channel": pending.channel_id,
         "recipients": [phones.mask(number) for number in request.recipients],
         "send_at": request.send_at.isoformat() if request.send_at else "now",
-        "kaleyra_ids": [result.batch_id for result in report.scheduled],
-        "outcome": report.outcome,
-        "errors": [result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain)],
     }
+    if report is not None:
+        fields |= {
+            "kaleyra_ids": [result.batch_id for result in report.scheduled],
+            "outcome": report.outcome,
+            "errors": [r.describe() for _, r in report.parts if isinstance(r, Rejected | Uncertain)],
+        }
     audit_log.info("%s %s", event, json.dumps(fields), extra={"audit": fields})
+
+
+def sent_number(batch: Sequence[str], echoed: str) -> str:
+    """The E.164 number the app sent that Kaleyra's echo stands for: Kaleyra may drop the `+` or the
+    country code, and a number that cannot be masked must never reach a notification."""
+    if echoed in batch:
+        return echoed
+    digits = "".join(char for char in echoed if char.isdigit())
+    matches = [number for number in batch if len(digits) >= 6 and number.lstrip("+").endswith(digits)]
+    return matches[0] if len(matches) == 1 else echoed

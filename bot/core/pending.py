@@ -10,7 +10,7 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from redis.asyncio import Redis
 
@@ -18,7 +18,37 @@ from bot.core.keys import key
 from bot.core.validation import ScheduleRequest
 
 DONE_TTL_SECONDS = 7 * 24 * 3600
-SENDING = "sending"
+_CALLER = "|"  # a first claim's value ends with a token unique to its caller (see `PendingStore.claim`)
+
+ClaimKind = Literal["checking", "sending", "sent", "uncertain", "cancelled", "replaced", "held"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What has happened to a claimed request, so a later click is told the truth.
+
+    checking   Confirm is re-checking the window and limits: nothing sent yet
+    sending    recorded just before Kaleyra is called: if it stays, the outcome is unknown
+    sent       Kaleyra accepted (some of) it, with its batch ids
+    uncertain  Kaleyra may or may not have it: check before sending again
+    cancelled  the user cancelled it: nothing was sent
+    replaced   the user edited it into a new request: nothing was sent from this one
+    held       the app holds it until its hand-off to Kaleyra (`bot.core.holding`)
+    """
+
+    kind: ClaimKind
+    batch_ids: tuple[str, ...] = ()
+
+    def dump(self) -> str:
+        return f"sent:{','.join(self.batch_ids)}" if self.kind == "sent" else self.kind
+
+    @classmethod
+    def parse(cls, raw: str) -> Claim:
+        """Any value this or an older release wrote; an unknown one reads as "sending" (outcome unknown)."""
+        kind, _, ids = raw.split(_CALLER, 1)[0].partition(":")
+        if kind == "sent":
+            return cls("sent", tuple(filter(None, ids.split(","))))
+        return cls(kind) if kind in get_args(ClaimKind) else cls("sending")  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -68,35 +98,37 @@ class PendingStore:
     async def discard(self, pending_id: str) -> None:
         await self._redis.delete(key("pending", pending_id))
 
-    async def claim(self, pending_id: str) -> bool:
+    async def claim(self, pending_id: str, claim: Claim = Claim("checking")) -> bool:
         """True for exactly one caller per id, until `release`.
 
         The client retries a command once when its connection drops, and the first `SET NX` may have
         run before the drop: the retry then finds the key taken, by us. The value is unique to this
         call, so reading it back tells our own claim from another caller's: ours still wins, and any
-        other value (or an error) loses. Never two sends; at worst a lost claim answers "already
-        being sent" and expires with the request.
+        other value (or an error) loses. Never two sends; at worst a lost claim reads as an unknown
+        outcome and expires with the request.
         """
-        claim_key, mine = key("claim", pending_id), f"{SENDING}:{secrets.token_hex(8)}"
+        claim_key, mine = key("claim", pending_id), f"{claim.dump()}{_CALLER}{secrets.token_hex(8)}"
         if await self._redis.set(claim_key, mine, nx=True, ex=self._ttl + 60):
             return True
         return await self._redis.get(claim_key) == mine
 
-    async def claim_state(self, pending_id: str) -> str | None:
-        """'sending', or the recorded outcome once finished; None if never claimed."""
+    async def mark(self, pending_id: str, claim: Claim) -> None:
+        """Move a claim this caller holds to its next state (e.g. "sending", just before Kaleyra is called)."""
+        await self._redis.set(key("claim", pending_id), claim.dump(), xx=True, ex=self._ttl + 60)
+
+    async def claim_state(self, pending_id: str) -> Claim | None:
+        """Where a claimed request stands; None if never claimed (or released)."""
         state = await self._redis.get(key("claim", pending_id))
-        if not isinstance(state, str):
-            return None
-        return SENDING if state.startswith(f"{SENDING}:") else state
+        return Claim.parse(state) if isinstance(state, str) else None
 
     async def release(self, pending_id: str) -> None:
         """Nothing was sent: let Confirm be clicked again."""
         await self._redis.delete(key("claim", pending_id))
 
-    async def finish(self, pending_id: str, outcome: str) -> None:
-        """Something may have been sent: the id can never be confirmed again."""
+    async def finish(self, pending_id: str, outcome: Claim) -> None:
+        """The request is done with (sent, maybe sent, cancelled, replaced): it can never be confirmed again."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key("claim", pending_id), outcome, ex=DONE_TTL_SECONDS)
+            pipe.set(key("claim", pending_id), outcome.dump(), ex=DONE_TTL_SECONDS)
             pipe.delete(key("pending", pending_id))
             await pipe.execute()
 

@@ -54,8 +54,20 @@ def region_of(e164: str) -> str | None:
 
 
 def mask(e164: str) -> str:
-    """'+919876543210' -> '+91•••••43210': country code and last digits only."""
-    number = phonenumbers.parse(e164)
-    national = str(number.national_number)
-    shown = min(5, len(national) // 2)
-    return f"+{number.country_code}{'•' * (len(national) - shown)}{national[-shown:]}"
+    """'+919876543210' -> '+91•••••43210': country code and last digits only.
+
+    Total: any text gives a masked string (never an exception; the country code and at most five last
+    digits shown),
+    because masking runs where a failure would lose a message, such as delivery news.
+    """
+    try:
+        number = phonenumbers.parse(e164)
+    except NumberParseException:
+        number = None
+    if number is not None and number.national_number:
+        national = str(number.national_number)
+        shown = min(5, len(national) // 2)
+        return f"+{number.country_code}{'•' * (len(national) - shown)}{national[-shown:] if shown else ''}"
+    digits = "".join(char for char in e164 if char.isdigit())
+    shown = min(4, len(digits) // 3)
+    return "•" * (len(digits) - shown) + (digits[-shown:] if shown else "") or "•"

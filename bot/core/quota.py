@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.core.refusals import Reason, Refusal
 
@@ -29,6 +31,7 @@ class Quota:
             if redis is not None
             else MemoryStorage()
         )
+        self._storage = storage
         self._limiter = FixedWindowRateLimiter(storage)
         self._items: list[tuple[RateLimitItem, str]] = []
         if per_minute:
@@ -37,24 +40,45 @@ class Quota:
             self._items.append((RateLimitItemPerDay(per_day), "a day"))
 
     async def refusal(self, user_id: str, recipients: int, tz: str, *, take: bool) -> Refusal | None:
-        """Why sending to `recipients` more numbers is refused now; with `take`, count them if not."""
+        """Why sending to `recipients` more numbers is refused now; with `take`, count them if not.
+
+        Every limit is checked before any is charged: the charge is taken from all of them, and if one
+        refuses, what was taken is given back, so a refused send costs nothing (and two racing sends can
+        at worst refuse each other, never both pass a limit)."""
         for item, period in self._items:
             if recipients > item.amount:
                 return Refusal(
                     Reason.OVER_LIMIT,
                     f"You can send at most {item.amount} SMS {period}; this one has {recipients} recipients.",
                 )
-            allowed = (
-                await self._limiter.hit(item, user_id, cost=recipients)
-                if take
-                else await self._limiter.test(item, user_id, cost=recipients)
-            )
-            if not allowed:
-                stats = await self._limiter.get_window_stats(item, user_id)
-                reset = datetime.fromtimestamp(stats.reset_time, UTC).astimezone(ZoneInfo(tz))
-                return Refusal(
-                    Reason.LIMIT_REACHED,
-                    f"You have reached your limit of {item.amount} SMS {period} ({stats.remaining} left, "
-                    f"{recipients} needed). Try again after {reset:%H:%M %Z}.",
-                )
+        for item, period in self._items:
+            if not await self._limiter.test(item, user_id, cost=recipients):
+                return await self._limit_reached(item, period, user_id, recipients, tz)
+        if not take:
+            return None
+        charged: list[RateLimitItem] = []
+        try:
+            for item, period in self._items:
+                allowed = await self._limiter.hit(item, user_id, cost=recipients)
+                charged.append(item)  # a refused hit is counted too, and given back below
+                if not allowed:
+                    await self._give_back(charged, user_id, recipients)
+                    return await self._limit_reached(item, period, user_id, recipients, tz)
+        except BaseException:
+            with suppress(RedisError):
+                await self._give_back(charged, user_id, recipients)
+            raise
         return None
+
+    async def _give_back(self, items: list[RateLimitItem], user_id: str, recipients: int) -> None:
+        for item in items:
+            await self._storage.incr(item.key_for(user_id), item.get_expiry(), amount=-recipients)
+
+    async def _limit_reached(self, item: RateLimitItem, period: str, user_id: str, recipients: int, tz: str) -> Refusal:
+        stats = await self._limiter.get_window_stats(item, user_id)
+        reset = datetime.fromtimestamp(stats.reset_time, UTC).astimezone(ZoneInfo(tz))
+        return Refusal(
+            Reason.LIMIT_REACHED,
+            f"You have reached your limit of {item.amount} SMS {period} ({stats.remaining} left, "
+            f"{recipients} needed). Try again after {reset:%H:%M %Z}.",
+        )

@@ -52,10 +52,18 @@ class DeliveryTracker:
         if record is None:
             return False
         if changed:
-            await self._notify(record, changed)
+            await self._tell(record, changed)
         if record.all_final():
             await self._jobs.discard(CHECK, record_id)
         return True
+
+    async def _tell(self, record: SmsRecord, changed: list[Report]) -> None:
+        """Notify about one record; a failure is logged and never stops the record's own bookkeeping
+        (its next check)."""
+        try:
+            await self._notify(record, changed)
+        except Exception:
+            log.exception("could not report the delivery of %s", record.id)
 
     async def check(self, record_id: str) -> datetime | None:
         """One status check (the queue's `check` handler); returns when to check next, or None."""
@@ -70,7 +78,7 @@ class DeliveryTracker:
             reports = []
         updated, changed = await self._history.apply(record_id, reports, count_check=True)
         if updated is not None and changed:
-            await self._notify(updated, changed)
+            await self._tell(updated, changed)
         if updated is None or updated.all_final() or updated.checks >= self._max_checks:
             return None
         wait = min(self._first_check * 2**updated.checks, self._max_interval)

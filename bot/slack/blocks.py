@@ -6,6 +6,7 @@ or `@here` never pings anyone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,20 +29,77 @@ MESSAGE_ACTION = "message_typed"
 _SHOWN_RECIPIENTS = 10
 
 
+TEXT_LIMIT = 3000
+"""Slack's longest text object, and its longest plain-text input."""
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` characters, nothing dropped: cut at a line end where one
+    is near, else at a space, and never inside an escape (`&amp;`) or a mention or link (`<@U1>`)."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = _cut_point(text, limit)
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n ")
+    return [*pieces, text]
+
+
+def _cut_point(text: str, limit: int) -> int:
+    line_end = text.rfind("\n", 0, limit + 1)
+    if line_end > limit // 2:
+        return line_end
+    cut = limit
+    while True:  # step back out of an unfinished `&…;` or `<…>` until none is open at the cut
+        opened = max(_open_at(text, cut, "&", ";"), _open_at(text, cut, "<", ">"))
+        if opened < 0:
+            break
+        cut = opened
+    space = text.rfind(" ", 0, cut + 1)
+    cut = space if space > cut - 200 and space > 0 else cut
+    return cut if cut > 0 else limit  # one escape or mention longer than the limit: nothing safer exists
+
+
+def _open_at(text: str, cut: int, opener: str, closer: str) -> int:
+    """Where an `opener` left unclosed before `cut` starts, or -1."""
+    start = text.rfind(opener, 0, cut)
+    return start if start >= 0 and closer not in text[start:cut] else -1
+
+
 def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:3000] or " ", "emoji": False}
+    return {"type": "plain_text", "text": _fit(text) or " ", "emoji": False}
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text[:3000]}
+    return {"type": "mrkdwn", "text": _fit(text)}
+
+
+def _fit(text: str) -> str:
+    """Text that must fit one text object; long content goes through `_sections` instead, so this
+    marks a cut visibly rather than dropping the end unseen."""
+    if len(text) <= TEXT_LIMIT:
+        return text
+    kept = split_text(text, TEXT_LIMIT - 40)[0]
+    return f"{kept} … ({len(text) - len(kept)} more characters)"
 
 
 def _section(text: str) -> Block:
     return {"type": "section", "text": _mrkdwn(text)}
 
 
+def _sections(text: str) -> list[Block]:
+    """Long mrkdwn over as many sections as it needs."""
+    return [_section(piece) for piece in split_text(text)]
+
+
 def _context(text: str) -> Block:
     return {"type": "context", "elements": [_mrkdwn(text)]}
+
+
+def _messages(blocks: list[Block]) -> list[list[Block]]:
+    """Blocks over as many messages as Slack's 50-block limit needs."""
+    return [blocks[start : start + MESSAGE_BLOCKS] for start in range(0, len(blocks), MESSAGE_BLOCKS)]
 
 
 def _option(value: str) -> dict[str, Any]:
@@ -78,10 +136,42 @@ def help_blocks() -> list[Block]:
 
 def problem_blocks(message: str, *, trusted: bool = False) -> list[Block]:
     """A problem in words; `trusted` text (the app's own, with mentions like <#C123>) is not escaped."""
-    return [_section(f":warning: {message if trusted else escape(message)}")]
+    return _sections(f":warning: {message if trusted else escape(message)}")
 
 
 # --- the modal ----------------------------------------------------------------------------------
+
+
+class FormOverflow(ValueError):
+    """A value does not fit the form: the app refuses rather than cut it."""
+
+
+RECIPIENTS = "recipients"
+_LONGEST_ENTRY = len("+123456789012345, ")  # the longest E.164 number and its separator
+
+
+def recipient_inputs(max_recipients: int) -> int:
+    """How many recipient inputs the form needs to hold `max_recipients` numbers of any length."""
+    return max(1, -(-max_recipients * _LONGEST_ENTRY // TEXT_LIMIT))
+
+
+def _recipient_pieces(recipients: str, inputs: int) -> list[str]:
+    """The recipients over `inputs` inputs, each number whole; `FormOverflow` when they do not fit."""
+    if len(recipients) <= TEXT_LIMIT and inputs == 1:
+        return [recipients]
+    pieces = [""]
+    for number in phones.split_recipients(recipients):
+        joined = f"{pieces[-1]}, {number}" if pieces[-1] else number
+        if len(joined) <= TEXT_LIMIT:
+            pieces[-1] = joined
+        else:
+            pieces.append(number)
+    if len(pieces) > inputs or len(pieces[-1]) > TEXT_LIMIT:
+        raise FormOverflow(
+            f"The recipient list is too long for the form ({len(recipients):,} characters); nothing was cut "
+            "and nothing was sent. Send it in smaller groups."
+        )
+    return pieces + [""] * (inputs - len(pieces))
 
 
 def modal_view(
@@ -90,14 +180,23 @@ def modal_view(
     private_metadata: str,
     allowed_senders: Sequence[str] = (),
     problems: Iterable[str] = (),
+    max_recipients: int = 1,
 ) -> dict[str, Any]:
+    """The form, holding every value of `draft` whole (`FormOverflow` otherwise), with room for
+    `max_recipients` numbers."""
     blocks: list[Block] = []
     listed = list(problems)
     if listed:
-        blocks.append(_section(":pencil2: Please check: " + escape(" ".join(listed))))
+        blocks += _sections(":pencil2: Please check: " + escape(" ".join(listed)))
+    pieces = _recipient_pieces(draft.recipients, recipient_inputs(max_recipients))
+    hint = "Comma-separated phone numbers." + (" Longer lists go on in the next box." if len(pieces) > 1 else "")
+    blocks.append(_text_input(RECIPIENTS, "Recipients", pieces[0], multiline=True, max_length=TEXT_LIMIT, hint=hint))
     blocks += [
-        _text_input("recipients", "Recipients", draft.recipients, hint="Comma-separated phone numbers."),
-        _text_input("message", "Message", draft.message, multiline=True, max_length=3000, dispatch=True),
+        _text_input(f"{RECIPIENTS}_{index}", "More recipients", piece, optional=True, max_length=TEXT_LIMIT)
+        for index, piece in enumerate(pieces[1:], 2)
+    ]
+    blocks += [
+        _text_input("message", "Message", draft.message, multiline=True, max_length=TEXT_LIMIT, dispatch=True),
         message_hint_block(draft.message),
         _text_input(
             "when",
@@ -160,8 +259,10 @@ def _text_input(
         "multiline": multiline,
         "max_length": max_length,
     }
+    if len(value) > max_length:
+        raise FormOverflow(f"{label} is {len(value)} characters long; the form holds {max_length}.")
     if value:
-        element["initial_value"] = value[:max_length]
+        element["initial_value"] = value
     if dispatch:
         element["dispatch_action_config"] = {"trigger_actions_on": ["on_character_entered"]}
     block: Block = {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
@@ -223,8 +324,13 @@ def draft_from_state(values: Any) -> Draft:
     )
     picked = [element.get("selected_date_time") for element in elements(PICKED_FIELD) if isinstance(element, dict)]
     picked_at = next((value for value in picked if isinstance(value, int) and not isinstance(value, bool)), None)
+    more = sorted(
+        (block_id for block_id in values if re.fullmatch(rf"{RECIPIENTS}_\d{{1,3}}", str(block_id))),
+        key=lambda block_id: int(block_id.rsplit("_", 1)[1]),
+    )
+    recipients = ", ".join(filter(None, (read(block_id).strip() for block_id in (RECIPIENTS, *more))))
     return Draft(
-        recipients=read("recipients"),
+        recipients=recipients,
         message=read("message"),
         when=read("when"),
         route=read("route"),
@@ -260,10 +366,17 @@ def recipients_text(recipients: Sequence[str], masked: bool) -> str:
     return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
+def recipient_list_messages(recipients: Sequence[str], *, masked: bool) -> list[list[Block]]:
+    """Every recipient, for the thread of a post that shows only the first few; none when it shows all."""
+    if len(recipients) <= _SHOWN_RECIPIENTS:
+        return []
+    shown = [phones.mask(number) if masked else number for number in recipients]
+    return _messages(_sections(f"*All {len(recipients)} recipients:* " + ", ".join(shown)))
+
+
 def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now: datetime) -> list[Block]:
     iso = request.send_at.isoformat(timespec="seconds") if request.send_at else "no time: send now"
     details = [
-        f"*To* ({len(request.recipients)}): {recipients_text(request.recipients, masked=False)}",
         f"*When:* {describe_time(request.send_at, tz, now)}",
         f"*Sent to Kaleyra as:* `{iso}`",
         f"*Type:* {request.route}   *Sender:* {escape(request.sender)}",
@@ -276,6 +389,7 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
         details += series_lines(request.repeat, tz, now)
     blocks = [
         _section(":calendar: *Check and confirm this SMS*"),
+        *_sections(f"*To* ({len(request.recipients)}): {', '.join(request.recipients)}"),  # every number, checked
         _section("\n".join(details)),
         {"type": "section", "text": _plain(request.body)},
         _context(sms.measure(request.body).describe()),
@@ -307,7 +421,7 @@ def outcome_blocks(headline: str, lines: Sequence[str], pending_id: str | None =
     """The user's view of what happened; with `pending_id`, buttons to try again or change it."""
     blocks = [_section(headline)]
     if lines:
-        blocks.append(_section("\n".join(lines)))
+        blocks += _sections("\n".join(lines))
     if pending_id:
         blocks.append(
             {
@@ -362,13 +476,14 @@ def record_post_blocks(record: SmsRecord, *, masked: bool) -> list[Block]:
     )  # fmt: skip
 
 
-def failure_blocks(failures: Sequence[Report], *, masked: bool) -> list[Block]:
+def failure_messages(failures: Sequence[Report], *, masked: bool) -> list[list[Block]]:
+    """Every failure, one line each, over as many sections and messages as they need."""
     lines = [
         f"• {phones.mask(report.recipient) if masked else escape(report.recipient)}: {escape(report.status)}, "
         f"{escape(delivery.explain(report.detail))}"
         for report in failures
     ]
-    return [_section(":x: *Not delivered*\n" + "\n".join(lines))]
+    return _messages(_sections(":x: *Not delivered*\n" + "\n".join(lines)))
 
 
 # --- history: /schedule-sms list and the App Home ----------------------------------------------
@@ -394,10 +509,10 @@ def history_lines(records: Sequence[SmsRecord], tz: str, *, masked: bool, with_a
                 f"{recipients_text(record.recipients, masked)} · {state_text(record, tz)}{delivery_counts}"
             )
             if (buttons := held_actions(record)) is not None:
-                blocks += [_section("\n".join(lines)), buttons]
+                blocks += [*_sections("\n".join(lines)), buttons]
                 lines = []
         if lines and lines != [f"*{title}*"]:
-            blocks.append(_section("\n".join(lines)))
+            blocks += _sections("\n".join(lines))
     return blocks or [_section("Nothing scheduled through the app yet.")]
 
 
@@ -424,7 +539,10 @@ def home_view(mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: s
     if team is not None:
         blocks += [{"type": "divider"}, _section("*Team* (visible to admins)")]
         blocks += history_lines(team, tz, masked=masked, with_author=True)
-    return {"type": "home", "blocks": blocks[:100]}
+    if len(blocks) > VIEW_BLOCKS:
+        hidden = len(blocks) - (VIEW_BLOCKS - 1)
+        blocks = [*blocks[: VIEW_BLOCKS - 1], _context(f"{hidden} more sections not shown: use `/schedule-sms list`.")]
+    return {"type": "home", "blocks": blocks}
 
 
 # --- held SMS: state, buttons, and quiet hours -------------------------------------------------

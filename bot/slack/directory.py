@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
+from typing import TypeVar
 
+import aiohttp
 from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -15,6 +18,11 @@ from bot.core.access import Member
 from bot.core.refusals import Refusal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class DirectoryUnavailable(Exception):
+    """Slack could not say who a user is (rate limited, slow, down): the app refuses rather than guess."""
 
 
 class SlackDirectory:
@@ -25,40 +33,50 @@ class SlackDirectory:
         self._members: TTLCache[str, Member] = TTLCache(max_entries, ttl_seconds)
         self._groups: TTLCache[str, frozenset[str]] = TTLCache(1000, ttl_seconds)
 
-    async def member(self, user_id: str) -> Member:
-        """The user's zone, locale and guest status; UTC, English only (and not a guest) when Slack cannot say."""
+    async def member(self, user_id: str, *, timeout: float | None = None) -> Member:
+        """The user's zone, locale and guest status; raises `DirectoryUnavailable` when Slack cannot say,
+        so that nobody is taken for a member, nor a time read in UTC, by mistake."""
         if (cached := self._members.get(user_id)) is not None:
             return cached
-        try:
-            user = (await self._client.users_info(user=user_id, include_locale=True)).get("user") or {}
-        except SlackApiError as exc:
-            log.warning("users.info failed for %s: %s; reading times in UTC", user_id, exc.response.get("error"))
-            return Member(user_id, "UTC")
+        call = self._client.users_info(user=user_id, include_locale=True)
+        user = (await self._ask("users.info", user_id, call, timeout)).get("user") or {}
+        if not user.get("tz"):
+            raise DirectoryUnavailable(f"Slack gave no timezone for {user_id}")
         guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
         locale = str(user.get("locale") or "") or None
-        member = self._members[user_id] = Member(user_id, str(user.get("tz") or "UTC"), guest, locale)
+        member = self._members[user_id] = Member(user_id, str(user["tz"]), guest, locale)
         return member
 
-    async def groups_with(self, user_id: str, group_ids: Iterable[str]) -> list[str]:
-        """Those of `group_ids` that `user_id` belongs to."""
+    async def groups_with(self, user_id: str, group_ids: Iterable[str], *, timeout: float | None = None) -> list[str]:
+        """Those of `group_ids` that `user_id` belongs to; raises `DirectoryUnavailable` when Slack cannot say."""
         found = []
         for group_id in group_ids:
             members = self._groups.get(group_id)
             if members is None:
-                try:
-                    response = await self._client.usergroups_users_list(usergroup=group_id)
-                except SlackApiError as exc:
-                    log.warning("usergroups.users.list failed for %s: %s", group_id, exc.response.get("error"))
-                    continue
+                call = self._client.usergroups_users_list(usergroup=group_id)
+                response = await self._ask("usergroups.users.list", group_id, call, timeout)
                 members = self._groups[group_id] = frozenset(response.get("users") or ())
             if user_id in members:
                 found.append(group_id)
         return found
 
-    async def sender(self, settings: Settings, user_id: str, channel_id: str) -> tuple[Member, Refusal | None]:
+    async def sender(
+        self, settings: Settings, user_id: str, channel_id: str, *, timeout: float | None = None
+    ) -> tuple[Member, Refusal | None]:
         """The member, and why they may not send from this channel (None when they may)."""
-        member = await self.member(user_id)
+        member = await self.member(user_id, timeout=timeout)
         if not settings.restricts_members and not member.is_guest:
             return member, None
-        groups = await self.groups_with(user_id, settings.allowed_usergroups)
+        groups = await self.groups_with(user_id, settings.allowed_usergroups, timeout=timeout)
         return member, access.refusal(settings, member, channel_id, groups)
+
+    @staticmethod
+    async def _ask(method: str, about: str, call: Awaitable[T], timeout: float | None) -> T:
+        try:
+            return await asyncio.wait_for(call, timeout)
+        except SlackApiError as exc:
+            log.warning("%s failed for %s: %s", method, about, exc.response.get("error"))
+            raise DirectoryUnavailable(f"{method} failed") from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("%s failed for %s: %s", method, about, type(exc).__name__)
+            raise DirectoryUnavailable(f"{method} failed") from exc

@@ -29,13 +29,13 @@ class SlackDeliveryNotifier:
                     text=f"SMS delivery: {blocks.escape(record.summary())}",
                     blocks=blocks.record_post_blocks(record, masked=self._masked),
                 )
-            if failures:
-                # in the post's thread, or straight to the sender when there is no channel post
+            # in the post's thread, or straight to the sender when there is no channel post
+            for message in blocks.failure_messages(failures, masked=self._masked) if failures else []:
                 await self._client.chat_postMessage(
                     channel=record.post_channel or record.user_id,
                     thread_ts=record.post_ts,
                     text="Some SMS were not delivered",
-                    blocks=blocks.failure_blocks(failures, masked=self._masked),
+                    blocks=message,
                 )
         except SlackApiError as exc:
             log.warning("could not report delivery of %s: %s", record.id, exc.response.get("error"))

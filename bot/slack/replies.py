@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,15 +16,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.core import delivery
 from bot.core.command import Draft
+from bot.core.outbox import Confirmation
 from bot.core.pending import Pending
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.directory import DirectoryUnavailable
 
 log = logging.getLogger(__name__)
 _ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
 BUSY = "schedule-sms is busy right now; nothing was sent. Please try again in a minute."
-STORAGE_DOWN = "schedule-sms cannot reach its storage right now; nothing was sent. Please try again in a minute."
+SLACK_TIMEOUT_BEFORE_FORM = 1.5
+"""Seconds Slack may take to say who a user is before a form opens (its trigger_id lives 3 s) or a
+submission is answered (Slack waits 3 s); beyond it the user is asked to try again."""
+UNKNOWN_REQUEST = "This confirmation has expired or is unknown; nothing was sent. Run /schedule-sms again."
+WHO_UNKNOWN = "Slack could not tell schedule-sms who you are right now, so nothing was sent. Try again in a moment."
 
 
 def valid_id(value: object) -> str | None:
@@ -75,19 +83,43 @@ async def open_modal(
     trigger_id: str,
     draft: Draft,
     context: ModalContext,
+    requester: Requester,
     problems: list[str] | None = None,
-) -> bool:
+) -> None:
+    """Open the form at once (a `trigger_id` lives 3 seconds, so never after queued work); when it
+    cannot open, or cannot hold the draft whole, the user is told why, with the problems found."""
     settings = services.settings
     draft = draft.with_defaults(settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id)
-    view = blocks.modal_view(
-        draft, private_metadata=context.dump(), allowed_senders=settings.allowed_senders, problems=problems or []
-    )
+    found = " ".join(problems or [])
     try:
+        view = blocks.modal_view(
+            draft,
+            private_metadata=context.dump(),
+            allowed_senders=settings.allowed_senders,
+            problems=problems or [],
+            max_recipients=settings.max_recipients,
+        )
         await client.views_open(trigger_id=trigger_id, view=view)
+    except blocks.FormOverflow as exc:
+        await requester.problem(client, f"Nothing was scheduled. {found} {exc}".replace("  ", " "))
+        return
     except SlackApiError as exc:
-        log.warning("views.open failed: %s", exc.response.get("error"))
-        return False
-    return True
+        error = exc.response.get("error")
+        log.warning("views.open failed: %s", error)
+        text = (
+            f"Nothing was scheduled. {found} Type `/schedule-sms help` for examples."
+            if found
+            else f"Slack did not open the form ({error}); nothing was sent. Please run /schedule-sms again."
+        )
+        await requester.problem(client, text)
+        return
+    if services.background.has_room():  # so that the submission finds the user's zone in the cache
+        services.background.spawn(_look_up(services, requester.user_id))
+
+
+async def _look_up(services: Services, user_id: str) -> None:
+    with suppress(DirectoryUnavailable):  # logged by the directory; the submission asks again
+        await services.directory.member(user_id)
 
 
 async def tell_user(
@@ -121,7 +153,11 @@ async def tell_user(
             return
     except SlackApiError as exc:
         log.info("chat.postEphemeral failed (%s); sending a direct message", exc.response.get("error"))
-    await client.chat_postMessage(channel=user_id, text=text, blocks=payload_blocks)
+    try:
+        await client.chat_postMessage(channel=user_id, text=text, blocks=payload_blocks)
+    except SlackApiError as exc:
+        log.error("could not reach %s by any route (%s); they were to be told: %s", user_id,
+                  exc.response.get("error"), text)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -154,13 +190,65 @@ class Requester:
         await self.tell(client, text, blocks.problem_blocks(text, trusted=trusted))
 
 
-async def guard_storage(work: Coroutine[Any, Any, None], client: AsyncWebClient, requester: Requester) -> None:
-    """Run listener work; if Redis fails, tell the user plainly (nothing was sent)."""
+@dataclass
+class Progress:
+    """How far a job got, so a failure is told truthfully: before the send "nothing was sent", after it
+    what Kaleyra answered (`sent`, e.g. "Your SMS was scheduled (Kaleyra id …)")."""
+
+    sent: str = ""
+
+
+def failure_text(error: BaseException, progress: Progress | None = None) -> str:
+    """Words for a failure, fitting the phase: a false "nothing was sent" would make users send twice."""
+    if isinstance(error, DirectoryUnavailable) and not (progress and progress.sent):
+        return WHO_UNKNOWN
+    if isinstance(error, RedisError):
+        cause = "schedule-sms cannot reach its storage right now"
+    elif isinstance(error, DirectoryUnavailable | SlackApiError):
+        cause = "Slack did not answer schedule-sms in time"
+    elif isinstance(error, TimeoutError):
+        cause = "Slack or the app's storage answered too slowly"
+    else:
+        cause = "schedule-sms ran into an unexpected problem"
+    if progress and progress.sent:
+        return f"{progress.sent}. But {cause}, so delivery tracking may be late. Do not send it again."
+    return f"{cause}; nothing was sent. Please try again in a moment."
+
+
+def handled_text(outcome: Confirmation) -> str:
+    """What a click on a request that is already taken care of is told: where it stands, truthfully."""
+    claim = outcome.claim
+    if outcome.outcome == "not_yours":
+        return "Only the person who asked for this SMS can confirm, edit or cancel it."
+    if claim is None:
+        return UNKNOWN_REQUEST
+    return {
+        "checking": "This SMS is being confirmed right now; it will not be sent twice. Nothing has been sent yet: "
+        "if no outcome shows up within a minute, the app stopped before sending it and you can schedule it again.",
+        "sending": "This SMS is being sent right now (or the app stopped while sending it, so its outcome is "
+        "unknown); it will not be sent twice. If no outcome shows up within a minute, check Kaleyra's console "
+        "before scheduling it again.",
+        "sent": f"This SMS was already scheduled (Kaleyra id {', '.join(claim.batch_ids)}); it was not sent again.",
+        "uncertain": "The outcome of this SMS is unknown: Kaleyra may have scheduled it. It will not be sent "
+        "twice from here; check Kaleyra's console before scheduling it again.",
+        "cancelled": "This SMS was cancelled; nothing was sent.",
+        "replaced": "This request was replaced by your edit; nothing was sent from it. Use the edited one.",
+        "held": "This SMS was already confirmed and is held by the app; see `/schedule-sms list`.",
+    }[claim.kind]
+
+
+async def guard(
+    work: Coroutine[Any, Any, None], client: AsyncWebClient, requester: Requester, progress: Progress | None = None
+) -> None:
+    """Run listener work; whatever escapes is logged and the user is told, in words fitting `progress`."""
     try:
         await work
-    except RedisError as exc:
-        log.error("storage unavailable: %s", type(exc).__name__)
-        await requester.problem(client, STORAGE_DOWN)
+    except Exception as exc:
+        if isinstance(exc, RedisError):
+            log.error("storage unavailable: %s", type(exc).__name__)
+        else:
+            log.exception("work for %s failed", requester.user_id)
+        await requester.problem(client, failure_text(exc, progress))
 
 
 async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:
@@ -176,11 +264,12 @@ async def post_to_channel(
     record_id: str,
     channel_id: str,
     post: list[dict[str, Any]],
+    recipients: Sequence[str] = (),
 ) -> None:
-    """Tell the channel, and remember the post so it can follow the SMS; tell the user if the app is not there."""
+    """Tell the channel, and remember the post so it can follow the SMS; tell the user if the app is not there.
+    A post that names only the first few `recipients` gets the whole list in its thread."""
     try:
         posted = await client.chat_postMessage(channel=channel_id, text="An SMS was scheduled", blocks=post)
-        await services.history.attach_post(record_id, str(posted["channel"]), str(posted["ts"]))
     except SlackApiError as exc:
         error = exc.response.get("error")
         log.info("could not post to %s: %s", channel_id, error)
@@ -191,3 +280,20 @@ async def post_to_channel(
         )
         # not in the channel: no ephemeral either
         await Requester(requester.user_id, "", requester.response_url).problem(client, note)
+        return
+    channel, ts, masked = str(posted["channel"]), str(posted["ts"]), not services.settings.show_full_numbers
+    record = await services.history.attach_post(record_id, channel, ts)
+    try:
+        if (
+            record is not None
+            and record.messages
+            and any(state.status != delivery.SCHEDULED for state in record.messages.values())
+        ):  # delivery news came before the post was linked: show it now, not at the next change
+            await client.chat_update(
+                channel=channel, ts=ts, text=f"SMS delivery: {record.summary()}",
+                blocks=blocks.record_post_blocks(record, masked=masked),
+            )  # fmt: skip
+        for message in blocks.recipient_list_messages(recipients, masked=masked):
+            await client.chat_postMessage(channel=channel, thread_ts=ts, text="Every recipient", blocks=message)
+    except SlackApiError as exc:
+        log.warning("could not complete the channel post of %s: %s", record_id, exc.response.get("error"))

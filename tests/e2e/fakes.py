@@ -91,6 +91,10 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.channels_without_app: set[str] = set()
         self.failing_methods: dict[str, str] = {}
+        self.delays: dict[str, float] = {}  # method -> seconds before answering
+        self.answers: dict[str, dict[str, Any]] = {}  # method -> an answer of Slack's shape but not its content
+        self.failing_responses = False  # response_urls answer 404, as an expired one does
+        self.on_call: Callable[[str], None] | None = None  # runs with each method (or "respond") as it arrives
         self.socket_mode_url = ""
         self._lock = threading.Lock()
         self._server = _Server(self._handler())
@@ -113,6 +117,8 @@ class FakeSlack:
             return [call for call in self.calls if call.method == method]
 
     def _record(self, method: str, params: dict[str, Any]) -> None:
+        if self.on_call is not None:
+            self.on_call(method)
         if not self.validate:
             with self._lock:
                 self.calls.append(SlackCall(method, params))
@@ -131,6 +137,8 @@ class FakeSlack:
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if error := self.failing_methods.get(method):
             return {"ok": False, "error": error}
+        if method in self.answers:
+            return self.answers[method]
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "url": "https://x.slack.com/"}
         if method == "apps.connections.open":
@@ -170,17 +178,19 @@ class FakeSlack:
                 params = {key: values[0] for key, values in parse_qs(parts.query).items()}
                 method = parts.path.removeprefix("/api/")
                 fake._record(method, params)
+                time.sleep(fake.delays.get(method, 0.0))
                 _send_json(self, 200, fake._answer(method, params))
 
             def do_POST(self) -> None:
                 _, params = _read_body(self)
                 path = urlsplit(self.path).path
                 if path.startswith("/respond/"):
-                    fake._record("respond", {**params, "url": path})
-                    _send_json(self, 200, {"ok": True})
+                    fake._record("respond", {**params, "url": path, "failed": fake.failing_responses})
+                    _send_json(self, 404 if fake.failing_responses else 200, {"ok": not fake.failing_responses})
                     return
                 method = path.removeprefix("/api/")
                 fake._record(method, params)
+                time.sleep(fake.delays.get(method, 0.0))
                 _send_json(self, 200, fake._answer(method, params))
 
         return Handler
@@ -219,6 +229,8 @@ class FakeKaleyra:
         self.status_requests: list[list[str]] = []
         self.status_delay = 0.0
         self.accepted: list[dict[str, Any]] = []  # the success replies sent, with their message ids
+        self.on_request: Callable[[], None] | None = None  # runs when a send arrives, before the answer
+        self.echo_without_plus = False  # answer with recipients as some accounts do: "919876543210"
         self._lock = threading.Lock()
         self._server = _Server(self._handler())
 
@@ -242,10 +254,11 @@ class FakeKaleyra:
         with self._lock:
             return self.script.pop(0) if self.script else KaleyraReply(delay=self.default_delay)
 
-    @staticmethod
-    def success(body: dict[str, Any]) -> dict[str, Any]:
+    def success(self, body: dict[str, Any]) -> dict[str, Any]:
         batch = str(uuid.uuid4())
         recipients = str(body.get("to", "")).split(",")
+        if self.echo_without_plus:
+            recipients = [recipient.lstrip("+") for recipient in recipients]
         return {
             "id": batch,
             "sender": body.get("sender"),
@@ -284,6 +297,8 @@ class FakeKaleyra:
                         KaleyraRequest(self.path, dict(self.headers), body, self.headers.get("Content-Type", ""))
                     )
                 reply = fake._next()
+                if fake.on_request is not None:
+                    fake.on_request()
                 time.sleep(reply.delay)
                 if reply.drop:
                     self.close_connection = True

@@ -144,26 +144,49 @@ def test_cancel_replaces_the_confirmation_and_sends_nothing(
     assert kaleyra.requests == []
 
 
-def test_edit_reopens_the_modal_and_replaces_the_request(
-    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
-) -> None:
+def start_edit(app: RunningApp, slack: FakeSlack) -> tuple[str, str, dict[str, Any]]:
+    """Schedule "Hello" and click its Edit: the request's id, the Edit click's response_url, the form."""
     confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 2 hours')
     old_id = button_value(confirmation, "edit_sms")
     edit_url = slack.response_url("edit")
     app.click("edit_sms", old_id, response_url=edit_url)
-    view = opened_view(slack)
-    message = next(block for block in view["blocks"] if block.get("block_id") == "message")
-    assert message["element"]["initial_value"] == "Hello"
+    return old_id, edit_url, opened_view(slack)
 
+
+def submit_edit(app: RunningApp, view: dict[str, Any]) -> None:
     app.submit(
         view, modal_values(recipients=NUMBER, message="Hello again", when="in 3 hours", route="MKT", sender="KLRHXA")
     )
+
+
+def test_edit_reopens_the_modal_and_replaces_the_request(
+    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    old_id, edit_url, view = start_edit(app, slack)
+    message = next(block for block in view["blocks"] if block.get("block_id") == "message")
+    assert message["element"]["initial_value"] == "Hello"
+
+    submit_edit(app, view)
     edited = wait_for(lambda: [r for r in replies_to(slack, edit_url) if "Check and confirm" in r["text"]])[0]
     assert edited["replace_original"] is True and "Hello again" in text_of(edited["blocks"])
 
-    assert "expired or is unknown" in clicked(app, slack, "confirm_sms", old_id)["text"]
+    assert "replaced by your edit" in clicked(app, slack, "confirm_sms", old_id)["text"]
+    assert kaleyra.requests == []
     app.click("confirm_sms", button_value(edited, "confirm_sms"), response_url=slack.response_url())
     assert wait_for(lambda: kaleyra.requests)[0].body["body"] == "Hello again"
+    assert len(kaleyra.requests) == 1
+
+
+def test_an_edit_after_the_old_request_was_confirmed_says_so(
+    app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    old_id, edit_url, view = start_edit(app, slack)
+    assert "Scheduled" in clicked(app, slack, "confirm_sms", old_id)["text"]  # the old one, while the form is open
+    submit_edit(app, view)
+    replies = wait_for(lambda: len(replies_to(slack, edit_url)) >= 2 and replies_to(slack, edit_url))
+    assert "already scheduled" in replies[0]["text"] and "confirm it only if you want both" in replies[0]["text"]
+    assert "Check and confirm" in replies[1]["text"] and replies[1]["replace_original"] is False
+    assert [request.body["body"] for request in kaleyra.requests] == ["Hello"]
 
 
 def test_confirm_twice_on_two_instances_sends_once(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:

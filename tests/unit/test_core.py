@@ -16,7 +16,7 @@ from bot.core.command import Draft, parse_command
 from bot.core.delivery import Report
 from bot.core.history import MessageState, SmsRecord
 from bot.core.kaleyra import SmsMessage
-from bot.core.pending import Pending, PendingStore
+from bot.core.pending import Claim, Pending, PendingStore
 from bot.core.validation import ScheduleRequest
 from bot.slack import blocks
 from tests.slack_models import validate_blocks, validate_view
@@ -152,7 +152,7 @@ def test_every_payload_passes_slack_sdk_models() -> None:
         blocks.outcome_blocks("Done", ["line"], "id-0123456789"),
         post_blocks(masked=True, body="Hello", status="1 Delivered"),
         blocks.record_post_blocks(RECORD, masked=True),
-        blocks.failure_blocks([Report("b1:1", "UnDelivered", "CON-DND", "+919876543210")], masked=True),
+        *blocks.failure_messages([Report("b1:1", "UnDelivered", "CON-DND", "+919876543210")], masked=True),
         blocks.history_blocks([RECORD] * 10, "Asia/Kolkata", 1, True, masked=False),
         blocks.history_blocks([], "Asia/Kolkata", 0, False, masked=False),
     ):
@@ -187,8 +187,8 @@ def test_store_claims_once_and_releases() -> None:
         assert claims.count(True) == 1
         await store.release(pending_id)
         assert await store.claim(pending_id)
-        await store.finish(pending_id, "sent:b1")
-        assert await store.get(pending_id) is None and await store.claim_state(pending_id) == "sent:b1"
+        await store.finish(pending_id, Claim("sent", ("b1",)))
+        assert await store.get(pending_id) is None and await store.claim_state(pending_id) == Claim("sent", ("b1",))
         assert not await store.claim(pending_id)
 
     asyncio.run(scenario())

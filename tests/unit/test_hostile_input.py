@@ -92,7 +92,9 @@ def test_kaleyra_ids_and_statuses_are_escaped_in_posts() -> None:
     text = str(post)
     assert "<!channel>" not in text and "&lt;!channel&gt;&amp;&lt;https://evil|x&gt;" in text
     assert "<!Here>" not in text and "&lt;!Here&gt;" in text
-    failure = str(blocks.failure_blocks([delivery.Report("m1", "<!channel>", "<@U1>", "+919876543210")], masked=False))
+    failure = str(
+        blocks.failure_messages([delivery.Report("m1", "<!channel>", "<@U1>", "+919876543210")], masked=False)
+    )
     assert "<!channel>" not in failure and "<@U1>" not in failure
 
 

@@ -12,7 +12,7 @@ import httpx
 from bot.core.history import History
 from bot.core.jobs import JobQueue
 from bot.core.outbox import Outbox
-from bot.core.pending import Pending, PendingStore
+from bot.core.pending import Claim, Pending, PendingStore
 from bot.core.quota import Quota
 from bot.core.refusals import Reason
 from bot.core.validation import ScheduleRequest
@@ -53,7 +53,7 @@ def test_confirm_sends_once_and_records_the_history() -> None:
         first = await world.outbox.confirm(pending_id, "U1")
         again = await world.outbox.confirm(pending_id, "U1")
         assert first.outcome == "scheduled" and first.report is not None
-        assert again.outcome == "handled" and again.detail == "sent:batch-1"
+        assert again.outcome == "handled" and again.claim == Claim("sent", ("batch-1",))
         assert len(world.kaleyra.sent) == 1
         record = await world.history.get(pending_id)
         assert record is not None and record.batch_ids == ["batch-1"] and record.recipients == ["+919876500000"]
@@ -139,10 +139,11 @@ def test_over_100_recipients_go_in_requests_of_100_and_stop_at_a_failure() -> No
 def test_cancel_wins_only_before_confirm() -> None:
     async def scenario(world: World) -> None:
         cancelled, confirmed = await world.pending(), await world.pending()
-        assert (await world.outbox.cancel(cancelled, "U1")).detail == "cancelled"
-        assert (await world.outbox.confirm(cancelled, "U1")).detail == "cancelled"
+        assert (await world.outbox.cancel(cancelled, "U1")).claim == Claim("cancelled")
+        assert (await world.outbox.confirm(cancelled, "U1")).claim == Claim("cancelled")
         await world.outbox.confirm(confirmed, "U1")
-        assert (await world.outbox.cancel(confirmed, "U1")).detail.startswith("sent:")
+        claim = (await world.outbox.cancel(confirmed, "U1")).claim
+        assert claim is not None and claim.kind == "sent"
         assert len(world.kaleyra.sent) == 1
 
     run(scenario)

@@ -12,7 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.app import connect_redis
-from bot.core.pending import PendingStore
+from bot.core.pending import Claim, PendingStore
 from tests.unit.test_validation import settings
 
 
@@ -38,11 +38,11 @@ class ReplyLost(fakeredis.FakeAsyncRedis):
 
 
 def test_a_repeated_claim_still_wins_once() -> None:
-    async def run() -> tuple[bool, bool, str | None]:
+    async def run() -> tuple[bool, bool, Claim | None]:
         server = fakeredis.FakeServer()
         store = PendingStore(ReplyLost(server=server, decode_responses=True), 60)
         other = PendingStore(fakeredis.FakeAsyncRedis(server=server, decode_responses=True), 60)
         return await store.claim("p1"), await other.claim("p1"), await store.claim_state("p1")
 
     first, second, state = asyncio.run(run())
-    assert (first, second, state) == (True, False, "sending")
+    assert (first, second, state) == (True, False, Claim("checking"))

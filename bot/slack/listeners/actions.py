@@ -13,19 +13,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import delivery, kaleyra
-from bot.core.outbox import Confirmation
-from bot.core.pending import Pending
+from bot.core.outbox import Confirmation, Outcome, SendReport
+from bot.core.pending import Claim, Pending
 from bot.core.refusals import Reason
+from bot.core.shutdown import finish_despite_cancel
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
 from bot.slack.listeners import held
 from bot.slack.replies import (
     BUSY,
+    UNKNOWN_REQUEST,
     ModalContext,
+    Progress,
     Requester,
     draft_of,
-    guard_storage,
+    guard,
+    handled_text,
     history_for,
     open_modal,
     post_to_channel,
@@ -48,11 +52,19 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     services = services_of(context)
     action = (body.get("actions") or [{}])[0]
     click = _Click.read(body, valid_id(action.get("value")))
+    if action["action_id"] == blocks.EDIT:  # not queued: it opens the form, and its trigger_id lives 3 seconds
+        await guard(_edit(services, client, click), client, click)
+        return
     if not services.background.has_room():
         await click.problem(client, BUSY)
         return
-    handler = {blocks.CONFIRM: _confirm, blocks.EDIT: _edit, blocks.CANCEL: _cancel}[action["action_id"]]
-    services.background.spawn(guard_storage(handler(services, client, click), client, click))
+    if action["action_id"] == blocks.CANCEL:
+        services.background.spawn(guard(_cancel(services, client, click), client, click))
+        return
+    progress = Progress()
+    # a send that has started is finished even when the app stops, so the user hears what Kaleyra said
+    work = finish_despite_cancel(guard(_confirm(services, client, click, progress), client, click, progress))
+    services.background.spawn(work)
 
 
 async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
@@ -65,21 +77,25 @@ async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     if not services.background.has_room():
         await click.problem(client, BUSY)
         return
-    services.background.spawn(guard_storage(_show_history(services, client, click, page), client, click))
+    services.background.spawn(guard(_show_history(services, client, click, page), client, click))
 
 
 async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     """Each keystroke in the modal's message: update the length and encoding hint."""
     await ack()
+    settings = services_of(context).settings
     view = body.get("view") or {}
     draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
-    updated = blocks.modal_view(
-        draft,
-        private_metadata=str(view.get("private_metadata") or ""),
-        allowed_senders=services_of(context).settings.allowed_senders,
-    )
     try:
+        updated = blocks.modal_view(
+            draft,
+            private_metadata=str(view.get("private_metadata") or ""),
+            allowed_senders=settings.allowed_senders,
+            max_recipients=settings.max_recipients,
+        )
         await client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=updated)
+    except blocks.FormOverflow as exc:  # only a hint is lost: the form itself stays as typed
+        log.info("length hint not updated: %s", exc)
     except SlackApiError as exc:  # hash_conflict: a newer keystroke already updated the view
         log.debug("views.update skipped: %s", exc.response.get("error"))
 
@@ -102,12 +118,9 @@ class _Click(Requester):
         )
 
 
-_UNKNOWN = "This confirmation has expired or is unknown; nothing was sent. Run /schedule-sms again."
-
-
-async def _confirm(services: Services, client: AsyncWebClient, click: _Click) -> None:
+async def _confirm(services: Services, client: AsyncWebClient, click: _Click, progress: Progress) -> None:
     if click.pending_id is None:
-        await click.problem(client, _UNKNOWN)
+        await click.problem(client, UNKNOWN_REQUEST)
         return
     member, refused = await services.directory.sender(services.settings, click.user_id, click.channel_id)
     if refused is not None:
@@ -115,33 +128,30 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click) ->
         return
     outcome = await services.outbox.confirm(click.pending_id, member.user_id)
     if outcome.outcome in ("unknown", "handled", "not_yours"):
-        await click.problem(client, _handled_text(outcome))
+        await click.problem(client, handled_text(outcome))
         return
     if outcome.outcome == "held":  # kept by the app until its hand-off: see listeners/held.py
+        progress.sent = "Your SMS was confirmed and is held by the app until its hand-off to Kaleyra"
         await held.announce(services, client, click, outcome.detail)
         return
     pending = outcome.pending
     assert pending is not None
+    batch_ids = [result.batch_id for result in outcome.report.scheduled] if outcome.report else []
+    progress.sent = _what_was_sent(outcome.outcome, batch_ids)
     headline, lines = _outcome_text(outcome)
     retry_id = click.pending_id if outcome.outcome in ("failed", "refused") else None
     await click.tell(client, headline, blocks.outcome_blocks(headline, lines, retry_id), replace_original=True)
-    if outcome.report and outcome.report.scheduled:
-        await _post_to_channel(services, client, click, pending, [r.batch_id for r in outcome.report.scheduled])
+    if outcome.report and batch_ids:
+        await _post_to_channel(services, client, click, pending, outcome.report)
 
 
-def _handled_text(outcome: Confirmation) -> str:
-    if outcome.outcome == "unknown":
-        return _UNKNOWN
-    if outcome.outcome == "not_yours":
-        return "Only the person who asked for this SMS can confirm or cancel it."
-    if outcome.detail == "cancelled":
-        return "This SMS was cancelled; nothing was sent."
-    if outcome.detail == "held":
-        return "This SMS was already confirmed and is held by the app; see `/schedule-sms list`."
-    if outcome.detail.startswith("sent:"):
-        batch_ids = outcome.detail.removeprefix("sent:")  # escaped with the rest by `problem`
-        return f"This SMS was already scheduled (Kaleyra id {batch_ids}); it was not sent again."
-    return "This SMS is already being sent; it will not be sent twice."
+def _what_was_sent(outcome: Outcome, batch_ids: list[str]) -> str:
+    """What Kaleyra has, for any later failure message ("" when nothing was sent)."""
+    if batch_ids:
+        return f"Your SMS was {'partly ' if outcome == 'partial' else ''}scheduled (Kaleyra id {', '.join(batch_ids)})"
+    if outcome == "uncertain":
+        return "The outcome of your SMS is unknown (Kaleyra may have scheduled it)"
+    return ""
 
 
 def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
@@ -160,6 +170,8 @@ def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
             lines.append(f"• {label}: {blocks.escape(result.describe())}")
     if report.skipped:
         lines.append(f"• {report.skipped} recipients: not sent, because an earlier request failed.")
+    if not outcome.recorded and outcome.outcome != "failed":
+        lines.append("• The app could not record this SMS (its storage is unavailable): delivery tracking may be late.")
     pending = outcome.pending
     assert pending is not None
     when = (
@@ -170,25 +182,32 @@ def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
     headline = {
         "scheduled": f":white_check_mark: Scheduled {when}."
         + (" Kaleyra has it now, so it can no longer be cancelled." if pending.request.send_at else ""),
-        "partial": ":warning: Only part of this SMS was accepted; the rest was not sent.",
+        "partial": ":warning: Only part of this SMS was accepted; for the rest the outcome is unknown (see below): "
+        "check Kaleyra's console before sending it again."
+        if report.unclear
+        else ":warning: Only part of this SMS was accepted; the rest was not sent.",
         "failed": ":x: Not sent. You can try again or edit it.",
-        "uncertain": ":grey_question: The outcome is unknown; it may have been scheduled. "
-        "Check Kaleyra before trying again.",
+        "uncertain": ":grey_question: The outcome is unknown: Kaleyra may have scheduled it. It will not be sent "
+        "again from here; check Kaleyra's console before scheduling it again.",
     }[outcome.outcome]
     return headline, lines
 
 
 async def _post_to_channel(
-    services: Services, client: AsyncWebClient, click: _Click, pending: Pending, batch_ids: list[str]
+    services: Services, client: AsyncWebClient, click: _Click, pending: Pending, report: SendReport
 ) -> None:
+    """The team sees what Kaleyra accepted: only the accepted recipients when part of it failed."""
     request, settings = pending.request, services.settings
+    batch_ids = [result.batch_id for result in report.scheduled]
     post = blocks.channel_post_blocks(
-        pending.user_id, request.recipients, request.send_at, request.route, pending.tz, batch_ids,
+        pending.user_id, report.accepted_recipients, request.send_at, request.route, pending.tz, batch_ids,
         masked=not settings.show_full_numbers,
         body=request.body if settings.show_message_in_channel else None,
         status=delivery.SCHEDULED,
     )  # fmt: skip
-    await post_to_channel(services, client, click, click.pending_id or "", pending.channel_id, post)
+    await post_to_channel(
+        services, client, click, click.pending_id or "", pending.channel_id, post, report.accepted_recipients
+    )
 
 
 async def _show_history(services: Services, client: AsyncWebClient, click: _Click, page: int) -> None:
@@ -198,22 +217,24 @@ async def _show_history(services: Services, client: AsyncWebClient, click: _Clic
 
 
 async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> None:
+    """Open the form with every field of the request; submitting it replaces the request (see views)."""
     pending = await services.store.get(click.pending_id) if click.pending_id else None
     if pending is None or pending.user_id != click.user_id:
-        await click.problem(client, _UNKNOWN)
+        state = await services.store.claim_state(click.pending_id) if click.pending_id else None
+        await click.problem(client, handled_text(Confirmation("handled", claim=state)))
         return
     draft = draft_of(pending)
     context = ModalContext(pending.channel_id, click.response_url or "", replaces=click.pending_id or "")
-    await open_modal(services, client, click.trigger_id, draft, context)
+    await open_modal(services, client, click.trigger_id, draft, context, click)
 
 
 async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> None:
     if click.pending_id is None:
-        await click.problem(client, _UNKNOWN)
+        await click.problem(client, UNKNOWN_REQUEST)
         return
     outcome = await services.outbox.cancel(click.pending_id, click.user_id)
-    if outcome.detail == "cancelled" and outcome.pending is not None:
+    if outcome.claim == Claim("cancelled") and outcome.pending is not None:
         text = ":wastebasket: Cancelled. Nothing was sent."
         await click.tell(client, text, blocks.outcome_blocks(text, []), replace_original=True)
         return
-    await click.problem(client, _handled_text(outcome))
+    await click.problem(client, handled_text(outcome))

@@ -12,12 +12,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.command import is_help, misspelt_subcommand, parse_command
 from bot.core.errors import InvalidRequest
 from bot.core.pending import Pending
-from bot.core.validation import validate
+from bot.core.validation import ScheduleRequest, validate
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
 from bot.slack.listeners import held
-from bot.slack.replies import BUSY, ModalContext, Requester, guard_storage, history_for, open_modal
+from bot.slack.replies import (
+    BUSY,
+    SLACK_TIMEOUT_BEFORE_FORM,
+    ModalContext,
+    Requester,
+    guard,
+    history_for,
+    open_modal,
+)
 
 
 def register(app: AsyncApp) -> None:
@@ -42,22 +50,28 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         str(body.get("user_id", "")), str(body.get("channel_id", "")), str(body.get("response_url") or "") or None
     )
     page = history_page(text)
-    work = _list(services, client, requester, page) if page is not None else _handle(services, client, body, text)
-    services.background.spawn(guard_storage(work, client, requester))
+    if page is not None:
+        services.background.spawn(guard(_list(services, client, requester, page), client, requester))
+        return
+    # not queued: this may open the form, and its trigger_id lives 3 seconds
+    await guard(_handle(services, client, body, text, requester), client, requester)
 
 
-async def _handle(services: Services, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:
-    user_id, channel_id = str(body.get("user_id", "")), str(body.get("channel_id", ""))
-    response_url = str(body.get("response_url") or "") or None
-    requester = Requester(user_id, channel_id, response_url)
-    context = ModalContext(channel_id=channel_id, response_url=response_url or "")
+async def _handle(
+    services: Services, client: AsyncWebClient, body: dict[str, Any], text: str, requester: Requester
+) -> None:
+    """Open the form (empty, or with what needs fixing), or queue the confirmation of a complete command."""
+    trigger_id = str(body.get("trigger_id", ""))
+    context = ModalContext(channel_id=requester.channel_id, response_url=requester.response_url or "")
+    if not text.strip():  # who may send is checked when the form is submitted
+        await open_modal(services, client, trigger_id, parse_command(""), context, requester)
+        return
     settings = services.settings
-    member, refused = await services.directory.sender(settings, user_id, channel_id)
+    member, refused = await services.directory.sender(
+        settings, requester.user_id, requester.channel_id, timeout=SLACK_TIMEOUT_BEFORE_FORM
+    )
     if refused is not None:
         await requester.problem(client, refused.message, trusted=refused.mrkdwn)
-        return
-    if not text.strip():
-        await open_modal(services, client, str(body.get("trigger_id", "")), parse_command(""), context)
         return
     draft = parse_command(text).with_defaults(
         settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
@@ -66,21 +80,24 @@ async def _handle(services: Services, client: AsyncWebClient, body: dict[str, An
     try:
         request = validate(draft, member.tz, now, settings, locale=member.locale)
     except InvalidRequest as invalid:
-        problems = list(invalid.errors.values())
-        if not await open_modal(services, client, str(body.get("trigger_id", "")), draft, context, problems):
-            await requester.problem(
-                client, "Nothing was scheduled. " + " ".join(problems) + " Type `/schedule-sms help` for examples."
-            )
+        await open_modal(services, client, trigger_id, draft, context, requester, list(invalid.errors.values()))
         return
-    if limit := await services.quota.refusal(user_id, len(request.recipients), member.tz, take=False):
+    services.background.spawn(guard(_offer(services, client, requester, request, member.tz, now), client, requester))
+
+
+async def _offer(
+    services: Services, client: AsyncWebClient, requester: Requester, request: ScheduleRequest, tz: str, now: datetime
+) -> None:
+    """Keep the checked request and show it with Confirm, Edit and Cancel."""
+    if limit := await services.quota.refusal(requester.user_id, len(request.recipients), tz, take=False):
         await requester.problem(client, limit.message)
         return
+    pending = Pending(request, requester.user_id, requester.channel_id, tz)
     if quiet := services.holding.quiet_hours.refusal(request, request.send_at or now):
-        await held.offer_next_allowed(services, client, requester, Pending(request, user_id, channel_id, member.tz),
-                                      quiet.message)  # fmt: skip
+        await held.offer_next_allowed(services, client, requester, pending, quiet.message)
         return
-    pending_id = await services.store.put(Pending(request, user_id, channel_id, member.tz))
-    confirmation = blocks.confirmation_blocks(pending_id, request, member.tz, now)
+    pending_id = await services.store.put(pending)
+    confirmation = blocks.confirmation_blocks(pending_id, request, tz, now)
     await requester.tell(client, "Check and confirm your SMS", confirmation)
 
 

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
+from bot.slack.directory import DirectoryUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,5 +39,5 @@ async def publish_home(services: Services, client: AsyncWebClient, user_id: str)
             team, _ = await services.history.recent(None, 0, 2 * blocks.PAGE_SIZE)
         view = blocks.home_view(mine, team, member.tz, masked=not services.settings.show_full_numbers)
         await client.views_publish(user_id=user_id, view=view)
-    except (RedisError, SlackApiError) as exc:
+    except (RedisError, SlackApiError, DirectoryUnavailable) as exc:  # the Home tab shows its last view meanwhile
         log.warning("could not publish the App Home for %s: %s", user_id, type(exc).__name__)

@@ -29,7 +29,7 @@ from bot.slack.replies import (
     ModalContext,
     Requester,
     draft_of,
-    guard_storage,
+    guard,
     open_modal,
     post_to_channel,
     valid_id,
@@ -77,17 +77,19 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     await ack()
     services = services_of(context)
     click = Click.read(body)
+    if click.action_id == blocks.HELD_EDIT:  # not queued: it opens the form, and its trigger_id lives 3 seconds
+        await guard(_edit(services, client, click), client, click)
+        return
     if not services.background.has_room():
         await click.problem(client, BUSY)
         return
     work: Work = {
         blocks.HELD_CANCEL: _cancel,
-        blocks.HELD_EDIT: _edit,
         blocks.HELD_SEND_NOW: _send_now,
         blocks.SERIES_STOP: _stop,
         blocks.QUIET_NEXT: _quiet_next,
     }[click.action_id]
-    services.background.spawn(guard_storage(work(services, client, click), client, click))
+    services.background.spawn(guard(work(services, client, click), client, click))
 
 
 async def announce(services: Services, client: AsyncWebClient, requester: Requester, record_id: str) -> None:
@@ -104,7 +106,7 @@ async def announce(services: Services, client: AsyncWebClient, requester: Reques
         client, "Held until hand-off", blocks.held_outcome_blocks(headline, record), replace_original=True
     )
     post = blocks.record_post_blocks(record, masked=not services.settings.show_full_numbers)
-    await post_to_channel(services, client, requester, record_id, record.channel_id, post)
+    await post_to_channel(services, client, requester, record_id, record.channel_id, post, record.recipients)
 
 
 async def offer_next_allowed(
@@ -169,7 +171,7 @@ async def _edit(services: Services, client: AsyncWebClient, click: Click) -> Non
         await click.problem(client, "Too late to edit: this SMS is no longer held by the app.")
         return
     modal = ModalContext(record.channel_id, click.response_url or "", held=record.id)
-    await open_modal(services, client, click.trigger_id, draft_of(pending), modal)
+    await open_modal(services, client, click.trigger_id, draft_of(pending), modal, click)
 
 
 async def _quiet_next(services: Services, client: AsyncWebClient, click: Click) -> None:
