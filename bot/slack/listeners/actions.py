@@ -51,8 +51,11 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     if not services.background.has_room():
         await click.problem(client, BUSY)
         return
-    handler = {blocks.CONFIRM: _confirm, blocks.EDIT: _edit, blocks.CANCEL: _cancel}[action["action_id"]]
-    services.background.spawn(guard_storage(handler(services, client, click), client, click))
+    if action["action_id"] == blocks.EDIT:  # opens the form: the trigger_id expires 3 s after the click
+        services.background.start(guard_storage(_edit(services, client, click), client, click))
+        return
+    handler = _confirm if action["action_id"] == blocks.CONFIRM else _cancel
+    services.background.queue(guard_storage(handler(services, client, click), client, click))
 
 
 async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
@@ -65,7 +68,7 @@ async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     if not services.background.has_room():
         await click.problem(client, BUSY)
         return
-    services.background.spawn(guard_storage(_show_history(services, client, click, page), client, click))
+    services.background.queue(guard_storage(_show_history(services, client, click, page), client, click))
 
 
 async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

@@ -38,8 +38,10 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         str(body.get("user_id", "")), str(body.get("channel_id", "")), str(body.get("response_url") or "") or None
     )
     page = history_page(text)
-    work = _list(services, client, requester, page) if page is not None else _handle(services, client, body, text)
-    services.background.spawn(guard_storage(work, client, requester))
+    if page is not None:
+        services.background.queue(guard_storage(_list(services, client, requester, page), client, requester))
+    else:  # may open the form, with a trigger_id that expires 3 s after the command
+        services.background.start(guard_storage(_handle(services, client, body, text), client, requester))
 
 
 async def _handle(services: Services, client: AsyncWebClient, body: dict[str, Any], text: str) -> None:

@@ -87,7 +87,10 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         blocks.SERIES_STOP: _stop,
         blocks.QUIET_NEXT: _quiet_next,
     }[click.action_id]
-    services.background.spawn(guard_storage(work(services, client, click), client, click))
+    if click.action_id == blocks.HELD_EDIT:  # opens the form: the trigger_id expires 3 s after the click
+        services.background.start(guard_storage(work(services, client, click), client, click))
+    else:
+        services.background.queue(guard_storage(work(services, client, click), client, click))
 
 
 async def announce(services: Services, client: AsyncWebClient, requester: Requester, record_id: str) -> None:
