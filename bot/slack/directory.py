@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -24,11 +25,22 @@ class SlackDirectory:
         self._client = client
         self._members: TTLCache[str, Member] = TTLCache(max_entries, ttl_seconds)
         self._groups: TTLCache[str, frozenset[str]] = TTLCache(1000, ttl_seconds)
+        self._looking_up: dict[str, asyncio.Future[Member]] = {}
 
     async def member(self, user_id: str) -> Member:
-        """The user's zone, locale and guest status; UTC, English only (and not a guest) when Slack cannot say."""
+        """The user's zone, locale and guest status; UTC, English only (and not a guest) when Slack cannot say.
+
+        Commands from one user arriving together share one `users.info` call (Slack rate-limits it).
+        """
         if (cached := self._members.get(user_id)) is not None:
             return cached
+        lookup = self._looking_up.get(user_id)
+        if lookup is None:
+            lookup = self._looking_up[user_id] = asyncio.ensure_future(self._look_up(user_id))
+            lookup.add_done_callback(lambda _: self._looking_up.pop(user_id, None))
+        return await asyncio.shield(lookup)  # one caller giving up must not cancel the others' lookup
+
+    async def _look_up(self, user_id: str) -> Member:
         try:
             user = (await self._client.users_info(user=user_id, include_locale=True)).get("user") or {}
         except SlackApiError as exc:
