@@ -96,19 +96,22 @@ class Process:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         return [pid, *map(int, children)]
 
-    def rss_mb(self) -> float:
-        """Resident memory of the process and its workers."""
+    def memory_mb(self) -> float:
+        """Proportional set size of the process and its workers (pages shared after fork counted once)."""
         total = 0
         for pid in self.pids():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
         return total / 1024
 
-    def background_jobs(self) -> int:
-        """Work still queued or running after the ack (0 for the floor, which has no such count)."""
-        answer = httpx.get(self.url + "/healthz", timeout=5).json()
-        return int(answer.get("background_jobs", 0))
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the process and its workers."""
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -128,6 +131,17 @@ class Slack:
         answer = httpx.get(f"{self.url}/_calls", params={"since": len(self.calls)}, timeout=30).json()
         self.calls += answer["calls"]
         return self.calls
+
+    def wait(self, found: Callable[[list[Any]], Any], since: int, timeout: float = 10) -> list[Any]:
+        """The first call from the `since`-th on for which `found` is true."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for call in self.fetch()[since:]:
+                if found(call):
+                    return call
+            since = len(self.calls)
+            time.sleep(0.005)
+        raise RuntimeError("timed out waiting for the app")
 
     def count(self, method: str, since: int = 0, text: str = "") -> int:
         return sum(1 for call in self.fetch()[since:] if call[0] == method and str(call[3]).startswith(text))
@@ -151,7 +165,7 @@ def capacity(name: str, target: Process, slack: Slack, first: float, seconds: fl
     """The highest rate that passes; prints each step."""
     print(f"\ncapacity: {name}, open loop, {seconds:.0f} s a step, {USERS} users")
     print(f"{'rate/s':>8}{'ack p50':>9}{'ack p99':>9}{'ack max':>9}{'reply p50':>11}{'reply p99':>11}"
-          f"{'replied':>9}{'busy':>7}{'errors':>8}{'late':>7}")  # fmt: skip
+          f"{'replied':>9}{'busy':>7}{'errors':>8}{'late':>7}{'CPU ms':>8}")  # fmt: skip
     commands = Commands(f"127.0.0.1:{target.port}", SIGNING_SECRET, f"{slack.url}/respond", USERS)
     best, rate = 0.0, first
 
@@ -163,30 +177,37 @@ def capacity(name: str, target: Process, slack: Slack, first: float, seconds: fl
             await loop.close()
 
     asyncio.run(run(USERS / 4, 4, f"{name}-warm"))  # every user looked up once, as in a running workspace
-    settle(target)
+    settle(target, slack.server)
     while True:
+        cpu = target.cpu_seconds()
         step = asyncio.run(run(rate, seconds, f"{name}-{rate:.0f}"))
         time.sleep(1.5)  # replies that count arrive within 1 s of their command
+        cpu = (target.cpu_seconds() - cpu) * 1000 / len(step.sent)
         replies = step.replies(slack.fetch())
         ok = passes(step, replies)
         ms = [value * 1000 for value in step.acks]
         replied = sum(1 for value in replies if value < math.inf)
+        verdict = "" if ok else "  fails"
         print(f"{rate:8.0f}{percentile(ms, 50):9.1f}{percentile(ms, 99):9.1f}{max(ms, default=math.nan):9.0f}"
               f"{percentile(replies, 50) * 1000:11.1f}{percentile(replies, 99) * 1000:11.1f}{replied:9d}"
-              f"{step.busy:7d}{step.errors:8d}{step.behind * 1000:7.0f}{'' if ok else '  fails'}")  # fmt: skip
+              f"{step.busy:7d}{step.errors:8d}{step.behind * 1000:7.0f}{cpu:8.2f}{verdict}")  # fmt: skip
         if not ok:
+            settle(target, slack.server)
             return best
         best = rate
         rate *= 1.25
-        settle(target)
+        settle(target, slack.server)
 
 
-def settle(target: Process) -> None:
-    """Let queued work finish before the next measurement."""
+def settle(*targets: Process) -> None:
+    """Let work left from the last measurement finish: until the processes are nearly idle (30 s at most)."""
     deadline = time.monotonic() + 30
-    while target.background_jobs() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1)
+    while time.monotonic() < deadline:
+        before = sum(target.cpu_seconds() for target in targets)
+        time.sleep(0.5)
+        if sum(target.cpu_seconds() for target in targets) - before < 0.5 * 0.05:
+            break
+    time.sleep(0.5)
 
 
 # --- flood: wrk, closed loop ----------------------------------------------------------------------------
@@ -235,32 +256,22 @@ def confirm_overhead(app: Process, slack: Slack, kaleyra: FakeKaleyra, rounds: i
     overheads = []
     with httpx.Client(base_url=app.url, timeout=10) as client:
         for index in range(rounds):
-            key = f"confirm{index}"
-            body = command_body(f'+919876500{index:03d} "Confirm {index}" in 2 hours', "UC", f"CC{index}",
+            key, channel = f"confirm{index}", f"CC{index}"
+            body = command_body(f'+919876500{index:03d} "Confirm {index}" in 2 hours', "UC", channel,
                                 f"{slack.url}/respond/{key}")  # fmt: skip
+            since = len(slack.fetch())
             client.post("/slack/events", content=body, headers=signed_headers(body)).raise_for_status()
-            pending = wait(lambda key=key: next((c[4] for c in slack.fetch() if c[1] == key and c[4]), None))
-            payload = {"type": "block_actions", "user": {"id": "UC"}, "channel": {"id": f"CC{index}"},
+            pending = slack.wait(lambda call, key=key: call[1] == key and call[4], since)[4]
+            payload = {"type": "block_actions", "user": {"id": "UC"}, "channel": {"id": channel},
                        "team": {"id": "T1"}, "api_app_id": "A1", "response_url": f"{slack.url}/respond/click{index}",
                        "actions": [{"action_id": "confirm_sms", "value": pending}]}  # fmt: skip
             click = urlencode({"payload": json.dumps(payload)})
+            since = len(slack.fetch())
             start = time.monotonic()
             client.post("/slack/events", content=click, headers=signed_headers(click)).raise_for_status()
-            channel = f"CC{index}"
-            at = wait(
-                lambda c=channel: next((x[2] for x in slack.fetch() if x[0] == "chat.postMessage" and x[1] == c), None)
-            )
-            overheads.append((at - start) * 1000 - 50)
+            post = slack.wait(lambda call, channel=channel: call[0] == "chat.postMessage" and call[1] == channel, since)
+            overheads.append((post[2] - start) * 1000 - 50)
     return overheads
-
-
-def wait(find: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := find()) is not None:
-            return found
-        time.sleep(0.005)
-    raise RuntimeError("timed out")
 
 
 def machine() -> str:
@@ -319,13 +330,12 @@ def main() -> None:
             requests = flood_requests(slack, 300)
             for target in (bare, floor, app):  # warm-up: first connections, caches
                 wrk(target.url, requests, 3, Path(workdir))
-                settle(target)
+                settle(target, slack.server)
             floods = {}
             for name, target in (("ack-only Bolt", bare), ("floor", floor), ("app", app), ("floor again", floor)):
                 before = len(slack.fetch())
                 floods[name] = wrk(target.url, requests, args.flood_seconds, Path(workdir))
-                settle(target)
-                time.sleep(1)
+                settle(target, slack.server)
                 floods[name]["replied"] = slack.count("respond", before, "Check and confirm")
         print(f"\nflood: wrk, 50 connections, {args.flood_seconds} s, 300 distinct signed commands")
         print(f"{'':16}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}{'replied/s':>11}")
@@ -336,7 +346,7 @@ def main() -> None:
         print(f"app / floor: ack p99 {floods['app']['p99'] / floor_p99:.2f}x (target <= 1.5x, against the floor's "
               f"better run)")  # fmt: skip
         health = httpx.get(app.url + "/healthz").json()
-        print(f"after the flood: /healthz {health}, app RSS {app.rss_mb():.0f} MB (target < 150 MB)")
+        print(f"after the flood: /healthz {health}, app memory (PSS) {app.memory_mb():.0f} MB (target < 150 MB)")
 
         async def steady() -> Step:
             commands = Commands(f"127.0.0.1:{app.port}", SIGNING_SECRET, f"{slack.url}/respond", 40)
@@ -359,7 +369,8 @@ def main() -> None:
         overheads = confirm_overhead(app, slack, kaleyra, args.confirm_rounds)
         print(f"\nconfirm to channel post, Kaleyra answering in 50 ms: app adds p50 {statistics.median(overheads):.1f} "
               f"ms (target < 30 ms), p90 {percentile(overheads, 90):.1f} ms")  # fmt: skip
-        print(f"\napp RSS at the end: {app.rss_mb():.0f} MB; 2 workers and their parent: {app2.rss_mb():.0f} MB")
+        print(f"\nmemory (PSS) at the end: app {app.memory_mb():.0f} MB; 2 workers and their parent "
+              f"{app2.memory_mb():.0f} MB")  # fmt: skip
     finally:
         for process in reversed(processes):
             process.stop()
