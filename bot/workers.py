@@ -25,6 +25,7 @@ from bot.config import Settings
 log = logging.getLogger(__name__)
 SOCKET_MODE_MAX_CONNECTIONS = 10  # Slack's limit of Socket Mode connections per app
 Serve = Callable[[Settings, socket.socket], None]
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def count(settings: Settings) -> int:
@@ -50,7 +51,11 @@ def listen(port: int) -> socket.socket:
 
 def run(settings: Settings, workers: int, serve: Serve) -> int:
     """Fork `workers` processes running `serve` on one listening socket; the exit status for the parent."""
-    sock = listen(settings.port)
+    try:
+        sock = listen(settings.port)
+    except OSError as exc:
+        log.error("cannot listen on port %d: %s", settings.port, exc.strerror)
+        return 1
     stopping = False
     pids: set[int] = set()
 
@@ -59,15 +64,17 @@ def run(settings: Settings, workers: int, serve: Serve) -> int:
         if not stopping:
             log.info("stopping %d workers", len(pids))
         stopping = True
-        for pid in pids:
+        for pid in list(pids):
             _signal(pid, signal.SIGTERM)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a child takes no signal before it is set up
     for _ in range(workers):
         if (pid := os.fork()) == 0:
             _worker(settings, sock, serve)
         pids.add(pid)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     sock.close()  # the workers hold it
     log.info("%d workers serving on port %d", workers, settings.port)
     status = 0
@@ -75,18 +82,20 @@ def run(settings: Settings, workers: int, serve: Serve) -> int:
         pid, code = os.wait()
         pids.discard(pid)
         code = os.waitstatus_to_exitcode(code)  # negative: killed by that signal
-        if code != 0:
-            if not stopping:
-                log.error("worker %d exited with %d: stopping the others", pid, code)
-                stop(signal.SIGTERM, None)
+        if not stopping:
+            log.error("worker %d exited with %d: stopping the others", pid, code)
+            stop(signal.SIGTERM, None)
+            status = code if code > 0 else 1
+        elif code != 0:
             status = status or (code if code > 0 else 1)
     return status
 
 
 def _worker(settings: Settings, sock: socket.socket, serve: Serve) -> None:
     """In the child: serve until told to stop, and never return into the parent's code."""
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     code = 1
     try:
         serve(settings, sock)
@@ -111,9 +120,9 @@ def exit_on_first_signal() -> None:
     loop = asyncio.get_running_loop()
 
     def first() -> None:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, log.info, "already stopping")
         raise web.GracefulExit
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, first)
