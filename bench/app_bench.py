@@ -160,7 +160,9 @@ def passes(step: Step, replies: list[float]) -> bool:
     return step.errors == 0 and max(step.acks, default=math.inf) < 3 and percentile(replies, 99) < 1
 
 
-def capacity(name: str, target: Process, slack: Slack, first: float, seconds: float) -> tuple[float, dict[int, float]]:
+def capacity(
+    name: str, label: str, target: Process, slack: Slack, first: float, seconds: float
+) -> tuple[float, dict[int, float]]:
     """The highest rate that passes, and the CPU ms per command at each rate that passed; prints each step."""
     print(f"\ncapacity: {name}, open loop, {seconds:.0f} s a step, {USERS} users")
     print(f"{'rate/s':>8}{'ack p50':>9}{'ack p99':>9}{'ack max':>9}{'reply p50':>11}{'reply p99':>11}"
@@ -175,11 +177,11 @@ def capacity(name: str, target: Process, slack: Slack, first: float, seconds: fl
         finally:
             await loop.close()
 
-    asyncio.run(run(USERS / 4, 4, f"{name}-warm"))  # every user looked up once, as in a running workspace
+    asyncio.run(run(USERS / 4, 4, f"{label}-warm"))  # every user looked up once, as in a running workspace
     settle(target, slack.server)
     while True:
         cpu = target.cpu_seconds()
-        step = asyncio.run(run(rate, seconds, f"{name}-{rate:.0f}"))
+        step = asyncio.run(run(rate, seconds, f"{label}-{rate:.0f}"))  # response_url keys unique in the run
         time.sleep(1.5)  # replies that count arrive within 1 s of their command
         cpu = (target.cpu_seconds() - cpu) * 1000 / len(step.sent)
         replies = step.replies(slack.fetch())
@@ -318,9 +320,10 @@ def main() -> None:
 
         targets = (("floor", floor), ("app", app), ("app, 2 workers", app2))
         runs: dict[str, list[tuple[float, dict[int, float]]]] = {name: [] for name, _ in targets}
-        for _ in range(args.rounds):  # interleaved: a neighbour's load slows whichever runs at that moment
-            for name, target in targets:
-                runs[name].append(capacity(name, target, slack, args.first_rate, args.step_seconds))
+        for round_ in range(args.rounds):  # interleaved: a neighbour's load slows whichever runs at that moment
+            for index, (name, target) in enumerate(targets):
+                label = f"r{round_}t{index}"
+                runs[name].append(capacity(name, label, target, slack, args.first_rate, args.step_seconds))
         rates = {name: max(rate for rate, _ in results) for name, results in runs.items()}
         common = round(min(rates.values()))  # a rate every one passed in its best round
         cpu = {}
