@@ -1,19 +1,23 @@
-"""A fast stand-in for Slack in its own process, so that under load the fake is not what is measured.
+"""Fast stand-ins for Slack and Kaleyra in their own process, so that under load the fakes are not what
+is measured (and no thread of the benchmark's own process delays an answer).
 
     PORT=9000 python bench/fake_slack.py
 
 Answers the Web API (`/api/<method>`) and response_urls (`/respond/<key>`) at once, noting for each call
 the method, the key (response_url) or channel, when it arrived (CLOCK_MONOTONIC, shared by every process
 on the machine), the notification text, and a Confirm button's value when there is one.
-`GET /_calls?since=N` returns the calls from the N-th on.
+`GET /_calls?since=N` returns the calls from the N-th on. Kaleyra's `POST /v1/<sid>/sms` is accepted
+after `KALEYRA_DELAY` seconds (default 0.05), as a real API takes a while.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import time
+import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,6 +29,7 @@ Call = tuple[str, str, float, str, str]  # method, key or channel, arrived at, t
 
 def main() -> None:
     calls: list[Call] = []
+    kaleyra_delay = float(os.environ.get("KALEYRA_DELAY", "0.05"))
 
     async def params(request: web.Request) -> tuple[bytes, dict[str, Any]]:
         raw = await request.read()
@@ -57,6 +62,16 @@ def main() -> None:
             return web.json_response({"ok": True, "channel": fields.get("channel"), "ts": f"{time.time():.6f}"})
         return web.json_response({"ok": True})
 
+    async def kaleyra_sms(request: web.Request) -> web.Response:
+        at = time.monotonic()
+        raw, fields = await params(request)
+        note("kaleyra", str(fields.get("sender") or ""), raw, fields, at)
+        await asyncio.sleep(kaleyra_delay)
+        batch = str(uuid.uuid4())
+        recipients = str(fields.get("to", "")).split(",")
+        data = [{"message_id": f"{batch}:{n}", "recipient": to} for n, to in enumerate(recipients, 1)]
+        return web.json_response({"id": batch, "totalCount": len(recipients), "data": data})
+
     async def recorded(request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
         return web.json_response({"calls": calls[since:], "next": len(calls)})
@@ -67,6 +82,7 @@ def main() -> None:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/respond/{key}", respond)
     app.router.add_route("*", "/api/{method}", api)
+    app.router.add_post("/v1/{sid}/sms", kaleyra_sms)
     app.router.add_get("/_calls", recorded)
     app.router.add_get("/healthz", healthz)
     web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), print=None, access_log=None, backlog=1024)
