@@ -11,7 +11,7 @@ import sys
 
 from aiohttp import web
 
-from bot import logs
+from bot import logs, workers
 from bot.app import StartupError, check_slack_token, connect_redis, create_app
 from bot.config import Settings, SettingsError, load_settings
 from bot.web.server import build_web_app
@@ -32,36 +32,49 @@ def main() -> None:
     except StartupError as exc:
         log.error("%s", exc)
         raise SystemExit(1) from None
-    if settings.socket_mode:
-        asyncio.run(_socket_mode(settings, listening))
-    else:
-        web.run_app(_http_mode(settings), sock=listening, shutdown_timeout=25, print=None, access_log=None)
+    if (count := workers.count(settings)) > 1:
+        raise SystemExit(workers.run(settings, count, serve, listening))
+    serve(settings, listening)
 
 
 def listen(port: int) -> socket.socket:
-    """The listening socket, opened before anything else so a taken port stops the app at once."""
+    """The listening socket, opened before anything else so a taken port stops the app at once; workers
+    (`WEB_CONCURRENCY`) inherit it."""
     try:
-        return socket.create_server(("0.0.0.0", port), backlog=1024)
+        sock = socket.create_server(("0.0.0.0", port), backlog=1024)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise StartupError(f"port {port} is already in use: stop what listens there or set PORT") from None
         raise StartupError(f"cannot listen on port {port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(settings: Settings, sock: socket.socket) -> None:
+    """One process serving on `sock`: the only one, or a worker on the socket its parent bound."""
+    if settings.socket_mode:
+        asyncio.run(_socket_mode(settings, sock))
+    else:
+        web.run_app(
+            _http_mode(settings), sock=sock, shutdown_timeout=25, print=None, access_log=None, handle_signals=False
+        )
 
 
 async def _http_mode(settings: Settings) -> web.Application:
+    workers.exit_on_first_signal()
     bolt, services = create_app(settings, connect_redis(settings))
     log.info("serving Slack at http://0.0.0.0:%d/slack/events", settings.port)
     return build_web_app(bolt, services)
 
 
-async def _socket_mode(settings: Settings, listening: socket.socket) -> None:
+async def _socket_mode(settings: Settings, sock: socket.socket) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     assert settings.slack_app_token is not None
     bolt, services = create_app(settings, connect_redis(settings))
     runner = web.AppRunner(build_web_app(None, services), access_log=None)
     await runner.setup()
-    await web.SockSite(runner, listening).start()
+    await web.SockSite(runner, sock).start()
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

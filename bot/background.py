@@ -1,8 +1,10 @@
-"""Work that runs after Slack has been answered: a bounded queue served by a few workers.
+"""Work that runs after Slack has been answered, bounded so memory stays flat under a flood.
 
-Acks come first: a worker starts a job only while the event loop keeps time (a lagging loop is the
-first sign that work after the ack crowds out the acks), and new work is refused, with users told to
-retry, once the queue is full, so memory stays flat under a flood.
+Two ways in, one limit. `queue` hands a job to a fixed number of workers in arrival order: Slack and
+Kaleyra calls that can wait their turn, with never more than `workers` of them at once. `start` runs a
+job at once: work holding a `trigger_id` (opening a modal), which Slack expires 3 s after the click, must
+never wait behind other jobs. Past `limit` jobs in all, callers tell users to retry shortly. Workers
+block on the queue, so an idle app is never woken.
 """
 
 from __future__ import annotations
@@ -17,42 +19,40 @@ Job = Coroutine[Any, Any, None]
 
 
 class Background:
-    def __init__(self, limit: int, workers: int, max_lag_seconds: float = 0.01) -> None:
+    def __init__(self, limit: int, workers: int) -> None:
         self._limit = limit
         self._worker_count = workers
-        self._max_lag = max_lag_seconds
-        self._lag = 0.0
         self._queue: asyncio.Queue[Job] | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._running = 0
+        self._workers: list[asyncio.Task[None]] = []
+        self._running = 0  # jobs the workers are on
+        self._started: set[asyncio.Task[None]] = set()  # jobs run at once
 
     def has_room(self) -> bool:
         return len(self) < self._limit
 
-    def spawn(self, job: Job) -> None:
-        """Queue `job`; callers check `has_room` first and answer "busy" otherwise."""
+    def queue(self, job: Job) -> None:
+        """Run `job` when a worker is free; callers check `has_room` first and answer "busy" otherwise."""
         if self._queue is None:
             self._queue = asyncio.Queue()
-            self._tasks = [asyncio.create_task(self._work(self._queue)) for _ in range(self._worker_count)]
-            self._tasks.append(asyncio.create_task(self._watch_lag()))
+            self._workers = [asyncio.create_task(self._work(self._queue)) for _ in range(self._worker_count)]
         self._queue.put_nowait(job)
 
-    async def _watch_lag(self, interval: float = 0.01) -> None:
-        """How late the loop wakes a sleeper, smoothed: a lagging loop answers Slack late."""
-        loop = asyncio.get_running_loop()
-        while True:
-            started = loop.time()
-            await asyncio.sleep(interval)
-            late = max(0.0, loop.time() - started - interval)
-            self._lag = late if late > self._lag else 0.8 * self._lag + 0.2 * late
+    def start(self, job: Job) -> None:
+        """Run `job` now, beside the workers: it holds a trigger_id that expires while it would wait."""
+        task = asyncio.create_task(job)
+        self._started.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._started.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("background work failed", exc_info=error)
 
     async def _work(self, queue: asyncio.Queue[Job]) -> None:
         while True:
             job = await queue.get()
             self._running += 1
             try:
-                while self._lag > self._max_lag:
-                    await asyncio.sleep(0.005)
                 await job
             except asyncio.CancelledError:  # shutting down: never leave a job un-awaited
                 job.close()
@@ -65,19 +65,19 @@ class Background:
 
     async def drain(self, timeout: float) -> None:
         """On shutdown: let accepted work finish (it may be talking to Kaleyra), then stop the workers."""
-        if self._queue is None:
-            return
         if len(self):
             log.info("finishing %d background jobs", len(self))
-        try:
-            await asyncio.wait_for(self._queue.join(), timeout)
-        except TimeoutError:
+        waits: list[asyncio.Future[Any]] = [asyncio.gather(*self._started, return_exceptions=True)]
+        if self._queue is not None:
+            waits.append(asyncio.ensure_future(self._queue.join()))
+        _, late = await asyncio.wait(waits, timeout=timeout)
+        if late or len(self):
             log.warning("%d background jobs did not finish in time", len(self))
-        for task in self._tasks:
+        for task in [*late, *self._started, *self._workers]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        while not self._queue.empty():
+        await asyncio.gather(*late, *self._started, *self._workers, return_exceptions=True)
+        while self._queue is not None and not self._queue.empty():
             self._queue.get_nowait().close()
 
     def __len__(self) -> int:
-        return (self._queue.qsize() if self._queue else 0) + self._running
+        return (self._queue.qsize() if self._queue else 0) + self._running + len(self._started)

@@ -86,6 +86,7 @@ class Settings(BaseSettings):
 
     redis_url: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
+    web_concurrency: int = Field(default=1, ge=1, le=64)
     max_background_jobs: int = Field(default=200, ge=1)
     background_workers: int = Field(default=8, ge=1, le=1000)
     body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)

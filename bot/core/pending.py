@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
@@ -62,10 +62,9 @@ class Pending:
     replaces: str = ""  # a held SMS this request replaces when confirmed (an Edit)
 
     def to_json(self) -> str:
-        data = asdict(self)
         send_at = self.request.send_at
-        data["request"]["send_at"] = send_at.isoformat() if send_at else None
-        return json.dumps(data)
+        request = vars(self.request) | {"send_at": send_at.isoformat() if send_at else None}
+        return json.dumps(vars(self) | {"request": request})  # vars: asdict deep-copies every field first
 
     @classmethod
     def from_json(cls, text: str) -> Pending:

@@ -75,6 +75,8 @@ class QuietHours:
 
     def _zones(self, request: ScheduleRequest) -> list[ZoneInfo]:
         affected = self._affected(request)
+        if not affected:  # most requests: not promotional, so no number needs parsing again
+            return []
         names = {
             phone_zones.time_zones_for_number(phonenumbers.parse(number))[0]
             for number in request.recipients

@@ -68,17 +68,15 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale
 
 def window_refusal(send_at: datetime | None, now: datetime) -> Refusal | None:
     """Kaleyra's window: at least 15 minutes and at most 3 calendar months from now."""
-    if send_at is None:
+    if send_at is None or now + MIN_LEAD <= send_at <= now + MAX_LEAD:
         return None
-    understood = f"(understood as {send_at:%a %d %b %Y %H:%M %Z})".replace(" )", ")")
+    understood = f"(understood as {send_at:%a %d %b %Y %H:%M %Z})".replace(" )", ")")  # only when refusing
     if send_at <= now:
         return Refusal(Reason.PAST, f"That time is in the past {understood}.")
     if send_at < now + MIN_LEAD:
         message = f"Kaleyra needs at least 15 minutes' notice {understood}; pick a later time or say “now”."
         return Refusal(Reason.TOO_SOON, message)
-    if send_at > now + MAX_LEAD:
-        return Refusal(Reason.TOO_FAR, f"Kaleyra schedules at most 3 months ahead {understood}.")
-    return None
+    return Refusal(Reason.TOO_FAR, f"Kaleyra schedules at most 3 months ahead {understood}.")
 
 
 def _recipients(text: str, settings: Settings, errors: dict[str, str]) -> list[str]:
@@ -97,8 +95,7 @@ def _recipients(text: str, settings: Settings, errors: dict[str, str]) -> list[s
         except PhoneError as exc:
             problems.append(str(exc))
             continue
-        region = phones.region_of(number)
-        if settings.allowed_countries and region not in settings.allowed_countries:
+        if settings.allowed_countries and (region := phones.region_of(number)) not in settings.allowed_countries:
             problems.append(f"{item} is in {region or 'no single country'}, where sending is not allowed.")
         elif number not in numbers:
             numbers.append(number)

@@ -32,14 +32,32 @@ class SlackDirectory:
         self._client = client
         self._members: TTLCache[str, Member] = TTLCache(max_entries, ttl_seconds)
         self._groups: TTLCache[str, frozenset[str]] = TTLCache(1000, ttl_seconds)
+        self._looking_up: dict[str, asyncio.Future[Member]] = {}
 
     async def member(self, user_id: str, *, timeout: float | None = None) -> Member:
         """The user's zone, locale and guest status; raises `DirectoryUnavailable` when Slack cannot say,
-        so that nobody is taken for a member, nor a time read in UTC, by mistake."""
+        so that nobody is taken for a member, nor a time read in UTC, by mistake.
+
+        Commands from one user arriving together share one `users.info` call (Slack rate-limits it).
+        """
         if (cached := self._members.get(user_id)) is not None:
             return cached
+        lookup = self._looking_up.get(user_id)
+        if lookup is None:
+            lookup = self._looking_up[user_id] = asyncio.ensure_future(self._look_up(user_id))
+            lookup.add_done_callback(lambda done: self._forget(user_id, done))
+        # one caller giving up (its own timeout) must not cancel the lookup the others wait for
+        return await self._ask("users.info", user_id, asyncio.shield(lookup), timeout)
+
+    def _forget(self, user_id: str, lookup: asyncio.Future[Member]) -> None:
+        """The next caller asks Slack again; a failure every waiter gave up on is still retrieved (and logged)."""
+        self._looking_up.pop(user_id, None)
+        if not lookup.cancelled():
+            lookup.exception()
+
+    async def _look_up(self, user_id: str) -> Member:
         call = self._client.users_info(user=user_id, include_locale=True)
-        user = (await self._ask("users.info", user_id, call, timeout)).get("user") or {}
+        user = (await self._ask("users.info", user_id, call, None)).get("user") or {}
         if not user.get("tz"):
             raise DirectoryUnavailable(f"Slack gave no timezone for {user_id}")
         guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.core import delivery
 from bot.core.command import Draft
@@ -114,7 +113,7 @@ async def open_modal(
         await requester.problem(client, text)
         return
     if services.background.has_room():  # so that the submission finds the user's zone in the cache
-        services.background.spawn(_look_up(services, requester.user_id))
+        services.background.queue(_look_up(services, requester.user_id))
 
 
 async def _look_up(services: Services, user_id: str) -> None:
@@ -134,17 +133,19 @@ async def tell_user(
 ) -> None:
     """Ephemeral reply by response_url, else an ephemeral message, else a direct message.
 
-    `text` is the notification fallback; it is escaped, since it may quote what the user typed.
+    `text` is the notification fallback; it is escaped, since it may quote what the user typed. The
+    response_url is posted to on the client's pooled session (the app's client always has one).
     """
     text = blocks.escape(text)
-    if response_url:
-        try:
-            response = await AsyncWebhookClient(response_url, session=client.session).send(
-                text=text, blocks=payload_blocks, response_type="ephemeral", replace_original=replace_original
-            )
-            if response.status_code == 200:
-                return
-            log.warning("response_url answered %s", response.status_code)
+    if response_url and client.session is not None:
+        message: dict[str, Any] = {"text": text, "response_type": "ephemeral", "replace_original": replace_original}
+        if payload_blocks is not None:
+            message["blocks"] = payload_blocks
+        try:  # the app's pooled session: a webhook client per reply costs more CPU than the reply itself
+            async with client.session.post(response_url, json=message) as response:
+                if response.status == 200:
+                    return
+                log.warning("response_url answered %s", response.status)
         except Exception as exc:  # noqa: BLE001  expired or unreachable: fall back below
             log.warning("response_url failed: %s", type(exc).__name__)
     try:

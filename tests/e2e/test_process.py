@@ -115,7 +115,8 @@ class BotProcess(SlackRequests):
         self.port = free_port()
         self.log = (cwd / "app.log").open("w+")
         self.process = run_bot({**env, "PORT": str(self.port)}, cwd, self.log)
-        super().__init__(f"http://127.0.0.1:{self.port}")
+        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(self.url)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

@@ -53,18 +53,18 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     action = (body.get("actions") or [{}])[0]
     click = _Click.read(body, valid_id(action.get("value")))
     if action["action_id"] == blocks.EDIT:  # not queued: it opens the form, and its trigger_id lives 3 seconds
-        await guard(_edit(services, client, click), client, click)
+        services.background.start(guard(_edit(services, client, click), client, click))
         return
     if not services.background.has_room():
         await click.problem(client, BUSY)
         return
     if action["action_id"] == blocks.CANCEL:
-        services.background.spawn(guard(_cancel(services, client, click), client, click))
+        services.background.queue(guard(_cancel(services, client, click), client, click))
         return
     progress = Progress()
     # a send that has started is finished even when the app stops, so the user hears what Kaleyra said
     work = finish_despite_cancel(guard(_confirm(services, client, click, progress), client, click, progress))
-    services.background.spawn(work)
+    services.background.queue(work)
 
 
 async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
@@ -77,7 +77,7 @@ async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     if not services.background.has_room():
         await click.problem(client, BUSY)
         return
-    services.background.spawn(guard(_show_history(services, client, click, page), client, click))
+    services.background.queue(guard(_show_history(services, client, click, page), client, click))
 
 
 async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:

@@ -51,10 +51,10 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     )
     page = history_page(text)
     if page is not None:
-        services.background.spawn(guard(_list(services, client, requester, page), client, requester))
+        services.background.queue(guard(_list(services, client, requester, page), client, requester))
         return
     # not queued: this may open the form, and its trigger_id lives 3 seconds
-    await guard(_handle(services, client, body, text, requester), client, requester)
+    services.background.start(guard(_handle(services, client, body, text, requester), client, requester))
 
 
 async def _handle(
@@ -82,7 +82,7 @@ async def _handle(
     except InvalidRequest as invalid:
         await open_modal(services, client, trigger_id, draft, context, requester, list(invalid.errors.values()))
         return
-    services.background.spawn(guard(_offer(services, client, requester, request, member.tz, now), client, requester))
+    services.background.queue(guard(_offer(services, client, requester, request, member.tz, now), client, requester))
 
 
 async def _offer(

@@ -26,7 +26,7 @@ def register(app: AsyncApp) -> None:
 async def home_opened(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     services = services_of(context)
     if event.get("tab", "home") == "home" and services.background.has_room():
-        services.background.spawn(publish_home(services, client, str(event.get("user", ""))))
+        services.background.queue(publish_home(services, client, str(event.get("user", ""))))
 
 
 async def publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:

@@ -78,7 +78,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     services = services_of(context)
     click = Click.read(body)
     if click.action_id == blocks.HELD_EDIT:  # not queued: it opens the form, and its trigger_id lives 3 seconds
-        await guard(_edit(services, client, click), client, click)
+        services.background.start(guard(_edit(services, client, click), client, click))
         return
     if not services.background.has_room():
         await click.problem(client, BUSY)
@@ -89,7 +89,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         blocks.SERIES_STOP: _stop,
         blocks.QUIET_NEXT: _quiet_next,
     }[click.action_id]
-    services.background.spawn(guard(work(services, client, click), client, click))
+    services.background.queue(guard(work(services, client, click), client, click))
 
 
 async def announce(services: Services, client: AsyncWebClient, requester: Requester, record_id: str) -> None:

@@ -69,10 +69,10 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     requester = Requester(user_id, modal.channel_id, modal.response_url or None)
     if quiet:
         offer = held.offer_next_allowed(services, client, requester, pending, quiet.message)
-        services.background.spawn(guard(offer, client, requester))
+        services.background.queue(guard(offer, client, requester))
         return
     work = _confirm_later(services, client, requester, modal.replaces, pending_id, pending.request, now, pending.tz)
-    services.background.spawn(guard(work, client, requester))
+    services.background.queue(guard(work, client, requester))
 
 
 async def _check(

@@ -1,0 +1,101 @@
+"""WEB_CONCURRENCY: worker processes on one port, all on one Redis, all stopped by one SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, FakeSocketMode, wait_for
+from tests.e2e.harness import RedisServer, SlackRequests
+from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to
+from tests.e2e.test_process import BotProcess, app_env
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+def workers_of(app: BotProcess) -> list[int]:
+    pid = app.process.pid
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def test_workers_share_the_port_and_redis_and_all_stop_on_sigterm_after_their_work(
+    slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
+) -> None:
+    app = BotProcess(app_env(slack, kaleyra, REDIS_URL=redis.url, WEB_CONCURRENCY="3"), tmp_path)
+    try:
+        workers = workers_of(app)
+        assert len(workers) == 3
+        for index in range(6):  # each request on a new connection, accepted by whichever worker is free
+            url, click = slack.response_url(f"cmd{index}"), slack.response_url(f"click{index}")
+            command, clicking = SlackRequests(app.url), SlackRequests(app.url)
+            command.command(f'{NUMBER} "Hello {index}" in 2 hours', response_url=url)
+            clicking.click("confirm_sms", button_value(confirmation_for(slack, url), "confirm_sms"), response_url=click)
+            command.http.close()
+            clicking.http.close()
+            assert "Scheduled" in wait_for(lambda click=click: replies_to(slack, click))[0]["text"]
+        kaleyra.default_delay = 1.5
+        url = slack.response_url("in-flight")
+        app.command(f'{NUMBER} "In flight" in 2 hours', response_url=url)
+        click = slack.response_url("click-in-flight")
+        app.click("confirm_sms", button_value(confirmation_for(slack, url), "confirm_sms"), response_url=click)
+        wait_for(lambda: len(kaleyra.requests) == 7)
+        for pid in workers:  # platforms signal every process: each worker hears SIGTERM twice
+            os.kill(pid, signal.SIGTERM)
+    finally:
+        output = app.stop()
+    assert app.process.returncode == 0, output
+    assert "Scheduled" in replies_to(slack, click)[0]["text"]  # accepted work finished before the exit
+    assert not any(alive(pid) for pid in workers)
+    assert "3 workers serving" in output
+
+
+def test_one_worker_without_redis(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path) -> None:
+    app = BotProcess(app_env(slack, kaleyra, WEB_CONCURRENCY="2"), tmp_path)
+    try:
+        assert workers_of(app) == []
+    finally:
+        output = app.stop()
+    assert app.process.returncode == 0
+    assert "WEB_CONCURRENCY=2 needs REDIS_URL" in output
+
+
+def test_a_worker_that_dies_stops_the_others(
+    slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
+) -> None:
+    app = BotProcess(app_env(slack, kaleyra, REDIS_URL=redis.url, WEB_CONCURRENCY="2"), tmp_path)
+    first, second = workers_of(app)
+    os.kill(first, signal.SIGKILL)
+    app.process.wait(timeout=60)
+    output = app.stop()
+    assert app.process.returncode != 0
+    assert not alive(second)
+    assert f"worker {first} exited" in output
+
+
+def test_socket_mode_opens_one_connection_per_worker(
+    slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
+) -> None:
+    socket = FakeSocketMode()
+    slack.socket_mode_url = socket.url
+    env = app_env(slack, kaleyra, REDIS_URL=redis.url, WEB_CONCURRENCY="2",
+                  SLACK_APP_TOKEN="xapp-1-A1-test-app-token-0123456789")  # fmt: skip
+    try:
+        app = BotProcess(env, tmp_path)
+        assert wait_for(lambda: socket.connections == 2)
+    finally:
+        output = app.stop()
+        socket.close()
+    assert app.process.returncode == 0, output

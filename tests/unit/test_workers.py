@@ -1,0 +1,33 @@
+"""How many worker processes WEB_CONCURRENCY gets: only as many as are safe."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot import workers
+from tests.unit.test_validation import settings
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def test_one_worker_by_default() -> None:
+    assert workers.count(settings(redis_url=REDIS)) == 1
+
+
+def test_as_many_workers_as_asked_when_they_share_redis() -> None:
+    assert workers.count(settings(redis_url=REDIS, web_concurrency=4)) == 4
+
+
+def test_one_worker_without_redis_since_the_in_process_store_is_not_shared(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert workers.count(settings(web_concurrency=4)) == 1
+    assert "needs REDIS_URL" in caplog.text
+
+
+def test_socket_mode_opens_no_more_connections_than_slack_allows(caplog: pytest.LogCaptureFixture) -> None:
+    socket_mode = settings(redis_url=REDIS, web_concurrency=12, slack_app_token="xapp-1-A1-unit")
+    with caplog.at_level(logging.WARNING):
+        assert workers.count(socket_mode) == workers.SOCKET_MODE_MAX_CONNECTIONS == 10
+    assert "Slack allows 10" in caplog.text
