@@ -47,7 +47,7 @@ from bot.core.pending import Pending
 from bot.core.quiet_hours import QuietHours
 from bot.core.quota import Quota
 from bot.core.refusals import Reason, Refusal
-from bot.core.validation import MIN_LEAD
+from bot.core.validation import MIN_LEAD, window_refusal
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +138,17 @@ class Holding:
         if pending.replaces and not await self._retire(pending.replaces, pending_id, pending.user_id):
             message = "The SMS you edited has already gone to Kaleyra, so this edit was not sent."
             return Confirmation("refused", pending, refusal=Refusal(Reason.ALREADY_HANDED_OFF, message))
-        repeat = pending.request.repeat
-        if not repeat and not self.holds(pending.request.send_at, self._clock()):
+        repeat, parts = pending.request.repeat, pending.request.parts
+        if not repeat and not parts and not self.holds(pending.request.send_at, self._clock()):
             return None
+        for _, send_at, _ in parts:  # every zone's own time meets Kaleyra's window
+            if refusal := window_refusal(send_at, self._clock()):
+                return Confirmation("refused", pending, refusal=refusal)
         recipients = len(pending.request.recipients)
         if refusal := await self._quota.refusal(pending.user_id, recipients, pending.tz, take=False):
             return Confirmation("refused", pending, refusal=refusal)
+        if parts:
+            return Confirmation("held", pending, detail=" ".join(await self._hold_parts(pending_id, pending)))
         if not repeat:
             await self._hold(pending_id, pending)
             return Confirmation("held", pending, detail=pending_id)
@@ -152,6 +157,22 @@ class Holding:
         await self._redis.set(key("series", pending_id), pending.to_json(), ex=int(keep.total_seconds()))
         await self._hold(f"{pending_id}-1", pending, series=pending_id, occurrence=1)
         return Confirmation("held", pending, detail=f"{pending_id}-1")
+
+    async def _hold_parts(self, pending_id: str, pending: Pending) -> list[str]:
+        """Each zone's send held as its own SMS (`<id>-z1`, ...), handed off at its own time; one already
+        held by an earlier try of this Confirm is not held again (only its hand-off job is put back if that
+        try failed before it), so no zone is ever sent twice."""
+        record_ids = []
+        for index, (_, send_at, numbers) in enumerate(pending.request.parts, 1):
+            record_id = f"{pending_id}-z{index}"
+            record = await self._history.get(record_id)
+            if record is None:
+                request = replace(pending.request, recipients=numbers, send_at=send_at, parts=())
+                await self._hold(record_id, replace(pending, request=request))
+            elif record.phase == HELD and record.handoff_at and await self._jobs.due_at(HANDOFF, record_id) is None:
+                await self._jobs.put(HANDOFF, record_id, datetime.fromisoformat(record.handoff_at))
+            record_ids.append(record_id)
+        return record_ids
 
     async def _continue(self, record: SmsRecord) -> None:
         """Once a send of a series has left the app's hands (sent, skipped, missed...), hold the next one."""
@@ -171,7 +192,7 @@ class Holding:
     async def _hold(self, record_id: str, pending: Pending, *, series: str = "", occurrence: int = 0) -> None:
         request, now = pending.request, self._clock()
         assert request.send_at is not None
-        handoff_at = request.send_at - self._handoff
+        handoff_at = max(now, request.send_at - self._handoff)  # a zone's send may be due sooner than that
         record = SmsRecord(
             id=record_id, user_id=pending.user_id, channel_id=pending.channel_id, tz=pending.tz,
             route=request.route, send_at=request.send_at.isoformat(), created_at=now.isoformat(),

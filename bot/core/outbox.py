@@ -74,7 +74,7 @@ class Confirmation:
     pending: Pending | None = None
     report: SendReport | None = None
     claim: Claim | None = None  # for `handled`: where the request already stands
-    detail: str = ""  # for `held`: the id of the held SMS's record
+    detail: str = ""  # for `held`: the id of the held SMS's record (space-separated ids: one per zone)
     refusal: Refusal | None = None
     recorded: bool = True  # False when the outcome could not be stored: delivery tracking may be late
 

@@ -63,7 +63,8 @@ class Pending:
 
     def to_json(self) -> str:
         send_at = self.request.send_at
-        request = vars(self.request) | {"send_at": send_at.isoformat() if send_at else None}
+        parts = [(zone, at.isoformat(), numbers) for zone, at, numbers in self.request.parts]
+        request = vars(self.request) | {"send_at": send_at.isoformat() if send_at else None, "parts": parts}
         return json.dumps(vars(self) | {"request": request})  # vars: asdict deep-copies every field first
 
     @classmethod
@@ -73,6 +74,8 @@ class Pending:
         send_at = request.pop("send_at")
         request["recipients"] = tuple(request["recipients"])
         request["notes"] = tuple(request["notes"])
+        parts = request.pop("parts", [])  # none in older releases
+        request["parts"] = tuple((zone, datetime.fromisoformat(at), tuple(numbers)) for zone, at, numbers in parts)
         known = {f.name for f in fields(cls)} - {"request"}  # fields of older releases are ignored
         return cls(
             request=ScheduleRequest(**request, send_at=datetime.fromisoformat(send_at) if send_at else None),

@@ -6,7 +6,7 @@ countries configured; they are checked before confirmation and again at hand-off
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,13 @@ class QuietHours:
     countries: Collection[str]
 
     def refusal(self, request: ScheduleRequest, at: datetime) -> Refusal | None:
-        """Why `request` may not go out at `at`, naming the next allowed time; None if it may."""
+        """Why `request` may not go out at `at`, naming the next allowed time; None if it may. A request
+        sent per zone ("9am their time") is checked per zone, each at its own time."""
+        for _, send_at, numbers in request.parts:
+            if refusal := self.refusal(replace(request, recipients=numbers, parts=()), send_at):
+                return refusal
+        if request.parts:
+            return None
         zones = self._zones(request)
         if all(self._open(at, zone) for zone in zones):
             return None

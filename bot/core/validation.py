@@ -21,6 +21,10 @@ MAX_LEAD = relativedelta(months=3)
 PICKED_FIELD = "picked_at"  # the modal's date-and-time picker; its problems are shown beside it
 
 
+Part = tuple[str, datetime, tuple[str, ...]]
+"""A zone's own send of a request read in the recipients' time: the zone, its instant, its recipients."""
+
+
 @dataclass(frozen=True)
 class ScheduleRequest:
     """A checked request: E.164 recipients, and `send_at` None for "send now"."""
@@ -34,6 +38,7 @@ class ScheduleRequest:
     callback_profile_id: str | None = None
     notes: tuple[str, ...] = ()
     repeat: str = ""  # a recurring SMS: its rule (`bot.core.recurrence`); `send_at` is the first send
+    parts: tuple[Part, ...] = ()  # "their time" across zones: one send per zone; `send_at` is the earliest
 
 
 def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale: str | None = None) -> ScheduleRequest:
@@ -41,10 +46,13 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale
     errors: dict[str, str] = {}
     recipients = _recipients(draft.recipients, settings, errors)
     body = _body(draft.message, settings, errors)
+    parts: tuple[Part, ...] = ()
     if not draft.send_now and draft.picked_at is None and recurrence.is_series(draft.when):
         send_at, notes, repeat = _series(draft.when, tz, now, errors, settings.series_max_days)
+    elif (phrase := _recipients_phrase(draft)) is not None:
+        (send_at, notes, parts), repeat = _in_recipients_time(phrase, recipients, now, errors, locale), ""
     else:
-        (send_at, notes), repeat = _when(draft, tz, now, errors, locale, recipients), ""
+        (send_at, notes), repeat = _when(draft, tz, now, errors, locale), ""
     route = draft.route.strip().upper()
     if route == "OTP":
         errors["route"] = "OTP messages cannot be scheduled; pick MKT, TXN or TXND."
@@ -62,7 +70,7 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale
     if errors:
         raise InvalidRequest(errors)
     return ScheduleRequest(
-        tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes, repeat
+        tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes, repeat, parts
     )
 
 
@@ -136,8 +144,15 @@ def _control_character(text: str) -> str | None:
 _CONTROL_NAMES = {"\x00": "NUL", "\t": "tab", "\x1b": "escape", "\x7f": "delete"}
 
 
+def _recipients_phrase(draft: Draft) -> str | None:
+    """The phrase of "9am their time", without its marker; None when the time is not in the recipients' time."""
+    if draft.send_now or draft.picked_at is not None or means_now(draft.when):
+        return None
+    return recipient_time.without_marker(draft.when)
+
+
 def _when(
-    draft: Draft, tz: str, now: datetime, errors: dict[str, str], locale: str | None, recipients: list[str]
+    draft: Draft, tz: str, now: datetime, errors: dict[str, str], locale: str | None
 ) -> tuple[datetime | None, tuple[str, ...]]:
     if draft.send_now:
         return None, ()
@@ -148,8 +163,6 @@ def _when(
     if not draft.when.strip():
         errors["when"] = "Say when to send it, e.g. “tomorrow 5pm”, or choose to send now."
         return None, ()
-    if (phrase := recipient_time.without_marker(draft.when)) is not None:
-        return _in_recipients_time(phrase, recipients, now, errors, locale)
     try:
         parsed = interpret(draft.when, tz, now, locale=locale)
     except TimeParseError as exc:
@@ -175,29 +188,30 @@ def _series(
 
 def _in_recipients_time(
     phrase: str, recipients: list[str], now: datetime, errors: dict[str, str], locale: str | None
-) -> tuple[datetime | None, tuple[str, ...]]:
-    """ "9am their time": one instant when every recipient's zone gives the same one; else say why not."""
+) -> tuple[datetime | None, tuple[str, ...], tuple[Part, ...]]:
+    """ "9am their time": one instant when every recipient's zone gives the same one; else one send per zone
+    (`parts`), each at its own instant and each within Kaleyra's window."""
     if not recipients:
-        return None, ()  # the recipients' own error says what is missing
+        return None, (), ()  # the recipients' own error says what is missing
     try:
         groups = recipient_time.by_zone(phrase, recipients, now, locale=locale)
     except TimeParseError as exc:
         errors["when"] = str(exc)
-        return None, ()
-    if len({group.parsed.when for group in groups}) > 1:
-        listing = "; ".join(
-            f"{group.zone}: {group.parsed.when:%a %d %b %H:%M %Z} ({len(group.recipients)})" for group in groups
-        )
-        errors["when"] = (
-            f"The recipients are in different timezones, so “{phrase}” is a different instant for each "
-            f"({listing}); schedule each group on its own."
-        )
-        return None, ()
-    first = groups[0].parsed
-    notes = (*first.notes, f"Read in the recipients' time ({', '.join(group.zone for group in groups)}).")
-    if (refusal := window_refusal(first.when, now)) is not None:
-        errors["when"] = refusal.message
-    return first.when, notes
+        return None, (), ()
+    notes = tuple(dict.fromkeys(note for group in groups for note in group.parsed.notes))
+    notes += (f"Read in the recipients' time ({', '.join(group.zone for group in groups)}).",)
+    refusals = [
+        f"{group.zone}: {refusal.message}" if len(groups) > 1 else refusal.message
+        for group in groups
+        if (refusal := window_refusal(group.parsed.when, now)) is not None
+    ]
+    if refusals:
+        errors["when"] = " ".join(refusals)
+    if len({group.parsed.when for group in groups}) == 1:
+        return groups[0].parsed.when, notes, ()
+    ordered = sorted(groups, key=lambda group: group.parsed.when)
+    parts = tuple((group.zone, group.parsed.when, group.recipients) for group in ordered)
+    return parts[0][1], (*notes, "Each zone is sent on its own, at its own time."), parts
 
 
 def _picked(

@@ -387,9 +387,14 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
         details.append(f"*Callback profile:* {escape(request.callback_profile_id)}")
     if request.repeat:
         details += series_lines(request.repeat, tz, now)
+    zones: list[Block] = []
+    if request.parts:  # "their time" across zones: each zone's time replaces the one time
+        details[:2] = ["*When:* in the recipients' time: one SMS per zone, each at its zone's time above"]
+        zones = _sections("\n".join(zone_lines(request, now)))
     blocks = [
         _section(":calendar: *Check and confirm this SMS*"),
         *_sections(f"*To* ({len(request.recipients)}): {', '.join(request.recipients)}"),  # every number, checked
+        *zones,
         _section("\n".join(details)),
         {"type": "section", "text": _plain(request.body)},
         _context(sms.measure(request.body).describe()),
@@ -408,6 +413,18 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
         }
     )
     return blocks
+
+
+def zone_lines(request: ScheduleRequest, now: datetime) -> list[str]:
+    """A request sent per zone ("9am their time"): each zone's local time, Kaleyra's `time` and recipients."""
+    lines = []
+    for zone, send_at, numbers in request.parts:
+        local = send_at.astimezone(ZoneInfo(zone))
+        lines.append(
+            f"• *{zone}*: {local:%a %d %b %Y, %H:%M} {local.tzname()} ({until(send_at, now)}), "
+            f"`{send_at.isoformat(timespec='seconds')}`, to {recipients_text(numbers, masked=False)}"
+        )
+    return lines
 
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -602,10 +619,11 @@ def series_lines(rule: str, tz: str, now: datetime) -> list[str]:
     ]
 
 
-def held_outcome_blocks(headline: str, record: SmsRecord | None) -> list[Block]:
-    """What the owner is told about a held SMS: the news, its state, and what they can still do."""
+def held_outcome_blocks(headline: str, *records: SmsRecord) -> list[Block]:
+    """What the owner is told about held SMS (one per zone for "their time"): the news, each one's state,
+    and what they can still do."""
     blocks = [_section(headline)]
-    if record is not None:
+    for record in records:
         local = record.send_time.astimezone(ZoneInfo(record.tz))
         blocks.append(
             _context(

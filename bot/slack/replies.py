@@ -64,10 +64,14 @@ class ModalContext:
 def draft_of(pending: Pending) -> Draft:
     """The form's fields for an existing request, for Edit."""
     request = pending.request
+    when = request.send_at.astimezone(ZoneInfo(pending.tz)).strftime("%Y-%m-%d %H:%M") if request.send_at else ""
+    if request.parts:  # read in the recipients' time again: the first zone's wall clock, shown again to confirm
+        zone, send_at, _ = request.parts[0]
+        when = f"{send_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} their time"
     return Draft(
         recipients=", ".join(request.recipients),
         message=request.body,
-        when=request.send_at.astimezone(ZoneInfo(pending.tz)).strftime("%Y-%m-%d %H:%M") if request.send_at else "",
+        when=when,
         route=request.route,
         sender=request.sender,
         template_id=request.template_id or "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -347,3 +348,39 @@ def test_limits_are_checked_again_at_hand_off_and_a_refusal_is_told(
     [news] = wait_for(lambda: dms(slack), timeout=20)
     assert "Not sent" in news and "limit of 1 SMS a day" in news and "held_send_now" in news
     assert [request.body["body"] for request in kaleyra.requests] == ["Meanwhile"]
+
+
+def test_their_time_across_zones_is_one_sms_per_zone_each_at_its_own_time(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer
+) -> None:
+    los_angeles = "+14155550100"
+    url = slack.response_url("cmd")
+    hold_app.command(f'{NUMBER}, {los_angeles} "Hi" tomorrow 9am their time', response_url=url)
+    confirmation = confirmation_for(slack, url)
+    nine = {
+        zone: datetime.combine(datetime.now(ZoneInfo(zone)).date() + timedelta(days=1), dtime(9), ZoneInfo(zone))
+        for zone in ("Asia/Calcutta", "America/Los_Angeles")
+    }
+    shown = text_of(confirmation["blocks"])
+    for zone, at in nine.items():
+        assert zone in shown and at.isoformat() in shown and f"{at:%H:%M} {at.tzname()}" in shown
+    value = button_value(confirmation, "confirm_sms")
+
+    reply = clicked(hold_app, slack, "confirm_sms", value)
+    again = clicked(hold_app, slack, "confirm_sms", value)
+    told = text_of(reply["blocks"])
+    assert "Held by the app" in told and "Asia/Calcutta" in told and "America/Los_Angeles" in told
+    assert "already confirmed" in text_of(again["blocks"])
+    held = [element["value"] for block in reply["blocks"] for element in block.get("elements", [])
+            if element.get("action_id") == "held_cancel"]  # fmt: skip
+    assert len(held) == 2 and kaleyra.requests == []
+
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    client.zadd("schedule-sms:jobs:due", {f"handoff:{record_id}": time.time() for record_id in held})  # due now
+    client.close()
+    wait_for(lambda: len(kaleyra.requests) == 2, timeout=20)
+    time.sleep(1)
+    sent = {request.body["to"]: request.body["time"] for request in kaleyra.requests}
+    assert len(kaleyra.requests) == 2, "each zone handed off exactly once"
+    assert sent == {NUMBER: nine["Asia/Calcutta"].isoformat(), los_angeles: nine["America/Los_Angeles"].isoformat()}
+    wait_for(lambda: len([news for news in dms(slack) if "Handed to Kaleyra" in news]) == 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from bot.core.validation import ScheduleRequest
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATE = timedelta(minutes=10)
 IST = ZoneInfo("Asia/Kolkata")
+LA = ZoneInfo("America/Los_Angeles")
 
 
 @pytest.mark.parametrize(
@@ -270,3 +272,14 @@ def test_a_slow_job_does_not_hold_up_the_others_and_stop_lets_it_finish() -> Non
         assert ran == ["quick", "slow"] and await queue.due_at(HANDOFF, "slow") is None
 
     asyncio.run(scenario())
+
+
+def test_quiet_hours_check_each_zones_send_at_its_own_time() -> None:
+    both = QuietHours(*parse_hours("09:00-21:00"), ("IN", "US"))
+    india, los_angeles = datetime(2026, 11, 26, 9, 0, tzinfo=IST), datetime(2026, 11, 26, 9, 0, tzinfo=LA)
+    parts = (("Asia/Calcutta", india, ("+919876543210",)), ("America/Los_Angeles", los_angeles, ("+14155550100",)))
+    request = replace(_request("+919876543210", "+14155550100"), send_at=india, parts=parts)
+    assert both.refusal(request, india) is None, "09:00 in each zone, though never both at once"
+    night = (parts[0], ("America/Los_Angeles", los_angeles.replace(hour=22), ("+14155550100",)))
+    refusal = both.refusal(replace(request, parts=night), india)
+    assert refusal is not None and "US" in refusal.message and "22:00 PST" in refusal.message

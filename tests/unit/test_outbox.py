@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 import fakeredis
 import httpx
 
-from bot.core.history import History
-from bot.core.jobs import JobQueue
+from bot.core.history import History, SmsRecord
+from bot.core.holding import Holding
+from bot.core.jobs import HANDOFF, JobQueue
 from bot.core.outbox import Outbox
 from bot.core.pending import Claim, Pending, PendingStore
+from bot.core.quiet_hours import QuietHours, parse_hours
 from bot.core.quota import Quota
 from bot.core.refusals import Reason
 from bot.core.validation import ScheduleRequest
@@ -30,7 +32,7 @@ class World:
     """An outbox on an in-memory Redis and a scripted Kaleyra, with the clock at NOW."""
 
     def __init__(self, kaleyra: KaleyraDouble, *, per_minute: int = 0, per_day: int = 0) -> None:
-        redis = fakeredis.FakeAsyncRedis(decode_responses=True)
+        self.redis = redis = fakeredis.FakeAsyncRedis(decode_responses=True)
         self.kaleyra = kaleyra
         self.store = PendingStore(redis, ttl_seconds=600)
         self.history = History(redis, retention_days=90, jobs=JobQueue(redis))
@@ -147,3 +149,37 @@ def test_cancel_wins_only_before_confirm() -> None:
         assert len(world.kaleyra.sent) == 1
 
     run(scenario)
+
+
+def test_one_sms_per_zone_is_held_each_at_its_own_time_once_even_after_a_failed_try() -> None:
+    india, los_angeles = NOW + timedelta(hours=15), NOW + timedelta(hours=29)
+    parts = (("Asia/Calcutta", india, ("+919876543210",)), ("America/Los_Angeles", los_angeles, ("+14155550100",)))
+    per_zone = ScheduleRequest(("+919876543210", "+14155550100"), "Hi", "TXN", "KLRHXA", india, parts=parts)
+
+    async def scenario(world: World) -> None:
+        jobs = JobQueue(world.redis)
+        holding = Holding(
+            world.redis, world.history, jobs, world.kaleyra.client(), Quota(None, 0, 0), _ignore,
+            handoff_minutes=60, late_minutes=10, quiet_hours=QuietHours(*parse_hours("09:00-21:00"), ()),
+            admins=(), first_check_seconds=120, keep_body=False, clock=lambda: NOW,
+        )  # fmt: skip
+        outbox = Outbox(
+            world.store, world.kaleyra.client(), Quota(None, 0, 0), world.history,
+            first_check_seconds=120, keep_body=False, holder=holding, clock=lambda: NOW,
+        )  # fmt: skip
+        pending_id = await world.pending(per_zone)
+        await holding.intercept(pending_id, Pending(per_zone, "U1", "C1", "Asia/Kolkata"))
+        await jobs.discard(HANDOFF, f"{pending_id}-z1")  # as if a first try had failed before its hand-off job
+        held = await outbox.confirm(pending_id, "U1")
+        assert held.outcome == "held" and held.detail == f"{pending_id}-z1 {pending_id}-z2"
+        for record_id, (_, send_at, numbers) in zip(held.detail.split(), parts, strict=True):
+            record = await world.history.get(record_id)
+            assert record is not None and record.send_time == send_at and tuple(record.recipients) == numbers
+            assert await jobs.due_at(HANDOFF, record_id) == send_at - timedelta(minutes=60)
+        assert world.kaleyra.sent == []
+
+    run(scenario)
+
+
+async def _ignore(record: SmsRecord, headline: str) -> None:
+    """Hand-off news goes nowhere here."""

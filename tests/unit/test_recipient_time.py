@@ -9,6 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.core.command import Draft
 from bot.core.errors import InvalidRequest, TimeParseError
+from bot.core.pending import Pending
 from bot.core.recipient_time import by_zone, without_marker
 from bot.core.validation import validate
 from tests.unit.timeparse_oracle import local_day, wall
@@ -76,11 +77,33 @@ def test_zones_with_the_same_instant_are_one_send() -> None:
     assert request.send_at == wall(local_day(NOW, "Europe/Rome", 1), 9, 0, "Europe/Rome")
 
 
-def test_recipients_at_different_instants_are_asked_to_be_scheduled_apart() -> None:
+def test_recipients_at_different_instants_are_one_send_per_zone() -> None:
+    request = validate(
+        draft(f"{LOS_ANGELES}, {INDIA}, {ROME}, +919812345678", "tomorrow 9am their time"), "Asia/Kolkata", NOW,
+        settings(),
+    )  # fmt: skip
+    expected = {zone: wall(local_day(NOW, zone, 1), 9, 0, zone) for zone in ("Asia/Calcutta", "Europe/Rome",
+                                                                          "America/Los_Angeles")}  # fmt: skip
+    assert [(zone, at) for zone, at, _ in request.parts] == sorted(expected.items(), key=lambda item: item[1])
+    assert {zone: numbers for zone, _, numbers in request.parts} == {
+        "Asia/Calcutta": (INDIA, "+919812345678"), "Europe/Rome": (ROME,), "America/Los_Angeles": (LOS_ANGELES,),
+    }  # fmt: skip
+    assert request.send_at == min(expected.values())
+    assert request.recipients == (LOS_ANGELES, INDIA, ROME, "+919812345678")
+    assert any("own time" in note for note in request.notes)
+
+
+def test_one_zone_out_of_kaleyras_window_is_refused_by_name() -> None:
+    now = datetime(2026, 11, 25, 3, 20, tzinfo=UTC)  # 08:50 in India: 9am there is 10 minutes away
     with pytest.raises(InvalidRequest) as raised:
-        validate(draft(f"{INDIA}, {LOS_ANGELES}", "tomorrow 9am their time"), "Asia/Kolkata", NOW, settings())
-    message = raised.value.errors["when"]
-    assert "different timezones" in message and "America/Los_Angeles" in message and "Asia/Calcutta" in message
+        validate(draft(f"{INDIA}, {LOS_ANGELES}", "9am their time"), "Asia/Kolkata", now, settings())
+    assert raised.value.errors["when"].startswith("Asia/Calcutta: Kaleyra needs at least 15 minutes")
+
+
+def test_a_request_per_zone_survives_storage() -> None:
+    request = validate(draft(f"{INDIA}, {LOS_ANGELES}", "tomorrow 9am their time"), "Asia/Kolkata", NOW, settings())
+    pending = Pending(request, "U1", "C1", "Asia/Kolkata")
+    assert Pending.from_json(pending.to_json()) == pending
 
 
 def test_their_time_in_the_users_language() -> None:

@@ -132,7 +132,8 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click, pr
         return
     if outcome.outcome == "held":  # kept by the app until its hand-off: see listeners/held.py
         progress.sent = "Your SMS was confirmed and is held by the app until its hand-off to Kaleyra"
-        await held.announce(services, client, click, outcome.detail)
+        zones = blocks.zone_lines(outcome.pending.request, datetime.now(UTC)) if outcome.pending else []
+        await held.announce(services, client, click, outcome.detail.split(), zones)
         return
     pending = outcome.pending
     assert pending is not None

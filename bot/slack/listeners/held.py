@@ -6,7 +6,7 @@ App Home; only the owner or an admin (`ADMIN_USERS`) may use them (checked in th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -92,27 +92,36 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     services.background.queue(guard(work(services, client, click), client, click))
 
 
-async def announce(services: Services, client: AsyncWebClient, requester: Requester, record_id: str) -> None:
-    """After Confirm of a held SMS: tell the owner until when it can be taken back, and the channel."""
-    record = await services.history.get(record_id)
-    if record is None:
+async def announce(
+    services: Services, client: AsyncWebClient, requester: Requester, record_ids: Sequence[str], zones: Sequence[str]
+) -> None:
+    """After Confirm of held SMS (one per zone for "their time", listed in `zones`): tell the owner until when
+    each can be taken back, and the channel."""
+    records = [record for record_id in record_ids if (record := await services.history.get(record_id)) is not None]
+    if len(records) < len(record_ids) or not records:
         await requester.problem(client, "The SMS is held, but its record could not be read; see `/schedule-sms list`.")
         return
     headline = (
         ":lock: Held by the app until its hand-off to Kaleyra. Until then you can cancel it, edit it or send it now; "
         "after it, Kaleyra has it and it can no longer be cancelled."
     )
+    if zones:
+        headline += "\nOne SMS per zone, each handed off for its own time:\n" + "\n".join(zones)
     await requester.tell(
-        client, "Held until hand-off", blocks.held_outcome_blocks(headline, record), replace_original=True
+        client, "Held until hand-off", blocks.held_outcome_blocks(headline, *records), replace_original=True
     )
-    post = blocks.record_post_blocks(record, masked=not services.settings.show_full_numbers)
-    await post_to_channel(services, client, requester, record_id, record.channel_id, post, record.recipients)
+    for record in records:
+        post = blocks.record_post_blocks(record, masked=not services.settings.show_full_numbers)
+        await post_to_channel(services, client, requester, record.id, record.channel_id, post, record.recipients)
 
 
 async def offer_next_allowed(
     services: Services, client: AsyncWebClient, requester: Requester, pending: Pending, message: str
 ) -> None:
     """Quiet hours refused the time: keep the request at the next allowed time, offered as a button."""
+    if pending.request.parts:  # each zone has its own time: there is no one next allowed time to offer
+        await requester.problem(client, f"Not scheduled: {message}")
+        return
     quiet, now = services.holding.quiet_hours, datetime.now(UTC)
     earliest = max(pending.request.send_at or now, now + MIN_LEAD + timedelta(minutes=1))
     moved_at = quiet.next_allowed(pending.request, earliest).astimezone(ZoneInfo(pending.tz))
