@@ -105,12 +105,17 @@ def _signal(pid: int, signum: int) -> None:
 
 def exit_on_first_signal() -> None:
     """SIGTERM or SIGINT starts aiohttp's graceful exit once; a second one (the platform signals every
-    process, and the parent passes it on too) must not cut the shutdown short."""
+    process, and a parent such as `make` passes it on too, often in the same instant) must not cut the
+    shutdown short."""
     loop = asyncio.get_running_loop()
+    stopping = False
 
     def first() -> None:
-        for signum in STOP_SIGNALS:
-            loop.add_signal_handler(signum, log.info, "already stopping")
+        nonlocal stopping
+        if stopping:
+            log.info("already stopping")
+            return
+        stopping = True
         raise web.GracefulExit
 
     for signum in STOP_SIGNALS:

@@ -108,6 +108,16 @@ def test_starts_serves_health_and_stops_on_sigterm(
     assert KALEYRA_KEY not in output and BOT_TOKEN not in output and SIGNING_SECRET not in output
 
 
+def test_two_sigterms_at_once_still_stop_cleanly(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path) -> None:
+    """`make run` stopped by a signal to its process group: make passes SIGTERM on in the same instant."""
+    app = BotProcess(app_env(slack, kaleyra), tmp_cwd)
+    app.process.send_signal(signal.SIGTERM)
+    app.process.send_signal(signal.SIGTERM)
+    output = app.stop()
+    assert app.process.returncode == 0, output
+    assert "Unclosed" not in output and "Traceback" not in output
+
+
 class BotProcess(SlackRequests):
     """`python -m bot` in HTTP mode, waited on until /healthz answers."""
 
