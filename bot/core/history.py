@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from bot.core import delivery
@@ -116,16 +117,13 @@ class History:
         """Keep the record `retention` days from its send time (which may be three months after its
         creation); queue its first status check if given."""
         now = datetime.now(UTC)
-        ttl = int((max(record.send_time, now) + self._retention - now).total_seconds())
+        ttl = self._ttl(record)
         score = datetime.fromisoformat(record.created_at).timestamp()
         oldest = (now - self._retention - LONGEST_WAIT).timestamp()  # created before this: surely expired
         index_ttl = int((self._retention + LONGEST_WAIT).total_seconds())
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(key("sms", record.id), record.to_json(), ex=ttl)
-            for message_id in record.messages:
-                pipe.set(key("message", message_id), record.id, ex=ttl)
-            for batch_id in record.batch_ids:
-                pipe.set(key("batch", batch_id), record.id, ex=ttl)
+            self._ids_in(pipe, record, ttl)
             for index in (_user_index(record.user_id), _TEAM):
                 pipe.zadd(index, {record.id: score})
                 pipe.zremrangebyscore(index, "-inf", oldest)
@@ -134,9 +132,31 @@ class History:
                 self._jobs.put_in(pipe, CHECK, record.id, first_check_at)
             await pipe.execute()
 
+    async def index_ids(self, record: SmsRecord) -> None:
+        """Find `record` by its Kaleyra ids (they are known only once it is sent, e.g. after a hand-off)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            self._ids_in(pipe, record, self._ttl(record))
+            await pipe.execute()
+
+    def _ids_in(self, pipe: Pipeline, record: SmsRecord, ttl: int) -> None:
+        for message_id in record.messages:
+            pipe.set(key("message", message_id), record.id, ex=ttl)
+        for batch_id in record.batch_ids:
+            pipe.set(key("batch", batch_id), record.id, ex=ttl)
+
+    def _ttl(self, record: SmsRecord) -> int:
+        """Seconds to keep `record`: `retention` from its send time (up to three months after creation)."""
+        now = datetime.now(UTC)
+        return int((max(record.send_time, now) + self._retention - now).total_seconds())
+
     async def get(self, record_id: str) -> SmsRecord | None:
         raw = await self._redis.get(key("sms", record_id))
         return SmsRecord.from_json(raw) if isinstance(raw, str) else None
+
+    async def get_many(self, record_ids: Sequence[str]) -> list[SmsRecord]:
+        """In one round trip, in order; expired ones are skipped."""
+        found = await self._redis.mget([key("sms", record_id) for record_id in record_ids]) if record_ids else []
+        return [SmsRecord.from_json(raw) for raw in found if isinstance(raw, str)]
 
     async def attach_post(self, record_id: str, channel: str, ts: str) -> SmsRecord | None:
         """Link the channel post; returns the record, whose status may have moved on since the post
@@ -218,9 +238,7 @@ class History:
         """Newest first, for one user (or the team with None); and whether there are more."""
         index = _user_index(user_id) if user_id else _TEAM
         ids = [str(record_id) for record_id in await self._redis.zrevrange(index, offset, offset + count)]
-        found = await self._redis.mget([key("sms", record_id) for record_id in ids[:count]]) if ids else []
-        records = [SmsRecord.from_json(raw) for raw in found if isinstance(raw, str)]  # expired ones are skipped
-        return records, len(ids) > count
+        return await self.get_many(ids[:count]), len(ids) > count
 
 
 def _match(record: SmsRecord, report: Report) -> str | None:

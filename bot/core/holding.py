@@ -34,7 +34,6 @@ from bot.core.history import (
     SENT,
     UNCERTAIN,
     History,
-    MessageState,
     SmsRecord,
     digest,
 )
@@ -42,7 +41,7 @@ from bot.core.jobs import CHECK, HANDOFF, JobQueue
 from bot.core.kaleyra import KaleyraClient, Rejected, Uncertain
 from bot.core.keys import key
 from bot.core.mrkdwn import escape
-from bot.core.outbox import Confirmation, SendReport, audit, send_request
+from bot.core.outbox import Confirmation, SendReport, audit, send_request, sent_messages
 from bot.core.pending import Pending
 from bot.core.quiet_hours import QuietHours
 from bot.core.quota import Quota
@@ -328,6 +327,8 @@ class Holding:
         errors = "; ".join(result.describe() for _, result in report.parts if isinstance(result, Rejected | Uncertain))
         errors = errors[:MAX_NOTE_CHARS]  # Kaleyra's words, stored on the record: bounded
         settled = await self._history.move(record_id, {HANDING_OFF, UNCERTAIN}, _settle(state, report, errors))
+        if settled is not None:
+            await self._history.index_ids(settled)  # so Kaleyra's callbacks find it by message or batch id
         if report.scheduled:
             await self._jobs.put(CHECK, record_id, max(now, send_at or now) + self._first_check)
         audit(replace(pending, request=request), report, "sms_handed_off")
@@ -366,11 +367,7 @@ def _settle(state: str, report: SendReport, errors: str) -> Callable[[SmsRecord]
     def change(record: SmsRecord) -> None:
         record.state, record.note = state, errors
         record.batch_ids = [result.batch_id for result in report.scheduled]
-        record.messages = {
-            message_id: MessageState(recipient)
-            for result in report.scheduled
-            for recipient, message_id in result.message_ids.items()
-        }
+        record.messages = sent_messages(report)
 
     return change
 

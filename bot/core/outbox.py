@@ -234,12 +234,7 @@ class Outbox:
 
     def _history_record(self, pending_id: str, pending: Pending, report: SendReport) -> SmsRecord:
         request = pending.request
-        messages = {
-            message_id: MessageState(sent_number(batch, echoed))
-            for batch, result in report.parts
-            if isinstance(result, Scheduled)
-            for echoed, message_id in result.message_ids.items()
-        }
+        messages = sent_messages(report)
         return SmsRecord(
             id=pending_id,
             user_id=pending.user_id,
@@ -272,6 +267,16 @@ def audit(pending: Pending, report: SendReport | None, event: str = "sms_confirm
             "errors": [r.describe() for _, r in report.parts if isinstance(r, Rejected | Uncertain)],
         }
     audit_log.info("%s %s", event, json.dumps(fields), extra={"audit": fields})
+
+
+def sent_messages(report: SendReport) -> dict[str, MessageState]:
+    """Message id -> state for every recipient Kaleyra accepted, with the number the app sent."""
+    return {
+        message_id: MessageState(sent_number(batch, echoed))
+        for batch, result in report.parts
+        if isinstance(result, Scheduled)
+        for echoed, message_id in result.message_ids.items()
+    }
 
 
 def sent_number(batch: Sequence[str], echoed: str) -> str:

@@ -20,6 +20,7 @@ import redis
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, opened_view, wait_for
 from tests.e2e.harness import RedisServer, RunningApp
+from tests.e2e.test_delivery import TOKEN, callback
 from tests.e2e.test_flow import NUMBER, button_value, clicked, confirmation_for, replies_to, text_of
 
 HOLDING = {"handoff_minutes": 16, "queue_poll_seconds": 0.2, "queue_lease_seconds": 2, "kaleyra_type": "TXN"}
@@ -95,6 +96,18 @@ def test_handed_off_at_its_moment_with_the_send_time(
     wait_for(lambda: any("handed to Kaleyra" in update for update in post_updates(slack)))
     time.sleep(1)
     assert len(kaleyra.requests) == 1
+
+
+def test_callbacks_find_a_handed_off_sms_by_its_kaleyra_ids(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING, kaleyra_callback_token=TOKEN, status_first_check_seconds=3600)
+    confirm(app, slack, ahead(2))
+    wait_for(lambda: kaleyra.requests, timeout=20)
+    [message_id] = wait_for(lambda: kaleyra.message_ids())
+    answer = wait_for(lambda: (r := callback(app, "json", id=message_id, status="DELIVERED")).json()["recorded"] and r)
+    assert answer.status_code == 200
+    wait_for(lambda: any("1 Delivered" in update for update in post_updates(slack)))
 
 
 def test_send_now_calls_kaleyra_at_once_without_a_time(
