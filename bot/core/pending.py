@@ -97,9 +97,6 @@ class PendingStore:
         raw = await self._redis.get(key("pending", pending_id))
         return Pending.from_json(raw) if isinstance(raw, str) else None
 
-    async def discard(self, pending_id: str) -> None:
-        await self._redis.delete(key("pending", pending_id))
-
     async def claim(self, pending_id: str, claim: Claim = Claim("checking")) -> bool:
         """True for exactly one caller per id, until `release`.
 

@@ -401,17 +401,7 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
     ]
     if request.notes:
         blocks.append(_context(":information_source: " + escape(" ".join(request.notes))))
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "confirmation",
-            "elements": [
-                _button("Confirm", CONFIRM, pending_id, style="primary"),
-                _button("Edit", EDIT, pending_id),
-                _button("Cancel", CANCEL, pending_id, style="danger"),
-            ],
-        }
-    )
+    blocks.append(_request_buttons("confirmation", "Confirm", pending_id))
     return blocks
 
 
@@ -427,6 +417,19 @@ def zone_lines(request: ScheduleRequest, now: datetime) -> list[str]:
     return lines
 
 
+def _request_buttons(block_id: str, confirm_label: str, pending_id: str) -> Block:
+    """Confirm (or Try again), Edit and Cancel for one pending request."""
+    return {
+        "type": "actions",
+        "block_id": block_id,
+        "elements": [
+            _button(confirm_label, CONFIRM, pending_id, style="primary"),
+            _button("Edit", EDIT, pending_id),
+            _button("Cancel", CANCEL, pending_id, style="danger"),
+        ],
+    }
+
+
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
     button: dict[str, Any] = {"type": "button", "text": _plain(label), "action_id": action_id, "value": value}
     if style:
@@ -440,17 +443,7 @@ def outcome_blocks(headline: str, lines: Sequence[str], pending_id: str | None =
     if lines:
         blocks += _sections("\n".join(lines))
     if pending_id:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "retry",
-                "elements": [
-                    _button("Try again", CONFIRM, pending_id, style="primary"),
-                    _button("Edit", EDIT, pending_id),
-                    _button("Cancel", CANCEL, pending_id, style="danger"),
-                ],
-            }
-        )
+        blocks.append(_request_buttons("retry", "Try again", pending_id))
     return blocks
 
 

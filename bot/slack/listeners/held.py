@@ -6,7 +6,7 @@ App Home; only the owner or an admin (`ADMIN_USERS`) may use them (checked in th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.holding import CANCELLABLE, Acted
+from bot.core.holding import CANCELLABLE, Acted, Holding
 from bot.core.pending import Pending
 from bot.core.validation import MIN_LEAD
 from bot.services import Services
@@ -84,9 +84,9 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         await click.problem(client, BUSY)
         return
     work: Work = {
-        blocks.HELD_CANCEL: _cancel,
-        blocks.HELD_SEND_NOW: _send_now,
-        blocks.SERIES_STOP: _stop,
+        blocks.HELD_CANCEL: _acting_on_held(Holding.cancel),
+        blocks.HELD_SEND_NOW: _acting_on_held(Holding.send_now),
+        blocks.SERIES_STOP: _acting_on_held(Holding.stop),
         blocks.QUIET_NEXT: _quiet_next,
     }[click.action_id]
     services.background.queue(guard(work(services, client, click), client, click))
@@ -97,7 +97,7 @@ async def announce(
 ) -> None:
     """After Confirm of held SMS (one per zone for "their time", listed in `zones`): tell the owner until when
     each can be taken back, and the channel."""
-    records = [record for record_id in record_ids if (record := await services.history.get(record_id)) is not None]
+    records = await services.history.get_many(record_ids)
     if len(records) < len(record_ids) or not records:
         await requester.problem(client, "The SMS is held, but its record could not be read; see `/schedule-sms list`.")
         return
@@ -145,25 +145,16 @@ async def _tell(services: Services, client: AsyncWebClient, click: Click, acted:
         await publish_home(services, client, click.user_id)
 
 
-async def _cancel(services: Services, client: AsyncWebClient, click: Click) -> None:
-    if click.target is None:
-        await click.problem(client, _GONE)
-        return
-    await _tell(services, client, click, await services.holding.cancel(click.target, click.user_id))
+def _acting_on_held(act: Callable[[Holding, str, str], Awaitable[Acted]]) -> Work:
+    """Cancel, Send now and Stop series: the same checks and the same answer around one Holding call."""
 
+    async def work(services: Services, client: AsyncWebClient, click: Click) -> None:
+        if click.target is None:
+            await click.problem(client, _GONE)
+            return
+        await _tell(services, client, click, await act(services.holding, click.target, click.user_id))
 
-async def _send_now(services: Services, client: AsyncWebClient, click: Click) -> None:
-    if click.target is None:
-        await click.problem(client, _GONE)
-        return
-    await _tell(services, client, click, await services.holding.send_now(click.target, click.user_id))
-
-
-async def _stop(services: Services, client: AsyncWebClient, click: Click) -> None:
-    if click.target is None:
-        await click.problem(client, _GONE)
-        return
-    await _tell(services, client, click, await services.holding.stop(click.target, click.user_id))
+    return work
 
 
 async def _edit(services: Services, client: AsyncWebClient, click: Click) -> None:
