@@ -41,9 +41,11 @@ def normalise(raw: str, default_region: str) -> str:
         raise PhoneError(f"“{raw}” is not a phone number.") from None
     if not phonenumbers.is_possible_number(number):
         raise PhoneError(f"“{raw}” has the wrong number of digits for a phone number.")
-    if not phonenumbers.is_valid_number(number):
+    # a valid number is one of a known type: one type lookup answers both questions
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
         raise PhoneError(f"“{raw}” is not a number in use in any country.")
-    if phonenumbers.number_type(number) in (PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST):
+    if kind in (PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST):
         raise PhoneError(f"“{raw}” is a premium-rate number.")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 

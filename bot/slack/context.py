@@ -5,21 +5,27 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.services import Services
 
 _KEY = "services"
-Middleware = Callable[[AsyncBoltContext, Callable[[], Awaitable[None]]], Awaitable[None]]
 
 
-def provide(services: Services) -> Middleware:
-    """A global middleware that puts `services` into every listener's context."""
+class ProvideServices(AsyncMiddleware):
+    """A global middleware that puts the services into every listener's context. A subclass rather than a
+    decorated function: Bolt inspects a function middleware's arguments on every request."""
 
-    async def provide_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-        context[_KEY] = services
-        await next()
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
-    return provide_services
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        req.context[_KEY] = self._services
+        return await next()
 
 
 def services_of(context: AsyncBoltContext) -> Services:

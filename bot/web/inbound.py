@@ -32,7 +32,8 @@ class BodyReader:
 
     async def within_limit(self, reading: Awaitable[T]) -> T:
         try:
-            return await asyncio.wait_for(reading, self.timeout_seconds)
+            async with asyncio.timeout(self.timeout_seconds):  # no task of its own, unlike wait_for
+                return await reading
         except TimeoutError:
             if not self._told:  # once: a flood of slow senders must not flood the log
                 self._told = True

@@ -7,10 +7,12 @@ from typing import Any
 
 import fakeredis
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
-from bot.slack.context import provide
+from bot.slack.context import ProvideServices
 from bot.slack.listeners import commands
 from tests.slack_models import validate_blocks
 from tests.unit.test_validation import settings
@@ -29,13 +31,13 @@ def context_with_services() -> AsyncBoltContext:
     services = Services.build(
         settings(), fakeredis.FakeAsyncRedis(decode_responses=True), AsyncWebClient(token="xoxb-unit")
     )
-    context = AsyncBoltContext()
+    request = AsyncBoltRequest(body="", headers={})
 
     async def done() -> None:
         return None
 
-    asyncio.run(provide(services)(context, done))
-    return context
+    asyncio.run(ProvideServices(services).async_process(req=request, resp=BoltResponse(status=200), next=done))
+    return request.context
 
 
 def test_help_is_answered_in_the_ack_without_any_other_work() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -27,10 +27,13 @@ def wall(day: date, hour: int, minute: int, tz: str) -> datetime:
     """The instant of a wall-clock time in `tz` on `day`, with that date's offset.
 
     Through UTC, so a time that does not exist (clocks go forward) becomes the valid one after it:
-    converting to the same zone directly would keep the impossible wall-clock reading.
+    converting to the same zone directly would keep the impossible wall-clock reading. The answer
+    carries a fixed offset: a zoneinfo time in a repeated hour never equals a time in another zone
+    (PEP 495), so it could not be compared with the parser's instant.
     """
     naive = datetime.combine(day, time(hour, minute))
-    return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).astimezone(ZoneInfo(tz))
+    local = naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).astimezone(ZoneInfo(tz))
+    return local.replace(tzinfo=timezone(local.utcoffset() or timedelta()))
 
 
 def local_day(now: datetime, tz: str, ahead: int = 0) -> date:

@@ -12,6 +12,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import Settings
 from bot.core import delivery, kaleyra
 from bot.core.outbox import Confirmation, Outcome, SendReport
 from bot.core.pending import Claim, Pending
@@ -56,7 +57,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         services.background.start(guard(_edit(services, client, click), client, click))
         return
     if not services.background.has_room():
-        await click.problem(client, BUSY)
+        services.background.start(click.problem(client, BUSY))  # the ack must not wait for Slack
         return
     if action["action_id"] == blocks.CANCEL:
         services.background.queue(guard(_cancel(services, client, click), client, click))
@@ -75,7 +76,7 @@ async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     page = int(value) if value.isdigit() and int(value) < 1000 else 0
     click = _Click.read(body, None)
     if not services.background.has_room():
-        await click.problem(client, BUSY)
+        services.background.start(click.problem(client, BUSY))  # the ack must not wait for Slack
         return
     services.background.queue(guard(_show_history(services, client, click, page), client, click))
 
@@ -83,8 +84,11 @@ async def history_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
 async def message_typed(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     """Each keystroke in the modal's message: update the length and encoding hint."""
     await ack()
-    settings = services_of(context).settings
-    view = body.get("view") or {}
+    services = services_of(context)
+    services.background.start(_update_hint(services.settings, client, body.get("view") or {}))
+
+
+async def _update_hint(settings: Settings, client: AsyncWebClient, view: dict[str, Any]) -> None:
     draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
     try:
         updated = blocks.modal_view(

@@ -81,7 +81,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         services.background.start(guard(_edit(services, client, click), client, click))
         return
     if not services.background.has_room():
-        await click.problem(client, BUSY)
+        services.background.start(click.problem(client, BUSY))  # the ack must not wait for Slack
         return
     work: Work = {
         blocks.HELD_CANCEL: _acting_on_held(Holding.cancel),
