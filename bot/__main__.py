@@ -14,6 +14,7 @@ from aiohttp import web
 from bot import logs, workers
 from bot.app import StartupError, check_slack_token, connect_redis, create_app
 from bot.config import Settings, SettingsError, load_settings
+from bot.core.timeparse import warm_up
 from bot.web.server import build_web_app
 
 log = logging.getLogger("schedule_sms")
@@ -32,6 +33,7 @@ def main() -> None:
     except StartupError as exc:
         log.error("%s", exc)
         raise SystemExit(1) from None
+    warm_up()  # before any fork: every worker starts with dateparser's data loaded, in pages they share
     if (count := workers.count(settings)) > 1:
         raise SystemExit(workers.run(settings, count, serve, listening))
     serve(settings, listening)

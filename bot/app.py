@@ -14,7 +14,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.core.timeparse import warm_up
 from bot.services import Services
 from bot.slack import listeners
 
@@ -50,7 +49,6 @@ def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
     app.client.base_url = settings.slack_api_url
     services = Services.build(settings, redis, app.client)
     listeners.register(app, services)
-    warm_up()
     return app, services
 
 

@@ -12,6 +12,7 @@ never repeated automatically; it becomes `uncertain` and the user is told and ch
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, replace
@@ -41,7 +42,7 @@ from bot.core.jobs import CHECK, HANDOFF, JobQueue
 from bot.core.kaleyra import KaleyraClient, Rejected, Uncertain
 from bot.core.keys import key
 from bot.core.mrkdwn import escape
-from bot.core.outbox import Confirmation, SendReport, audit, send_request, sent_messages
+from bot.core.outbox import Confirmation, SendReport, send_audited, sent_messages
 from bot.core.pending import Pending
 from bot.core.quiet_hours import QuietHours
 from bot.core.quota import Quota
@@ -270,8 +271,7 @@ class Holding:
 
     async def hand_off(self, record_id: str) -> datetime | None:
         """The `handoff` job: returns when to run again (an SMS too close to schedule waits for T), or None."""
-        record = await self._history.get(record_id)
-        pending = await self.held_request(record_id)
+        record, pending = await asyncio.gather(self._history.get(record_id), self.held_request(record_id))
         if record is None or pending is None or pending.request.send_at is None:
             return None
         if record.phase == HANDING_OFF:  # its instance died during the Kaleyra call: never repeat it
@@ -319,8 +319,8 @@ class Holding:
         if refusal is not None:
             refused = await self._history.move(record_id, {HANDING_OFF}, _set(REFUSED, by, refusal.message))
             return refused, f":no_entry: Not sent: {refusal.message}"
-        audit(replace(pending, request=request), None, "sms_handing_off")
-        report = await send_request(self._kaleyra, request)
+        sending = replace(pending, request=request)
+        report = await send_audited(self._kaleyra, sending, ("sms_handing_off", "sms_handed_off"))
         state = {"scheduled": HANDED_OFF if send_at else SENT, "failed": FAILED, "uncertain": UNCERTAIN}.get(
             report.outcome, HANDED_OFF if send_at else SENT
         )
@@ -331,7 +331,6 @@ class Holding:
             await self._history.index_ids(settled)  # so Kaleyra's callbacks find it by message or batch id
         if report.scheduled:
             await self._jobs.put(CHECK, record_id, max(now, send_at or now) + self._first_check)
-        audit(replace(pending, request=request), report, "sms_handed_off")
         return settled, _headline(state, report, send_at, pending.tz, escape(errors))
 
 

@@ -86,6 +86,21 @@ class Holder(Protocol):
         """A Confirmation when the request is held (or refused as an edit); None to send it now."""
 
 
+async def send_audited(kaleyra: KaleyraClient, pending: Pending, events: tuple[str, str]) -> SendReport:
+    """The one way a request goes to Kaleyra, at Confirm and at hand-off alike: an audit line before and
+    after, and a failure the client does not foresee reported as `Uncertain`, never raised (part of the
+    request may have been sent)."""
+    audit(pending, None, events[0])
+    try:
+        report = await send_request(kaleyra, pending.request)
+    except Exception as exc:
+        log.exception("sending failed unexpectedly; the outcome is unknown")
+        failure = Uncertain(f"the app failed while sending ({type(exc).__name__})")
+        report = SendReport([(pending.request.recipients, failure)])
+    audit(pending, report, events[1])
+    return report
+
+
 async def send_request(kaleyra: KaleyraClient, request: ScheduleRequest) -> SendReport:
     """Send in requests of at most 100 recipients; stop at the first that is not scheduled."""
     parts: list[tuple[Sequence[str], SendResult]] = []
@@ -166,19 +181,9 @@ class Outbox:
         return await finish_despite_cancel(self._send_and_record(pending_id, pending))
 
     async def _send_and_record(self, pending_id: str, pending: Pending) -> Confirmation:
-        audit(pending, None, "sms_sending")
-        report = await self._send(pending.request)
-        audit(pending, report)
+        report = await send_audited(self._kaleyra, pending, ("sms_sending", "sms_confirmed"))
         recorded = await self._record(pending_id, pending, report)
         return Confirmation(report.outcome, pending, report, recorded=recorded)
-
-    async def _send(self, request: ScheduleRequest) -> SendReport:
-        """Kaleyra's answer, or `Uncertain` if the client fails in a way it does not foresee."""
-        try:
-            return await send_request(self._kaleyra, request)
-        except Exception as exc:
-            log.exception("sending failed unexpectedly; the outcome is unknown")
-            return SendReport([(request.recipients, Uncertain(f"the app failed while sending ({type(exc).__name__})"))])
 
     async def _refusal(self, pending: Pending) -> Confirmation | None:
         """Checked again at the moment of sending: Kaleyra's window, then the sender's limits."""
@@ -250,7 +255,7 @@ class Outbox:
         )
 
 
-def audit(pending: Pending, report: SendReport | None, event: str = "sms_confirmed") -> None:
+def audit(pending: Pending, report: SendReport | None, event: str) -> None:
     """An audit line before each send to Kaleyra (`report` None) and one after it, so a crash in between
     still leaves a trace: who, where, masked recipients, time; after, Kaleyra's ids and the outcome."""
     request = pending.request

@@ -67,16 +67,19 @@ class SlackDirectory:
 
     async def groups_with(self, user_id: str, group_ids: Iterable[str], *, timeout: float | None = None) -> list[str]:
         """Those of `group_ids` that `user_id` belongs to; raises `DirectoryUnavailable` when Slack cannot say."""
-        found = []
-        for group_id in group_ids:
-            members = self._groups.get(group_id)
-            if members is None:
-                call = self._client.usergroups_users_list(usergroup=group_id)
-                response = await self._ask("usergroups.users.list", group_id, call, timeout)
-                members = self._groups[group_id] = frozenset(response.get("users") or ())
-            if user_id in members:
-                found.append(group_id)
-        return found
+        members = {group_id: self._groups.get(group_id) for group_id in group_ids}
+        missing = [group_id for group_id, known in members.items() if known is None]
+        answers = await asyncio.gather(  # at once: one timeout for them all, not one after another
+            *(
+                self._ask(
+                    "usergroups.users.list", group_id, self._client.usergroups_users_list(usergroup=group_id), timeout
+                )
+                for group_id in missing
+            )
+        )
+        for group_id, response in zip(missing, answers, strict=True):
+            members[group_id] = self._groups[group_id] = frozenset(response.get("users") or ())
+        return [group_id for group_id, users in members.items() if users is not None and user_id in users]
 
     async def sender(
         self, settings: Settings, user_id: str, channel_id: str, *, timeout: float | None = None

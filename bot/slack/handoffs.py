@@ -9,23 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.history import SmsRecord
 from bot.slack import blocks
+from bot.slack.notifications import update_post
 
 log = logging.getLogger(__name__)
-
-
-async def update_post(client: AsyncWebClient, record: SmsRecord, *, masked: bool) -> None:
-    """Show the record's state in its channel post, if it has one."""
-    if not (record.post_channel and record.post_ts):
-        return
-    try:
-        await client.chat_update(
-            channel=record.post_channel,
-            ts=record.post_ts,
-            text="A scheduled SMS changed",
-            blocks=blocks.record_post_blocks(record, masked=masked),
-        )
-    except SlackApiError as exc:
-        log.warning("could not update the post of %s: %s", record.id, exc.response.get("error"))
 
 
 class SlackHandoffNotifier:

@@ -1,4 +1,6 @@
-"""Delivery news back in Slack: the channel post updated in place, failures explained in its thread."""
+"""Delivery news back in Slack: the channel post updated in place, failures explained in its thread.
+
+`update_post` is the one place a channel post is rewritten, for delivery news, hand-offs and clicks alike."""
 
 from __future__ import annotations
 
@@ -14,22 +16,31 @@ from bot.slack import blocks
 log = logging.getLogger(__name__)
 
 
+async def update_post(client: AsyncWebClient, record: SmsRecord, *, masked: bool) -> None:
+    """Show the record's state in its channel post, if it has one; a refusal is logged, never raised."""
+    if not (record.post_channel and record.post_ts):
+        return
+    text = f"SMS delivery: {blocks.escape(record.summary())}" if record.messages else "A scheduled SMS changed"
+    try:
+        await client.chat_update(
+            channel=record.post_channel,
+            ts=record.post_ts,
+            text=text,
+            blocks=blocks.record_post_blocks(record, masked=masked),
+        )
+    except SlackApiError as exc:
+        log.warning("could not update the post of %s: %s", record.id, exc.response.get("error"))
+
+
 class SlackDeliveryNotifier:
     def __init__(self, client: AsyncWebClient, *, masked: bool) -> None:
         self._client = client
         self._masked = masked
 
     async def __call__(self, record: SmsRecord, changed: list[Report]) -> None:
+        await update_post(self._client, record, masked=self._masked)
         failures = [report for report in changed if report.status in FAILED_STATUSES]
-        try:
-            if record.post_channel and record.post_ts:
-                await self._client.chat_update(
-                    channel=record.post_channel,
-                    ts=record.post_ts,
-                    text=f"SMS delivery: {blocks.escape(record.summary())}",
-                    blocks=blocks.record_post_blocks(record, masked=self._masked),
-                )
-            # in the post's thread, or straight to the sender when there is no channel post
+        try:  # in the post's thread, or straight to the sender when there is no channel post
             for message in blocks.failure_messages(failures, masked=self._masked) if failures else []:
                 await self._client.chat_postMessage(
                     channel=record.post_channel or record.user_id,

@@ -22,6 +22,7 @@ from bot.core.pending import Pending
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.directory import DirectoryUnavailable
+from bot.slack.notifications import update_post
 
 log = logging.getLogger(__name__)
 _ID = re.compile(r"[A-Za-z0-9_-]{10,64}")
@@ -288,16 +289,9 @@ async def post_to_channel(
         return
     channel, ts, masked = str(posted["channel"]), str(posted["ts"]), not services.settings.show_full_numbers
     record = await services.history.attach_post(record_id, channel, ts)
+    if record is not None and any(state.status != delivery.SCHEDULED for state in record.messages.values()):
+        await update_post(client, record, masked=masked)  # news came before the post was linked: show it now
     try:
-        if (
-            record is not None
-            and record.messages
-            and any(state.status != delivery.SCHEDULED for state in record.messages.values())
-        ):  # delivery news came before the post was linked: show it now, not at the next change
-            await client.chat_update(
-                channel=channel, ts=ts, text=f"SMS delivery: {record.summary()}",
-                blocks=blocks.record_post_blocks(record, masked=masked),
-            )  # fmt: skip
         for message in blocks.recipient_list_messages(recipients, masked=masked):
             await client.chat_postMessage(channel=channel, thread_ts=ts, text="Every recipient", blocks=message)
     except SlackApiError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -32,12 +33,17 @@ async def home_opened(event: dict[str, Any], client: AsyncWebClient, context: As
 async def publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:
     """The user's SMS (and the team's, for admins), each held one with its buttons."""
     try:
-        member = await services.directory.member(user_id)
-        mine, _ = await services.history.recent(user_id, 0, blocks.PAGE_SIZE)
-        team = None
-        if user_id in services.settings.admin_users:
-            team, _ = await services.history.recent(None, 0, 2 * blocks.PAGE_SIZE)
+        admin = user_id in services.settings.admin_users
+        member, (mine, _), (team, _) = await asyncio.gather(
+            services.directory.member(user_id),
+            services.history.recent(user_id, 0, blocks.PAGE_SIZE),
+            services.history.recent(None, 0, 2 * blocks.PAGE_SIZE) if admin else _no_team_view(),
+        )
         view = blocks.home_view(mine, team, member.tz, masked=not services.settings.show_full_numbers)
         await client.views_publish(user_id=user_id, view=view)
     except (RedisError, SlackApiError, DirectoryUnavailable) as exc:  # the Home tab shows its last view meanwhile
         log.warning("could not publish the App Home for %s: %s", user_id, type(exc).__name__)
+
+
+async def _no_team_view() -> tuple[None, bool]:
+    return None, False

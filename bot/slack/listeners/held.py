@@ -22,8 +22,8 @@ from bot.core.validation import MIN_LEAD
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
-from bot.slack.handoffs import update_post
 from bot.slack.listeners.events import publish_home
+from bot.slack.notifications import update_post
 from bot.slack.replies import (
     BUSY,
     ModalContext,
