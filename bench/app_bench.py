@@ -50,6 +50,16 @@ USERS = 200  # distinct users in the stepped load
 WRK_SCRIPT = """
 local requests = dofile("%s")
 local i = 0
+confirmed = 0  -- in each wrk thread: confirmations in the acks' bodies
+local threads = {}
+setup = function(thread)
+  table.insert(threads, thread)
+end
+response = function(status, headers, body)
+  if string.find(body, "Check and confirm", 1, true) then
+    confirmed = confirmed + 1
+  end
+end
 request = function()
   i = i %% #requests + 1
   local r = requests[i]
@@ -57,10 +67,14 @@ request = function()
 end
 done = function(summary, latency, requests)
   local errors = summary.errors
+  local in_acks = 0
+  for _, thread in ipairs(threads) do
+    in_acks = in_acks + thread:get("confirmed")
+  end
   io.write(string.format('RESULT {"requests": %%d, "seconds": %%f, "p50": %%f, "p99": %%f, "max": %%f, ' ..
-    '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
+    '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d, "in_acks": %%d}\\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(99) / 1e3,
-    latency.max / 1e3, errors.connect, errors.read, errors.write, errors.status, errors.timeout))
+    latency.max / 1e3, errors.connect, errors.read, errors.write, errors.status, errors.timeout, in_acks))
 end
 """
 
@@ -262,9 +276,9 @@ def confirm_latency(app: Process, slack: Slack, rounds: int) -> list[float]:
             key, channel = f"confirm{index}", f"CC{index}"
             body = command_body(f'+919876500{index:03d} "Confirm {index}" in 2 hours', "UC", channel,
                                 f"{slack.url}/respond/{key}")  # fmt: skip
-            since = len(slack.fetch())
-            client.post("/slack/events", content=body, headers=signed_headers(body)).raise_for_status()
-            pending = slack.wait("respond", key, since)[4]
+            answer = client.post("/slack/events", content=body, headers=signed_headers(body))
+            answer.raise_for_status()
+            pending = json.loads(answer.text)["blocks"][-1]["elements"][0]["value"]  # the ack is the confirmation
             payload = {"type": "block_actions", "user": {"id": "UC"}, "channel": {"id": channel},
                        "team": {"id": "T1"}, "api_app_id": "A1", "response_url": f"{slack.url}/respond/click{index}",
                        "actions": [{"action_id": "confirm_sms", "value": pending}]}  # fmt: skip
@@ -351,7 +365,8 @@ def main() -> None:
                 before = len(slack.fetch())
                 floods[name] = wrk(target.url, requests, args.flood_seconds, Path(workdir))
                 settle(target, slack.server)
-                floods[name]["replied"] = slack.count("respond", before, "Check and confirm")
+                replied = slack.count("respond", before, "Check and confirm")  # the floor's replies
+                floods[name]["replied"] = replied + floods[name]["in_acks"]  # the app's
         print(f"\nflood: wrk, 50 connections, {args.flood_seconds} s, 300 distinct signed commands")
         print(f"{'':16}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}{'replied/s':>11}")
         for name, r in floods.items():

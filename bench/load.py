@@ -1,8 +1,10 @@
 """An open-loop load generator: slash commands at a set rate whatever the server does, on raw keep-alive
 connections (a full HTTP client would cost more CPU than the server under test on a small machine).
 
-Each command carries its own response_url key; the time from sending it to its reply at the fake Slack
-(bench/fake_slack.py, same monotonic clock) is the command-to-reply latency.
+Each command carries its own response_url key; the time from sending it to its reply is the
+command-to-reply latency: a reply in the ack's body (which Slack shows as the command's reply) arrives
+with the ack, one posted to the response_url when it reaches the fake Slack (bench/fake_slack.py, same
+monotonic clock).
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ class Step:
     acks: list[float] = field(default_factory=list)  # seconds
     errors: int = 0  # refused connections, non-200 answers, acks over the 5 s read timeout
     busy: int = 0  # acked with "busy": the command will get no confirmation
+    in_ack: dict[str, float] = field(default_factory=dict)  # response_url key -> replied to in its ack at
     behind: float = 0.0  # how late the generator itself ran, at worst (seconds)
 
     def replies(self, calls: list[list[object]]) -> list[float]:
         """Command-to-reply latencies in seconds, +inf for a command that got no reply."""
-        arrived: dict[str, float] = {}
+        arrived = dict(self.in_ack)
         for method, key, at, text, _ in calls:
             if method == "respond" and key in self.sent and str(text).startswith(REPLY_TEXT):
                 arrived.setdefault(str(key), float(str(at)))
@@ -97,7 +100,7 @@ class OpenLoop:
             self._open -= 1
             raise
 
-    async def _send(self, request: bytes, step: Step) -> None:
+    async def _send(self, key: str, request: bytes, step: Step) -> None:
         started = time.monotonic()
         try:
             reader, writer = await self._connection()
@@ -114,11 +117,14 @@ class OpenLoop:
             writer.close()
             self._open -= 1
             return
-        step.acks.append(time.monotonic() - started)
+        acked = time.monotonic()
+        step.acks.append(acked - started)
         if not head.startswith(b"HTTP/1.1 200"):
             step.errors += 1
         elif b"busy" in answer:
             step.busy += 1
+        elif REPLY_TEXT.encode() in answer:
+            step.in_ack[key] = acked
         self._idle.append((reader, writer))
 
     async def run(self, commands: Commands, rate: float, seconds: float, label: str) -> Step:
@@ -134,7 +140,7 @@ class OpenLoop:
                 step.behind = max(step.behind, -wait)
             key, request = commands.next(label)
             step.sent[key] = time.monotonic()
-            tasks.append(asyncio.create_task(self._send(request, step)))
+            tasks.append(asyncio.create_task(self._send(key, request, step)))
         await asyncio.gather(*tasks)
         return step
 

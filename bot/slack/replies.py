@@ -126,6 +126,20 @@ async def _look_up(services: Services, user_id: str) -> None:
         await services.directory.member(user_id)
 
 
+def reply_body(text: str, payload_blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """An ephemeral reply, for a response_url or as the body of a slash command's ack (Slack shows that
+    body as the command's reply). `text`, the notification fallback, is escaped: it may quote what the
+    user typed."""
+    message: dict[str, Any] = {"text": blocks.escape(text), "response_type": "ephemeral"}
+    if payload_blocks is not None:
+        message["blocks"] = payload_blocks
+    return message
+
+
+def problem_body(text: str, *, trusted: bool = False) -> dict[str, Any]:
+    return reply_body(text, blocks.problem_blocks(text, trusted=trusted))
+
+
 async def tell_user(
     client: AsyncWebClient,
     *,
@@ -141,11 +155,8 @@ async def tell_user(
     `text` is the notification fallback; it is escaped, since it may quote what the user typed. The
     response_url is posted to on the client's pooled session (the app's client always has one).
     """
-    text = blocks.escape(text)
     if response_url and client.session is not None:
-        message: dict[str, Any] = {"text": text, "response_type": "ephemeral", "replace_original": replace_original}
-        if payload_blocks is not None:
-            message["blocks"] = payload_blocks
+        message = reply_body(text, payload_blocks) | {"replace_original": replace_original}
         try:  # the app's pooled session: a webhook client per reply costs more CPU than the reply itself
             async with client.session.post(response_url, json=message) as response:
                 if response.status == 200:
@@ -153,6 +164,7 @@ async def tell_user(
                 log.warning("response_url answered %s", response.status)
         except Exception as exc:  # noqa: BLE001  expired or unreachable: fall back below
             log.warning("response_url failed: %s", type(exc).__name__)
+    text = blocks.escape(text)
     try:
         if channel_id:
             await client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=payload_blocks)
@@ -249,12 +261,17 @@ async def guard(
     """Run listener work; whatever escapes is logged and the user is told, in words fitting `progress`."""
     try:
         await work
-    except Exception as exc:
-        if isinstance(exc, RedisError):
-            log.error("storage unavailable: %s", type(exc).__name__)
-        else:
-            log.exception("work for %s failed", requester.user_id)
+    except Exception as exc:  # noqa: BLE001  logged by log_failure
+        log_failure(exc, requester.user_id)
         await requester.problem(client, failure_text(exc, progress))
+
+
+def log_failure(error: Exception, user_id: str) -> None:
+    """Storage outages are one line each; anything else gets its traceback (call inside the except)."""
+    if isinstance(error, RedisError):
+        log.error("storage unavailable: %s", type(error).__name__)
+    else:
+        log.exception("work for %s failed", user_id)
 
 
 async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:

@@ -184,6 +184,10 @@ class FakeSlack:
             def do_POST(self) -> None:
                 _, params = _read_body(self)
                 path = urlsplit(self.path).path
+                if path.startswith("/shown/"):  # a command's ack body, which Slack shows as its reply
+                    fake._record("respond", {**params, "url": path.replace("/shown/", "/respond/", 1), "ack": True})
+                    _send_json(self, 200, {"ok": True})
+                    return
                 if path.startswith("/respond/"):
                     fake._record("respond", {**params, "url": path, "failed": fake.failing_responses})
                     _send_json(self, 404 if fake.failing_responses else 200, {"ok": not fake.failing_responses})

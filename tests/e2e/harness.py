@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Coroutine
+from contextlib import suppress
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -129,7 +130,9 @@ class SlackRequests:
         return self.http.post("/slack/events", content=body, headers=headers)
 
     def command(self, text: str, *, response_url: str, user: str = "U1", channel: str = "C1") -> httpx.Response:
-        return self.post_signed(
+        """Slack shows a message in the ack's body as the command's reply: it is handed to the fake Slack
+        behind `response_url`, which records it with the replies sent there (`"ack": True`)."""
+        answer = self.post_signed(
             urlencode(
                 {
                     "token": "unused",
@@ -147,6 +150,15 @@ class SlackRequests:
                 }
             )
         )
+        if answer.status_code == 200 and answer.content and "/respond/" in response_url:
+            with suppress(httpx.TransportError):  # a response_url that is down: the reply is not recorded
+                shown = (
+                    answer.json()
+                    if answer.headers.get("content-type", "").startswith("application/json")
+                    else {"text": answer.text}
+                )
+                httpx.post(response_url.replace("/respond/", "/shown/", 1), json=shown, timeout=5)
+        return answer
 
     def interact(self, payload: dict[str, Any]) -> httpx.Response:
         payload = {"team": {"id": "T1"}, "api_app_id": "A1", "token": "unused", **payload}

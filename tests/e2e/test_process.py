@@ -219,8 +219,8 @@ def test_socket_mode_takes_commands_over_the_websocket(slack: FakeSlack, kaleyra
                    "api_app_id": "A1"}  # fmt: skip
         socket.push({"envelope_id": "env-1", "type": "slash_commands", "payload": command,
                      "accepts_response_payload": True})  # fmt: skip
-        assert wait_for(lambda: [ack for ack in socket.acks if ack.get("envelope_id") == "env-1"])
-        confirmation = confirmation_for(slack, url)
+        (ack,) = wait_for(lambda: [ack for ack in socket.acks if ack.get("envelope_id") == "env-1"])
+        confirmation = ack["payload"]  # the confirmation is the ack's payload, as over HTTP it is its body
         assert "Over the socket" in text_of(confirmation["blocks"])
         assert app.http.post("/slack/events", content="x").status_code == 404  # no HTTP events in Socket Mode
     finally:

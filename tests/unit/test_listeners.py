@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import fakeredis
@@ -10,26 +11,53 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.services import Services
-from bot.slack.context import ProvideServices
+from bot.slack.context import ProvideServices, services_of
 from bot.slack.listeners import commands
 from tests.slack_models import validate_blocks
 from tests.unit.test_validation import settings
 
 
 class Ack:
+    """Bolt's ack: keyword arguments, or the whole reply as one dict."""
+
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
-    async def __call__(self, **kwargs: Any) -> None:
-        self.calls.append(kwargs)
+    async def __call__(self, whole: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self.calls.append(whole if whole is not None else kwargs)
 
 
-def context_with_services() -> AsyncBoltContext:
+class Workspace(AsyncWebClient):
+    """Slack's Web API as a listener sees it: users.info answers at once; forms opened are kept."""
+
+    def __init__(self) -> None:
+        super().__init__(token="xoxb-unit")
+        self.forms: list[dict[str, Any]] = []
+
+    async def users_info(self, *, user: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        return self._answer({"ok": True, "user": {"id": user, "tz": "Asia/Kolkata"}})
+
+    async def views_open(self, *, trigger_id: str, view: Any, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        self.forms.append(view)
+        return self._answer({"ok": True})
+
+    def _answer(self, data: dict[str, Any]) -> AsyncSlackResponse:
+        return AsyncSlackResponse(
+            client=self, http_verb="POST", api_url="", req_args={}, data=data, headers={}, status_code=200
+        )
+
+
+def context_with_services(
+    redis: fakeredis.FakeAsyncRedis | None = None, client: AsyncWebClient | None = None
+) -> AsyncBoltContext:
     """What the app's middleware gives every listener."""
     services = Services.build(
-        settings(), fakeredis.FakeAsyncRedis(decode_responses=True), AsyncWebClient(token="xoxb-unit")
+        settings(),
+        redis or fakeredis.FakeAsyncRedis(decode_responses=True),
+        client or AsyncWebClient(token="xoxb-unit"),
     )
     request = AsyncBoltRequest(body="", headers={})
 
@@ -56,3 +84,50 @@ def test_list_and_its_page_numbers() -> None:
     assert commands.history_page("list 0") == 0
     assert commands.history_page("listen to this") is None
     assert commands.history_page('+919876543210 "list" tomorrow') is None
+
+
+COMMAND = {"user_id": "U1", "channel_id": "C1", "response_url": "", "trigger_id": "t1"}
+
+
+def test_a_complete_command_is_confirmed_in_its_ack_and_kept_for_confirm() -> None:
+    redis = fakeredis.FakeAsyncRedis(decode_responses=True)
+    slack = Workspace()
+    ack = Ack()
+    text = '+919876543210 "Your table is ready" in 2 hours'
+    asyncio.run(commands.schedule_sms(ack, COMMAND | {"text": text}, slack, context_with_services(redis, slack)))
+    (answer,) = ack.calls
+    assert answer["response_type"] == "ephemeral" and answer["text"] == "Check and confirm your SMS"
+    validate_blocks(answer["blocks"])
+    (pending_id,) = {e["value"] for b in answer["blocks"] for e in b.get("elements", []) if e.get("value")}
+    kept = asyncio.run(redis.get(f"schedule-sms:pending:{pending_id}"))
+    assert kept is not None and "Your table is ready" in kept
+    assert slack.forms == []
+
+
+def test_a_command_with_a_wrong_field_opens_the_form_with_the_problem() -> None:
+    slack = Workspace()
+    ack = Ack()
+    context = context_with_services(client=slack)
+
+    async def main() -> None:
+        text = '+919876543210 "Hello" in 2 minutes'
+        await commands.schedule_sms(ack, COMMAND | {"text": text}, slack, context)
+        await services_of(context).background.drain(5)
+
+    asyncio.run(main())
+    assert ack.calls == [{}]  # answered at once; the form follows
+    (form,) = slack.forms
+    assert "15 minutes" in json.dumps(form) and "Hello" in json.dumps(form)
+
+
+def test_storage_down_is_told_in_the_ack_and_nothing_is_kept() -> None:
+    server = fakeredis.FakeServer()
+    server.connected = False
+    ack = Ack()
+    slack = Workspace()
+    redis = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
+    text = '+919876543210 "Hello" in 2 hours'
+    asyncio.run(commands.schedule_sms(ack, COMMAND | {"text": text}, slack, context_with_services(redis, slack)))
+    (answer,) = ack.calls
+    assert "cannot reach its storage" in answer["text"] and "nothing was sent" in answer["text"]
+    validate_blocks(answer["blocks"])

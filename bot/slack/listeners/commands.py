@@ -9,22 +9,25 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.command import is_help, misspelt_subcommand, parse_command
+from bot.core.command import Draft, is_help, misspelt_subcommand, parse_command
 from bot.core.errors import InvalidRequest
-from bot.core.pending import Pending
-from bot.core.validation import ScheduleRequest, validate
+from bot.core.refusals import Refusal
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
 from bot.slack.listeners import held
+from bot.slack.offers import check_and_keep
 from bot.slack.replies import (
     BUSY,
-    SLACK_TIMEOUT_BEFORE_FORM,
     ModalContext,
     Requester,
+    failure_text,
     guard,
     history_for,
+    log_failure,
     open_modal,
+    problem_body,
+    reply_body,
 )
 
 
@@ -33,6 +36,8 @@ def register(app: AsyncApp) -> None:
 
 
 async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    """A complete command is checked before the ack, and its confirmation is the ack's body; the form
+    (empty, or with what needs fixing) and the history are sent after it."""
     services = services_of(context)
     text = str(body.get("text") or "")
     if is_help(text):
@@ -45,60 +50,57 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     if not services.background.has_room():
         await ack(text=BUSY)
         return
-    await ack()
     requester = Requester(
         str(body.get("user_id", "")), str(body.get("channel_id", "")), str(body.get("response_url") or "") or None
     )
-    page = history_page(text)
-    if page is not None:
+    if (page := history_page(text)) is not None:
+        await ack()
         services.background.queue(guard(_list(services, client, requester, page), client, requester))
         return
-    # not queued: this may open the form, and its trigger_id lives 3 seconds
-    services.background.start(guard(_handle(services, client, body, text, requester), client, requester))
-
-
-async def _handle(
-    services: Services, client: AsyncWebClient, body: dict[str, Any], text: str, requester: Requester
-) -> None:
-    """Open the form (empty, or with what needs fixing), or queue the confirmation of a complete command."""
-    trigger_id = str(body.get("trigger_id", ""))
-    context = ModalContext(channel_id=requester.channel_id, response_url=requester.response_url or "")
-    if not text.strip():  # who may send is checked when the form is submitted
-        await open_modal(services, client, trigger_id, parse_command(""), context, requester)
-        return
     settings = services.settings
-    member, refused = await services.directory.sender(
-        settings, requester.user_id, requester.channel_id, timeout=SLACK_TIMEOUT_BEFORE_FORM
-    )
-    if refused is not None:
-        await requester.problem(client, refused.message, trusted=refused.mrkdwn)
-        return
     draft = parse_command(text).with_defaults(
         settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
     )
+    if not text.strip():  # who may send is checked when the form is submitted
+        await ack()
+        _open_form(services, client, body, draft, requester)
+        return
     now = datetime.now(UTC)
     try:
-        request = validate(draft, member.tz, now, settings, locale=member.locale)
-    except InvalidRequest as invalid:
-        await open_modal(services, client, trigger_id, draft, context, requester, list(invalid.errors.values()))
+        checked = await check_and_keep(services, draft, requester.user_id, requester.channel_id, now)
+    except InvalidRequest as invalid:  # nothing is lost: the form opens with the fields to fix
+        await ack()
+        _open_form(services, client, body, draft, requester, list(invalid.errors.values()))
         return
-    services.background.queue(guard(_offer(services, client, requester, request, member.tz, now), client, requester))
+    except Exception as exc:  # noqa: BLE001  logged by log_failure
+        log_failure(exc, requester.user_id)
+        await ack(problem_body(failure_text(exc)))
+        return
+    if isinstance(checked, Refusal):
+        await ack(problem_body(checked.message, trusted=checked.mrkdwn))
+        return
+    pending, pending_id, quiet = checked
+    if quiet:
+        await ack()
+        offer = held.offer_next_allowed(services, client, requester, pending, quiet.message)
+        services.background.queue(guard(offer, client, requester))
+        return
+    confirmation = blocks.confirmation_blocks(pending_id, pending.request, pending.tz, now)
+    await ack(reply_body("Check and confirm your SMS", confirmation))
 
 
-async def _offer(
-    services: Services, client: AsyncWebClient, requester: Requester, request: ScheduleRequest, tz: str, now: datetime
+def _open_form(
+    services: Services,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    draft: Draft,
+    requester: Requester,
+    problems: list[str] | None = None,
 ) -> None:
-    """Keep the checked request and show it with Confirm, Edit and Cancel."""
-    if limit := await services.quota.refusal(requester.user_id, len(request.recipients), tz, take=False):
-        await requester.problem(client, limit.message)
-        return
-    pending = Pending(request, requester.user_id, requester.channel_id, tz)
-    if quiet := services.holding.quiet_hours.refusal(request, request.send_at or now):
-        await held.offer_next_allowed(services, client, requester, pending, quiet.message)
-        return
-    pending_id = await services.store.put(pending)
-    confirmation = blocks.confirmation_blocks(pending_id, request, tz, now)
-    await requester.tell(client, "Check and confirm your SMS", confirmation)
+    """Not queued: the command's trigger_id expires 3 seconds after it."""
+    context = ModalContext(channel_id=requester.channel_id, response_url=requester.response_url or "")
+    opening = open_modal(services, client, str(body.get("trigger_id", "")), draft, context, requester, problems)
+    services.background.start(guard(opening, client, requester))
 
 
 def history_page(text: str) -> int | None:
