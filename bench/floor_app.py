@@ -4,6 +4,9 @@
 
 A Bolt AsyncApp on aiohttp that, per command, acks, writes one key to Redis and posts one static reply to
 the response_url (on one pooled session), after the ack as Bolt runs listeners by default.
+
+With FLOOR_REPLY_IN_ACK=1 it instead writes the key and answers with the static reply in the ack's body
+(as the app answers a complete command), returning as soon as the listener does.
 """
 
 from __future__ import annotations
@@ -28,10 +31,15 @@ async def build() -> web.Application:
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
     redis = Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
     client = AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"], session=session)
-    bolt = AsyncApp(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"])
+    in_ack = os.environ.get("FLOOR_REPLY_IN_ACK") == "1"
+    bolt = AsyncApp(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"], process_before_response=in_ack)
 
     @bolt.command("/schedule-sms")
     async def schedule_sms(ack: AsyncAck, body: dict[str, str]) -> None:
+        if in_ack:
+            await redis.set(f"floor:{body['trigger_id']}", body["text"], ex=3600)
+            await ack(REPLY)
+            return
         await ack()
         await redis.set(f"floor:{body['trigger_id']}", body["text"], ex=3600)
         async with session.post(body["response_url"], json=REPLY) as response:

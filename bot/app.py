@@ -39,8 +39,8 @@ def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         # bot.web checks signatures before parsing; Bolt's check would log the body of every failure
         request_verification_enabled=False,
-        # listeners ack and hand everything slow to services.background, so Slack is answered as soon as
-        # the listener returns; Bolt's default instead checks every 10 ms whether ack() has been called
+        # Slack is answered when the listener returns: listeners run only bounded checks before their ack
+        # and leave the rest to services.background (Bolt's default checks every 10 ms for the ack)
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
