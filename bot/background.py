@@ -3,15 +3,17 @@
 Two ways in, one limit. `queue` hands a job to a fixed number of workers in arrival order: Slack and
 Kaleyra calls that can wait their turn, with never more than `workers` of them at once. `start` runs a
 job at once: work holding a `trigger_id` (opening a modal), which Slack expires 3 s after the click, must
-never wait behind other jobs. Past `limit` jobs in all, callers tell users to retry shortly. Workers
-block on the queue, so an idle app is never woken.
+never wait behind other jobs. Checks that run before an ack count too (`before_ack`). Past `limit` in
+all, callers tell users to retry shortly: an overloaded app says so at once rather than acking late.
+Workers block on the queue, so an idle app is never woken.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,7 @@ class Background:
         self._queue: asyncio.Queue[Job] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._running = 0  # jobs the workers are on
+        self._before_ack = 0  # checks running before their ack
         self._started: set[asyncio.Task[None]] = set()  # jobs run at once
 
     def has_room(self) -> bool:
@@ -36,6 +39,15 @@ class Background:
             self._queue = asyncio.Queue()
             self._workers = [asyncio.create_task(self._work(self._queue)) for _ in range(self._worker_count)]
         self._queue.put_nowait(job)
+
+    @contextmanager
+    def before_ack(self) -> Iterator[None]:
+        """Counts the work inside against the limit while it runs (it is done in the request itself)."""
+        self._before_ack += 1
+        try:
+            yield
+        finally:
+            self._before_ack -= 1
 
     def start(self, job: Job) -> None:
         """Run `job` now, beside the workers: it holds a trigger_id that expires while it would wait."""
@@ -80,4 +92,4 @@ class Background:
             self._queue.get_nowait().close()
 
     def __len__(self) -> int:
-        return (self._queue.qsize() if self._queue else 0) + self._running + len(self._started)
+        return (self._queue.qsize() if self._queue else 0) + self._running + len(self._started) + self._before_ack

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import ExitStack
 from typing import Any
 
 import fakeredis
@@ -16,6 +17,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from bot.services import Services
 from bot.slack.context import ProvideServices, services_of
 from bot.slack.listeners import commands
+from bot.slack.replies import BUSY
 from tests.slack_models import validate_blocks
 from tests.unit.test_validation import settings
 
@@ -131,3 +133,17 @@ def test_storage_down_is_told_in_the_ack_and_nothing_is_kept() -> None:
     (answer,) = ack.calls
     assert "cannot reach its storage" in answer["text"] and "nothing was sent" in answer["text"]
     validate_blocks(answer["blocks"])
+
+
+def test_checks_in_flight_before_their_ack_count_toward_busy() -> None:
+    slack = Workspace()
+    ack = Ack()
+    context = context_with_services(client=slack)
+    background = services_of(context).background
+    text = '+919876543210 "Hello" in 2 hours'
+    with ExitStack() as stack:
+        while background.has_room():  # an overloaded app: as many checks in flight as it takes
+            stack.enter_context(background.before_ack())
+        asyncio.run(commands.schedule_sms(ack, COMMAND | {"text": text}, slack, context))
+    assert ack.calls == [{"text": BUSY}]
+    assert background.has_room() and len(background) == 0
