@@ -32,19 +32,25 @@ async def check_and_keep(
 ) -> Refusal | Kept:
     """Who may send, the request (raises `InvalidRequest` with the fields to fix), the limits; then the
     request is kept for Confirm. `held` is the held SMS an Edit replaces on Confirm. Raises TimeoutError
-    past `ACK_BUDGET_SECONDS`, and what Slack or Redis raise."""
-    async with asyncio.timeout(ACK_BUDGET_SECONDS):
-        settings = services.settings
-        member, refused = await services.directory.sender(
-            settings, user_id, channel_id, timeout=SLACK_TIMEOUT_BEFORE_FORM
-        )
-        if refused is not None:
-            return refused
-        request = validate(draft, member.tz, now, settings, locale=member.locale)
-        if limit := await services.quota.refusal(user_id, len(request.recipients), member.tz, take=False):
-            return limit
-        if held:
-            request = replace(request, notes=(*request.notes, REPLACES))
-        pending = Pending(request, user_id, channel_id, member.tz, replaces=held)
-        quiet = services.holding.quiet_hours.refusal(request, request.send_at or now)
-        return pending, "" if quiet else await services.store.put(pending), quiet
+    past `ACK_BUDGET_SECONDS`, and what Slack or Redis raise. While it runs it counts toward the
+    background limit, so an overloaded app answers "busy" at once."""
+    with services.background.before_ack():
+        async with asyncio.timeout(ACK_BUDGET_SECONDS):
+            return await _check_and_keep(services, draft, user_id, channel_id, now, held)
+
+
+async def _check_and_keep(
+    services: Services, draft: Draft, user_id: str, channel_id: str, now: datetime, held: str
+) -> Refusal | Kept:
+    settings = services.settings
+    member, refused = await services.directory.sender(settings, user_id, channel_id, timeout=SLACK_TIMEOUT_BEFORE_FORM)
+    if refused is not None:
+        return refused
+    request = validate(draft, member.tz, now, settings, locale=member.locale)
+    if limit := await services.quota.refusal(user_id, len(request.recipients), member.tz, take=False):
+        return limit
+    if held:
+        request = replace(request, notes=(*request.notes, REPLACES))
+    pending = Pending(request, user_id, channel_id, member.tz, replaces=held)
+    quiet = services.holding.quiet_hours.refusal(request, request.send_at or now)
+    return pending, "" if quiet else await services.store.put(pending), quiet

@@ -67,8 +67,7 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         return
     now = datetime.now(UTC)
     try:
-        with services.background.before_ack():
-            checked = await check_and_keep(services, draft, requester.user_id, requester.channel_id, now)
+        checked = await check_and_keep(services, draft, requester.user_id, requester.channel_id, now)
     except InvalidRequest as invalid:  # nothing is lost: the form opens with the fields to fix
         await ack()
         _open_form(services, client, body, draft, requester, list(invalid.errors.values()))

@@ -45,8 +45,7 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
     now = datetime.now(UTC)
     try:
-        with services.background.before_ack():
-            checked = await check_and_keep(services, draft, user_id, modal.channel_id, now, held=modal.held)
+        checked = await check_and_keep(services, draft, user_id, modal.channel_id, now, held=modal.held)
     except InvalidRequest as invalid:
         await ack(response_action="errors", errors=invalid.errors)
         return
