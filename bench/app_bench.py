@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -46,7 +47,9 @@ sys.path.insert(0, str(ROOT))
 from bench.load import Commands, OpenLoop, Step, percentile  # noqa: E402
 from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, free_port, signed_headers  # noqa: E402
 
-PHRASES = ["in 2 hours", "tomorrow 5pm", "friday 9:30am", "Dec 3 at 14:30 IST", "in 90 mins", "next monday 10am"]
+# a date a week ahead, so every phrase is within Kaleyra's window whatever day the bench runs
+PHRASES = ["in 2 hours", "tomorrow 5pm", "friday 9:30am", f"{date.today() + timedelta(days=7):%b %-d} at 14:30 IST",
+           "in 90 mins", "next monday 10am"]  # fmt: skip
 USERS = 200  # distinct users in the stepped load
 WRK_SCRIPT = """
 local requests = dofile("%s")
