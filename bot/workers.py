@@ -10,7 +10,6 @@ the whole set rather than run on with less capacity than configured.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -60,7 +59,6 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a child takes no signal before it is set up
-    gc.freeze()  # what is loaded so far stays out of the workers' collections, which would copy its pages
     for _ in range(workers):
         if (pid := os.fork()) == 0:
             _worker(settings, sock, serve)
