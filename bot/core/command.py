@@ -73,10 +73,10 @@ def parse_command(text: str) -> Draft:
 
 def _quoted_message(text: str) -> tuple[str, str, str]:
     """(message, text before it, text after it); no quotes means no message."""
-    start = next((i for i, char in enumerate(text) if char in _OPEN_QUOTES), -1)
+    start = min((i for i in map(text.find, _OPEN_QUOTES) if i >= 0), default=-1)
     if start < 0:
         return "", text, ""
-    end = max((i for i, char in enumerate(text) if char in _CLOSE_QUOTES), default=-1)
+    end = max(map(text.rfind, _CLOSE_QUOTES))
     if end <= start:  # an opening quote never closed: the rest is the message
         return text[start + 1 :].strip(), text[:start].strip(), ""
     return text[start + 1 : end].strip(), text[:start].strip(), text[end + 1 :].strip()

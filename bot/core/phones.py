@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -35,19 +36,33 @@ def _is_one_number(compact: str) -> bool:
 
 def normalise(raw: str, default_region: str) -> str:
     """E.164 form of `raw`; numbers without `+` are read in `default_region`."""
+    number, problem = (_read_cached if len(raw) <= _CACHED_LENGTH else _read)(raw, default_region)
+    if problem:
+        raise PhoneError(problem)
+    return number
+
+
+def _read(raw: str, default_region: str) -> tuple[str, str]:
+    """(E.164, "") or ("", what is wrong)."""
     try:
         number = phonenumbers.parse(raw, default_region)
     except NumberParseException:
-        raise PhoneError(f"“{raw}” is not a phone number.") from None
+        return "", f"“{raw}” is not a phone number."
     if not phonenumbers.is_possible_number(number):
-        raise PhoneError(f"“{raw}” has the wrong number of digits for a phone number.")
+        return "", f"“{raw}” has the wrong number of digits for a phone number."
     # a valid number is one of a known type: one type lookup answers both questions
     kind = phonenumbers.number_type(number)
     if kind == PhoneNumberType.UNKNOWN:
-        raise PhoneError(f"“{raw}” is not a number in use in any country.")
+        return "", f"“{raw}” is not a number in use in any country."
     if kind in (PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST):
-        raise PhoneError(f"“{raw}” is a premium-rate number.")
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        return "", f"“{raw}” is a premium-rate number."
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164), ""
+
+
+_CACHED_LENGTH = 40  # longer text is no phone number anyone sends to twice; not kept
+_read_cached = lru_cache(maxsize=8192)(_read)
+"""A team sends to the same numbers again and again, and reading one costs more than the rest of a
+command's checks together."""
 
 
 def region_of(e164: str) -> str | None:

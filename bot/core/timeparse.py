@@ -126,10 +126,8 @@ def _read(
     phrase: str, original: str, user_zone: tzinfo, now: datetime, month_first: bool, lang: str | None
 ) -> ParsedTime:
     """One reading of the phrase by the rules, then the checks every reading must pass."""
-    zone, phrase = _zone_in_phrase(_spelling(phrase))
+    zone, phrase, hedged = _rewritten(phrase)
     zone = zone or user_zone
-    phrase, hedged = _hedge(_spelled_numbers(phrase))
-    phrase = _clock_phrase(_short_meridiem(phrase))
     if not phrase:
         raise TimeParseError(f"I couldn't find a time in “{original.strip()}”. Try {EXAMPLES}.")
     if (instant := _iso_timestamp(phrase, zone)) is not None:
@@ -146,6 +144,15 @@ def _read(
         local = parsed.when.astimezone(zone)
         parsed = replace(parsed, notes=(*parsed.notes, f"An exact time is used: {local:%H:%M}."))
     return replace(parsed, when=_comparable(parsed.when))
+
+
+@lru_cache(maxsize=4096)
+def _rewritten(phrase: str) -> tuple[tzinfo | None, str, bool]:
+    """The zone named in the phrase, the phrase without it in the forms the rules read, and whether it was
+    hedged ("around 5"). Text alone, so cached: people write the same few phrases again and again."""
+    zone, phrase = _zone_in_phrase(_spelling(phrase))
+    phrase, hedged = _hedge(_spelled_numbers(phrase))
+    return zone, _clock_phrase(_short_meridiem(phrase)), hedged
 
 
 def _comparable(instant: datetime) -> datetime:
@@ -185,6 +192,11 @@ _DOTTED_DATE_END = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.$")
 
 def _normalise(text: str) -> str:
     """Lower case, one space, full-width digits as ASCII; a final full stop only after a dotted date."""
+    return (_normalised if len(text) <= MAX_PHRASE_LENGTH else _normalised.__wrapped__)(text)
+
+
+@lru_cache(maxsize=4096)
+def _normalised(text: str) -> str:
     cleaned = unicodedata.normalize("NFKC", text).translate(_QUOTES).strip().strip("\"'").strip()
     cleaned = re.sub(r"\s+", " ", cleaned.lower()).rstrip("!?").strip()
     if cleaned.endswith(".") and not _DOTTED_DATE_END.search(cleaned):
@@ -464,6 +476,7 @@ class _Duration:
     today: bool = False  # "today in one hour": must still be today
 
 
+@lru_cache(maxsize=4096)
 def _relative_duration(phrase: str) -> _Duration | None:
     """'in 2 hours', 'in a couple hours', 'in 2 and a half hours', '90 mins from now', 'today in 1 hour'.
 

@@ -206,3 +206,34 @@ def test_phone_handling_never_fails_unexpectedly(text: str) -> None:
             continue
         assert number.startswith("+") and number[1:].isdigit()
         assert phones.mask(number).endswith(number[-3:]) and "•" in phones.mask(number)
+
+
+def test_a_number_read_again_is_read_in_its_own_region() -> None:
+    """Readings are cached by text and region: the same digits mean another number elsewhere."""
+    assert phones.normalise("98765 43210", "IN") == "+919876543210"
+    with pytest.raises(phones.PhoneError, match="not a number in use"):
+        phones.normalise("98765 43210", "US")
+    assert phones.normalise("98765 43210", "IN") == "+919876543210"
+    for _ in range(2):  # a refusal is told the same way every time, long text included
+        with pytest.raises(phones.PhoneError, match="wrong number of digits"):
+            phones.normalise("12", "IN")
+        with pytest.raises(phones.PhoneError, match="not a phone number"):
+            phones.normalise("call me " * 20, "IN")
+
+
+def _segments_by_definition(body: str) -> tuple[bool, int]:
+    """GSM-7 septets (two for an extension character) or UTF-16 code units, counted one character at a time."""
+    basic, extended = sms._GSM7_BASIC, sms._GSM7_EXTENDED
+    if all(char in basic or char in extended for char in body):
+        units, single, multi, is_unicode = sum(2 if char in extended else 1 for char in body), 160, 153, False
+    else:
+        units, single, multi, is_unicode = sum(2 if ord(char) > 0xFFFF else 1 for char in body), 70, 67, True
+    return is_unicode, 1 if units <= single else -(-units // multi)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.text(alphabet=st.sampled_from("aZ9 {}^\n€₹é😀\ud800"), max_size=400) | st.text(max_size=400))
+def test_sms_size_matches_the_per_character_definition(body: str) -> None:
+    size = sms.measure(body)
+    assert (size.unicode, size.segments) == _segments_by_definition(body)
+    assert size.characters == len(body)

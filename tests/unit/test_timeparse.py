@@ -181,3 +181,18 @@ def test_word_salad_gives_an_aware_time_or_a_time_parse_error(words: list[str], 
     except TimeParseError:
         return
     assert result.tzinfo is not None and result.utcoffset() is not None
+
+
+def test_a_phrase_read_again_is_read_afresh_for_its_own_zone_and_time() -> None:
+    """The rewritten text of a phrase is cached; its instant never is."""
+    first = [parse_when(c["phrase"], c["tz"], datetime.fromisoformat(c["now"])) for c in CASES if c["expect"]]
+    again = [parse_when(c["phrase"], c["tz"], datetime.fromisoformat(c["now"])) for c in reversed(CASES) if c["expect"]]
+    assert [d.timestamp() for d in first] == [d.timestamp() for d in reversed(again)]
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    later = now + timedelta(days=1, minutes=7)
+    assert parse_when("in 2 hours", "Asia/Kolkata", later) - parse_when("in 2 hours", "Asia/Kolkata", now) == (
+        later - now
+    )
+    kolkata, london = parse_when("tomorrow 5pm", "Asia/Kolkata", now), parse_when("tomorrow 5pm", "Europe/London", now)
+    assert (kolkata.utcoffset(), london.utcoffset()) == (timedelta(hours=5, minutes=30), timedelta(0))
+    assert parse_when("tomorrow 5pm IST", "Europe/London", now) == kolkata
