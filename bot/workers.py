@@ -106,16 +106,20 @@ def _signal(pid: int, signum: int) -> None:
 def exit_on_first_signal() -> None:
     """SIGTERM or SIGINT starts aiohttp's graceful exit once; a second one (the platform signals every
     process, and a parent such as `make` passes it on too, often in the same instant) must not cut the
-    shutdown short."""
+    shutdown short, nor, arriving once the loop has closed and put back the default action, kill the
+    process before it exits cleanly."""
     loop = asyncio.get_running_loop()
     stopping = False
 
     def first() -> None:
         nonlocal stopping
-        if stopping:
+        if stopping:  # a second signal taken in the same instant, before the handlers below were swapped
             log.info("already stopping")
             return
         stopping = True
+        for signum in STOP_SIGNALS:  # ignored from now until the process exits, after the loop too
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
         raise web.GracefulExit
 
     for signum in STOP_SIGNALS:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
 
 import pytest
+from aiohttp import web
 
 from bot import workers
 from tests.unit.test_validation import settings
@@ -31,3 +35,24 @@ def test_socket_mode_opens_no_more_connections_than_slack_allows(caplog: pytest.
     with caplog.at_level(logging.WARNING):
         assert workers.count(socket_mode) == workers.SOCKET_MODE_MAX_CONNECTIONS == 10
     assert "Slack allows 10" in caplog.text
+
+
+def test_after_the_first_stop_signal_later_ones_are_ignored_until_exit_even_once_the_loop_has_closed() -> None:
+    """A worker's loop closes before the process exits, and a closing loop puts back the default action,
+    which would kill the process (exit -15) on a late SIGTERM from the parent or the platform."""
+    previous = {signum: signal.getsignal(signum) for signum in workers.STOP_SIGNALS}
+
+    async def serve() -> None:
+        workers.exit_on_first_signal()
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)  # the same instant: one graceful exit
+        await asyncio.sleep(5)
+
+    try:
+        with pytest.raises(web.GracefulExit):
+            asyncio.run(serve())
+        assert [signal.getsignal(signum) for signum in workers.STOP_SIGNALS] == [signal.SIG_IGN] * 2
+        os.kill(os.getpid(), signal.SIGTERM)  # after the loop: ignored, this process goes on
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
