@@ -6,7 +6,6 @@ import asyncio
 import errno
 import gc
 import logging
-import signal
 import socket
 import sys
 
@@ -68,7 +67,7 @@ def serve(settings: Settings, sock: socket.socket) -> None:
 
 
 async def _http_mode(settings: Settings) -> web.Application:
-    workers.exit_on_first_signal()
+    workers.on_first_signal(workers.graceful_exit)
     bolt, services = create_app(settings, connect_redis(settings))
     log.info("serving Slack at http://0.0.0.0:%d/slack/events", settings.port)
     return build_web_app(bolt, services)
@@ -84,8 +83,7 @@ async def _socket_mode(settings: Settings, sock: socket.socket) -> None:
     await web.SockSite(runner, sock).start()
     handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    workers.on_first_signal(stop.set)
     connecting = asyncio.create_task(handler.connect_async())  # type: ignore[no-untyped-call]
     log.info("connecting to Slack in Socket Mode; /healthz on port %d", settings.port)
     await stop.wait()

@@ -3,6 +3,7 @@
 One Python process uses one core. The parent binds the port once (so a port in use fails once, clearly),
 forks the workers, which all accept on that socket, and then only watches them: SIGTERM or SIGINT is
 passed on to every worker, each finishes its accepted work, and the parent exits when all have. A worker
+stopped by a signal of its own (the platform signals every process) stops the set the same way. A worker
 that dies on its own stops the others too, and the parent exits non-zero, for the platform to restart
 the whole set rather than run on with less capacity than configured.
 """
@@ -72,9 +73,14 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
         pids.discard(pid)
         code = os.waitstatus_to_exitcode(code)  # negative: killed by that signal
         if not stopping:
-            log.error("worker %d exited with %d: stopping the others", pid, code)
+            # a worker serves until told to stop, so one that stopped cleanly was signalled itself (the
+            # platform signals every process, the parent not always first); any other exit is a failure
+            if code == 0:
+                log.info("worker %d stopped: stopping the others", pid)
+            else:
+                log.error("worker %d exited with %d: stopping the others", pid, code)
+                status = code if code > 0 else 1
             stop(signal.SIGTERM, None)
-            status = code if code > 0 else 1
         elif code != 0:
             status = status or (code if code > 0 else 1)
     return status
@@ -103,24 +109,27 @@ def _signal(pid: int, signum: int) -> None:
         os.kill(pid, signum)
 
 
-def exit_on_first_signal() -> None:
-    """SIGTERM or SIGINT starts aiohttp's graceful exit once; a second one (the platform signals every
-    process, and a parent such as `make` passes it on too, often in the same instant) must not cut the
-    shutdown short, nor, arriving once the loop has closed and put back the default action, kill the
-    process before it exits cleanly."""
+def on_first_signal(act: Callable[[], None]) -> None:
+    """`act` runs in the loop on the first SIGTERM or SIGINT. Later ones (the platform signals every
+    process, and a parent such as `make` passes it on too, often in the same instant) are ignored until
+    the process exits: they must not cut the shutdown short, nor kill the process. The handlers are the
+    process's own rather than the loop's, because removing a loop's handler, or closing the loop, puts
+    back the default action for an instant, and a SIGTERM in that instant kills the process (exit -15)."""
     loop = asyncio.get_running_loop()
     stopping = False
 
-    def first() -> None:
+    def first(signum: int, _: FrameType | None) -> None:
         nonlocal stopping
-        if stopping:  # a second signal taken in the same instant, before the handlers below were swapped
-            log.info("already stopping")
-            return
-        stopping = True
-        for signum in STOP_SIGNALS:  # ignored from now until the process exits, after the loop too
-            loop.remove_signal_handler(signum)
-            signal.signal(signum, signal.SIG_IGN)
-        raise web.GracefulExit
+        for each in STOP_SIGNALS:  # from handled straight to ignored: never the default action
+            signal.signal(each, signal.SIG_IGN)
+        if not stopping:  # a second graceful exit raised during aiohttp's shutdown would cut it short
+            stopping = True
+            loop.call_soon_threadsafe(act)
 
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, first)
+        signal.signal(signum, first)
+
+
+def graceful_exit() -> None:
+    """Out of `web.run_app`, which then shuts the app down."""
+    raise web.GracefulExit

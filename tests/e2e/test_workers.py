@@ -85,6 +85,21 @@ def test_a_worker_that_dies_stops_the_others(
     assert f"worker {first} exited" in output
 
 
+def test_a_worker_stopped_by_sigterm_before_its_parent_stops_the_set_cleanly(
+    slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
+) -> None:
+    """The platform signals every process, the parent not always first: a worker with nothing to finish
+    can be gone before its parent hears the signal. That is a stop, not a crash."""
+    app = BotProcess(app_env(slack, kaleyra, REDIS_URL=redis.url, WEB_CONCURRENCY="2"), tmp_path)
+    first, second = workers_of(app)
+    os.kill(first, signal.SIGTERM)
+    app.process.wait(timeout=60)
+    output = app.stop()
+    assert app.process.returncode == 0, output
+    assert not alive(second)
+    assert f"worker {first} stopped: stopping the others" in output
+
+
 def test_socket_mode_opens_one_connection_per_worker(
     slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
 ) -> None:

@@ -43,7 +43,7 @@ def test_after_the_first_stop_signal_later_ones_are_ignored_until_exit_even_once
     previous = {signum: signal.getsignal(signum) for signum in workers.STOP_SIGNALS}
 
     async def serve() -> None:
-        workers.exit_on_first_signal()
+        workers.on_first_signal(workers.graceful_exit)
         os.kill(os.getpid(), signal.SIGTERM)
         os.kill(os.getpid(), signal.SIGTERM)  # the same instant: one graceful exit
         await asyncio.sleep(5)
