@@ -45,7 +45,7 @@ def test_after_the_first_stop_signal_later_ones_are_ignored_until_exit_even_once
     async def serve() -> None:
         workers.on_first_signal(workers.graceful_exit)
         os.kill(os.getpid(), signal.SIGTERM)
-        os.kill(os.getpid(), signal.SIGTERM)  # the same instant: one graceful exit
+        os.kill(os.getpid(), signal.SIGTERM)  # at once, as from the platform and the parent
         await asyncio.sleep(5)
 
     try:
