@@ -192,16 +192,18 @@ _DOTTED_DATE_END = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.$")
 
 def _normalise(text: str) -> str:
     """Lower case, one space, full-width digits as ASCII; a final full stop only after a dotted date."""
-    return (_normalised if len(text) <= MAX_PHRASE_LENGTH else _normalised.__wrapped__)(text)
+    return (_normalised_cached if len(text) <= MAX_PHRASE_LENGTH else _normalised)(text)
 
 
-@lru_cache(maxsize=4096)
 def _normalised(text: str) -> str:
     cleaned = unicodedata.normalize("NFKC", text).translate(_QUOTES).strip().strip("\"'").strip()
     cleaned = re.sub(r"\s+", " ", cleaned.lower()).rstrip("!?").strip()
     if cleaned.endswith(".") and not _DOTTED_DATE_END.search(cleaned):
         cleaned = cleaned.rstrip(".").strip()
     return cleaned
+
+
+_normalised_cached = lru_cache(maxsize=4096)(_normalised)  # a phrase is normalised up to three times a command
 
 
 def _cut(phrase: str, match: re.Match[str]) -> str:
