@@ -38,7 +38,7 @@ def send(app: RunningApp, slack: FakeSlack, text: str = TWO) -> dict[str, Any]:
 
 
 def post_recorded(app: RunningApp) -> bool:
-    records, _ = app.call(app.services.history.recent("U1", 0, 1))
+    records, _ = app.call(app.services.store.recent("U1", 0, 1))
     return bool(records and records[0].post_ts)
 
 
