@@ -1,4 +1,4 @@
-"""`WEB_CONCURRENCY` worker processes on one port, each with its own event loop, all sharing Redis.
+"""`WEB_CONCURRENCY` worker processes on one port, each with its own event loop, all sharing one Redis.
 
 One Python process uses one core. The parent binds the port once (so a port in use fails once, clearly),
 forks the workers, which all accept on that socket, and then only watches them: SIGTERM or SIGINT is
@@ -30,10 +30,14 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def count(settings: Settings) -> int:
-    """How many workers are safe: one without Redis (the in-process store is not shared)."""
+    """How many workers are safe: one on the in-memory store, which is not shared (a private redis-server,
+    started before the workers are forked, is)."""
     wanted = settings.web_concurrency
     if wanted > 1 and settings.redis_url is None:
-        log.warning("WEB_CONCURRENCY=%d needs REDIS_URL (the in-process store is not shared): running 1", wanted)
+        log.warning(
+            "WEB_CONCURRENCY=%d needs a shared Redis (REDIS_URL, or redis-server installed to run a private one); "
+            "the in-memory store is not shared: running 1", wanted,
+        )  # fmt: skip
         return 1
     if settings.socket_mode and wanted > SOCKET_MODE_MAX_CONNECTIONS:
         log.warning(

@@ -11,8 +11,8 @@ from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.app import connect_redis
 from bot.core.pending import Claim, PendingStore
+from bot.storage import connect_redis
 from tests.unit.test_validation import settings
 
 

@@ -1,0 +1,121 @@
+"""`python -m bot` without REDIS_URL: a private, durable redis-server that lives and dies with the app, and
+the in-memory store only where there is no redis-server, with a loud warning."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
+from tests.e2e.harness import free_port
+from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
+from tests.e2e.test_process import BotProcess, app_env, run_bot
+from tests.e2e.test_workers import alive, workers_of
+
+
+def redis_servers_of(pid: int) -> list[int]:
+    children = [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [child for child in children if b"redis-server" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def test_held_state_survives_a_restart_of_the_app_on_its_private_redis(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    first = BotProcess(app_env(slack, kaleyra), tmp_path)
+    [server] = redis_servers_of(first.process.pid)
+    url = slack.response_url("before")
+    first.command(f'{NUMBER} "Kept by the private Redis" in 2 hours', response_url=url)
+    confirm = button_value(confirmation_for(slack, url), "confirm_sms")
+    output = first.stop()
+    assert first.process.returncode == 0, output
+    assert "running a private redis-server" in output and str(tmp_path / ".data" / "redis") in output
+    assert " WARNING " not in output
+    assert not alive(server), "stopped with the app"
+    assert list((tmp_path / ".data" / "redis" / "appendonlydir").iterdir()), "its data is on disk"
+
+    second = BotProcess(app_env(slack, kaleyra), tmp_path)
+    try:
+        click = slack.response_url("after")
+        second.click("confirm_sms", confirm, response_url=click)
+        assert "Scheduled" in wait_for(lambda: replies_to(slack, click))[0]["text"]
+    finally:
+        second.stop()
+    assert [request.body["body"] for request in kaleyra.requests] == ["Kept by the private Redis"]
+
+
+def test_workers_share_one_private_redis_started_by_their_parent(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    app = BotProcess(app_env(slack, kaleyra, WEB_CONCURRENCY="2"), tmp_path)
+    try:
+        workers = [pid for pid in workers_of(app) if pid not in redis_servers_of(app.process.pid)]
+        assert len(workers) == 2 and len(redis_servers_of(app.process.pid)) == 1
+        for index in range(4):  # new connections, accepted by either worker: one store behind both
+            url, click = slack.response_url(f"cmd{index}"), slack.response_url(f"click{index}")
+            app.command(f'{NUMBER} "Hello {index}" in 2 hours', response_url=url)
+            app.click("confirm_sms", button_value(confirmation_for(slack, url), "confirm_sms"), response_url=click)
+            assert "Scheduled" in wait_for(lambda click=click: replies_to(slack, click))[0]["text"]
+    finally:
+        output = app.stop()
+    assert app.process.returncode == 0, output
+    assert "2 workers serving" in output and "needs a shared Redis" not in output
+
+
+def test_the_private_redis_stops_when_the_app_is_killed_and_a_restart_finds_its_folder_free(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    app = BotProcess(app_env(slack, kaleyra), tmp_path)
+    [server] = redis_servers_of(app.process.pid)
+    app.process.send_signal(signal.SIGKILL)
+    app.process.wait(10)
+    app.log.close()
+    wait_for(lambda: not alive(server))
+    again = BotProcess(app_env(slack, kaleyra), tmp_path)
+    assert again.http.get("/healthz").status_code == 200
+    again.stop()
+    assert again.process.returncode == 0
+
+
+def test_a_second_app_on_the_same_data_folder_refuses_to_start_naming_it(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    first = BotProcess(app_env(slack, kaleyra), tmp_path)
+    try:
+        [server] = redis_servers_of(first.process.pid)
+        second = run_bot(app_env(slack, kaleyra, PORT=str(free_port())), tmp_path)
+        output, _ = second.communicate(timeout=60)
+    finally:
+        first.stop()
+    assert second.returncode == 1
+    assert (
+        output.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"ERROR schedule_sms: another redis-server (pid {server}) uses {tmp_path / '.data' / 'redis'}: stop it, or set "
+            "REDIS_DATA_DIR to another folder"
+        )
+    )
+
+
+def test_without_redis_server_the_app_runs_in_memory_and_says_so_loudly(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    bin_without_redis = tmp_path / "bin"
+    bin_without_redis.mkdir()
+    os.symlink(sys.executable, bin_without_redis / "python")
+    assert shutil.which("redis-server", path=str(bin_without_redis)) is None
+    env = app_env(slack, kaleyra, PATH=str(bin_without_redis), WEB_CONCURRENCY="2")
+    app = BotProcess(env, tmp_path)
+    try:
+        url = slack.response_url("memory")
+        app.command(f'{NUMBER} "Hello" in 2 hours', response_url=url)
+        assert "Check and confirm" in text_of(confirmation_for(slack, url))
+    finally:
+        output = app.stop()
+    [warning] = [line for line in output.splitlines() if "NO DURABLE STORAGE" in line]
+    assert " WARNING " in warning and "LOST on restart" in warning
+    assert "WEB_CONCURRENCY=2 needs a shared Redis" in output
+    assert not (tmp_path / ".data").exists()
