@@ -35,7 +35,7 @@ from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.exceptions import ClusterDownError, ResponseError, SlotNotCoveredError
+from redis.exceptions import ClusterDownError, NoPermissionError, ResponseError, SlotNotCoveredError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.core import durability
@@ -274,7 +274,9 @@ async def writable_primary(client: RedisClient) -> bool:
             return bool(info.get("cluster_state") == "ok")
         try:
             role = await client.execute_command("ROLE")  # type: ignore[no-untyped-call]
-        except ResponseError:
+        except ResponseError as exc:
+            if not isinstance(exc, NoPermissionError) and "unknown command" not in str(exc).lower():
+                raise
             return bool(await client.ping())
         return bool(role) and role[0] == "master"
     except Exception:  # noqa: BLE001  any failure to answer means unhealthy (a cluster's are not all RedisError)

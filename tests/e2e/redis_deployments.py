@@ -99,6 +99,10 @@ class RedisClusterSet:
                 return next(node for node in self.nodes if node.port == port)
         raise AssertionError(f"no node serves slot {slot}")
 
+    def replicas_of(self, primary: RedisServer) -> list[RedisServer]:
+        return [node for node in self.nodes if (answers(node, "ROLE") or [None] * 3)[:3] == ["slave", "127.0.0.1",
+                                                                                           primary.port]]  # fmt: skip
+
     def close(self) -> None:
         for node in self.nodes:
             node.close()

@@ -90,13 +90,11 @@ def test_a_second_app_on_the_same_data_folder_refuses_to_start_naming_it(
     finally:
         first.stop()
     assert second.returncode == 1
-    assert (
-        output.strip()
-        .splitlines()[-1]
-        .endswith(
-            f"ERROR schedule_sms: another redis-server (pid {server}) uses {tmp_path / '.data' / 'redis'}: stop it, or set "
-            "REDIS_DATA_DIR to another folder"
-        )
+    last = output.strip().splitlines()[-1]
+    data = tmp_path / ".data" / "redis"
+    assert last.endswith(
+        f"ERROR schedule_sms: another redis-server (pid {server}) uses {data}: stop it, or set REDIS_DATA_DIR to "
+        "another folder"
     )
 
 
