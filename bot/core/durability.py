@@ -111,6 +111,7 @@ class ServerReport:
     appendfsync: str | None
     min_replicas_to_write: int | None
     waitaof: bool
+    maxmemory_policy: str | None = None
     sentinel_managed: bool = False
 
 
@@ -160,6 +161,11 @@ def advice(report: ServerReport, requirement: Requirement, timeout_ms: int) -> l
         lines.append((logging.WARNING, (
             "Redis's append-only file is flushed to disk when the system chooses (appendfsync no): a machine "
             "failure can lose the last half minute of writes; use appendfsync everysec"
+        )))  # fmt: skip
+    if report.maxmemory_policy not in (None, "noeviction"):
+        lines.append((logging.WARNING, (
+            f"Redis may evict keys when its memory is full (maxmemory-policy {report.maxmemory_policy}): held SMS "
+            "and queued hand-offs would vanish; use maxmemory-policy noeviction"
         )))  # fmt: skip
     if report.sentinel_managed or report.replicas:
         if report.min_replicas_to_write == 0:
@@ -218,7 +224,12 @@ class Durability:
     async def session(self, key: str) -> AsyncIterator[DurableSession]:
         """One connection, to the node holding `key`, for the writes to make durable and the wait."""
         async with one_connection(self._client, key) as (client, connection):
-            yield DurableSession(self, client, connection)
+            session = DurableSession(self, client)
+            connection.register_connect_callback(session.connected_again)  # type: ignore[no-untyped-call]
+            try:
+                yield session
+            finally:
+                connection.deregister_connect_callback(session.connected_again)  # type: ignore[no-untyped-call]
 
     async def write(self, key: str, action: Callable[[Redis], Awaitable[T]]) -> Written[T]:
         """`action` run on a session's client, then the wait: what it returned, and whether it is durable.
@@ -232,13 +243,13 @@ class DurableSession:
     """`client` runs every command on the session's one connection; `wait_until_durable` waits for what
     was written on it."""
 
-    def __init__(self, durability: Durability, client: Redis, connection: AbstractConnection) -> None:
+    def __init__(self, durability: Durability, client: Redis) -> None:
         self._durability = durability
         self.client = client
         self._reconnected = False
-        connection.register_connect_callback(self._connected_again)  # type: ignore[no-untyped-call]
 
-    def _connected_again(self, connection: AbstractConnection) -> None:
+    def connected_again(self, connection: AbstractConnection) -> None:
+        """The session's connection was opened anew: Redis holds no writes of this session on it."""
         self._reconnected = True
 
     async def wait_until_durable(self) -> bool:
@@ -352,8 +363,9 @@ async def _inspect_node(node: Redis) -> ServerReport:
     info: dict[str, Any] = {}
     for section in ("server", "replication", "persistence"):
         info |= await _answer(node.info(section)) or {}
-    config: dict[str, str] = await _answer(node.config_get("min-replicas-to-write")) or {}
-    config |= await _answer(node.config_get("appendfsync")) or {}
+    config: dict[str, str] = {}
+    for name in ("min-replicas-to-write", "appendfsync", "maxmemory-policy"):
+        config |= await _answer(node.config_get(name)) or {}
     try:
         await node.waitaof(0, 0, 1)  # asks for nothing, so it answers at once where it exists
         waitaof = True
@@ -367,6 +379,7 @@ async def _inspect_node(node: Redis) -> ServerReport:
         appendfsync=config.get("appendfsync"),
         min_replicas_to_write=int(config["min-replicas-to-write"]) if "min-replicas-to-write" in config else None,
         waitaof=waitaof,
+        maxmemory_policy=config.get("maxmemory-policy"),
     )
 
 
@@ -387,6 +400,7 @@ def _weakest(reports: list[ServerReport]) -> ServerReport:
     def shared(values: list[str | None]) -> str | None:
         return values[0] if len(set(values)) == 1 else None
 
+    evicting = (report.maxmemory_policy for report in reports if report.maxmemory_policy != "noeviction")
     return ServerReport(
         primary=least([report.primary for report in reports]),
         version=shared([report.version for report in reports]),
@@ -395,4 +409,5 @@ def _weakest(reports: list[ServerReport]) -> ServerReport:
         appendfsync=shared([report.appendfsync for report in reports]),
         min_replicas_to_write=least([report.min_replicas_to_write for report in reports]),
         waitaof=all(report.waitaof for report in reports),
+        maxmemory_policy=next(evicting, "noeviction"),
     )

@@ -22,6 +22,7 @@ REDIS_7_2_INFO = {
 REDIS_7_2_CONFIG = {
     "appendfsync": {"appendfsync": "everysec"},
     "min-replicas-to-write": {"min-replicas-to-write": "1"},
+    "maxmemory-policy": {"maxmemory-policy": "noeviction"},
 }
 """Its CONFIG GET replies."""
 

@@ -30,7 +30,7 @@ SEVEN_ZERO = ServerReport(
 )  # fmt: skip
 SEVEN_TWO_WITH_A_REPLICA = ServerReport(
     primary=True, version="7.2.4", replicas=1, aof=True, appendfsync="everysec", min_replicas_to_write=1,
-    waitaof=True,
+    waitaof=True, maxmemory_policy="noeviction",
 )  # fmt: skip
 UNDER_SENTINEL_NONE_CONNECTED = ServerReport(
     primary=True, version="7.0.15", replicas=0, aof=True, appendfsync="everysec", min_replicas_to_write=1,
@@ -71,13 +71,14 @@ def test_waitaof_modes_refuse_a_server_without_it_or_without_its_append_only_fil
 
 def test_start_up_advice_names_what_the_app_needs_of_redis() -> None:
     replica_without_aof = ServerReport(False, "7.0.15", 1, aof=False, appendfsync="everysec", min_replicas_to_write=0,
-                                       waitaof=False)  # fmt: skip
+                                       waitaof=False, maxmemory_policy="volatile-lru")  # fmt: skip
     lines = advice(replica_without_aof, Requirement(replicas=2), timeout_ms=300)
     assert [level for level, _ in lines] == [logging.ERROR, logging.WARNING, logging.WARNING, logging.WARNING,
-                                             logging.INFO]  # fmt: skip
+                                             logging.WARNING, logging.INFO]  # fmt: skip
     text = "\n".join(line for _, line in lines)
     assert "is a replica: it refuses every write (READONLY)" in text
     assert "append-only file is off (appendonly no)" in text
+    assert "(maxmemory-policy volatile-lru): held SMS and queued hand-offs would vanish" in text
     assert "set min-replicas-to-write 1" in text
     assert "wait for 2 replica(s) and 1 are connected now" in text
     assert "wait for 2 replicas to have it (WAIT), at most 300 ms" in text
