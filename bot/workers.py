@@ -5,7 +5,8 @@ forks the workers, which all accept on that socket, and then only watches them: 
 passed on to every worker, each finishes its accepted work, and the parent exits when all have. A worker
 stopped by a signal of its own (the platform signals every process) stops the set the same way. A worker
 that dies on its own stops the others too, and the parent exits non-zero, for the platform to restart
-the whole set rather than run on with less capacity than configured.
+the whole set rather than run on with less capacity than configured; so does the private redis-server
+(`REDIS_URL` unset), which the parent started before forking and stops after the workers.
 """
 
 from __future__ import annotations
@@ -74,8 +75,13 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
     status = 0
     while pids:
         pid, code = os.wait()
-        pids.discard(pid)
         code = os.waitstatus_to_exitcode(code)  # negative: killed by that signal
+        if pid not in pids:  # the parent's other child, the private redis-server: the workers' store is gone
+            log.error("the private redis-server (pid %d) exited with %d: stopping the workers", pid, code)
+            status = 1
+            stop(signal.SIGTERM, None)
+            continue
+        pids.discard(pid)
         if not stopping:
             # a worker serves until told to stop, so one that stopped cleanly was signalled itself (the
             # platform signals every process, the parent not always first); any other exit is a failure

@@ -64,6 +64,20 @@ def test_workers_share_one_private_redis_started_by_their_parent(
     assert "2 workers serving" in output and "needs a shared Redis" not in output
 
 
+def test_workers_stop_when_their_private_redis_dies_for_the_platform_to_restart_the_set(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    app = BotProcess(app_env(slack, kaleyra, WEB_CONCURRENCY="2"), tmp_path)
+    [server] = redis_servers_of(app.process.pid)
+    workers = [pid for pid in workers_of(app) if pid != server]
+    os.kill(server, signal.SIGKILL)
+    app.process.wait(60)
+    output = app.stop()
+    assert app.process.returncode == 1
+    assert f"the private redis-server (pid {server}) exited with -9: stopping the workers" in output
+    assert not any(alive(pid) for pid in workers)
+
+
 def test_the_private_redis_stops_when_the_app_is_killed_and_a_restart_finds_its_folder_free(
     slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
 ) -> None:
