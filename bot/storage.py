@@ -106,12 +106,9 @@ def parse_redis_url(url: str) -> RedisTarget:
         db = db or "0"
     elif path.strip("/") not in ("", "0"):
         raise ValueError("a Redis Cluster has only database 0")
-    # redis-py reads the credentials and the query as it would for one server
-    options = dict(
-        parse_url(f"{'rediss' if tls else 'redis'}://{userinfo}{at}{nodes[0][0]}:{nodes[0][1]}/{db}?{query}")
-    )
-    for key in ("host", "port"):
-        options.pop(key, None)
+    # redis-py reads the credentials and the query as it would for one server (whose host is not used)
+    options = dict(parse_url(f"{'rediss' if tls else 'redis'}://{userinfo}{at}localhost/{db}?{query}"))
+    options.pop("host")
     if options.pop("connection_class", None) is SSLConnection:
         options["ssl"] = True
     sentinel_options = {

@@ -70,9 +70,9 @@ def test_a_repeated_claim_still_wins_once() -> None:
 
 
 def test_cluster_urls_take_a_seed_list_credentials_and_tls() -> None:
-    target = parse_redis_url("rediss+cluster://app:s3cret-pa%2Fss@10.0.0.1:7000,10.0.0.2,[::1]:7002?ssl_cert_reqs=none")
+    target = parse_redis_url("rediss+cluster://app:s3cret-pa%2Fss@[::1]:7000,10.0.0.2,10.0.0.3:7002?ssl_cert_reqs=none")
     assert target.topology is Topology.CLUSTER
-    assert target.nodes == (("10.0.0.1", 7000), ("10.0.0.2", 6379), ("::1", 7002))
+    assert target.nodes == (("::1", 7000), ("10.0.0.2", 6379), ("10.0.0.3", 7002))
     assert target.options == {"username": "app", "password": PASSWORD, "ssl": True, "ssl_cert_reqs": "none"}
 
 
