@@ -264,7 +264,12 @@ async def writable_primary(client: RedisClient) -> bool:
 
     One server or a Sentinel-managed primary must say ROLE master; a Cluster must say its state is ok (each
     key's primary is found by the client). A server that does not answer ROLE (renamed on some managed
-    offerings, or the in-memory store) is taken at its PING."""
+    offerings, or the in-memory store) is taken at its PING.
+
+    A node that says it is not the primary has its connections closed: they were opened to it when it was
+    one, and a demoted primary keeps them open. New ones go where the primary is now: the one Sentinel
+    names, or wherever a moving endpoint (a managed Redis's primary endpoint) points. Without this an
+    instance taken out of rotation for being unhealthy would keep asking the same replica, and stay out."""
     try:
         if isinstance(client, RedisCluster):
             info = await client.cluster_info()
@@ -275,6 +280,9 @@ async def writable_primary(client: RedisClient) -> bool:
             if not isinstance(exc, NoPermissionError) and "unknown command" not in str(exc).lower():
                 raise
             return bool(await client.ping())
-        return bool(role) and role[0] == "master"
+        if role and role[0] == "master":
+            return True
+        await client.connection_pool.disconnect()
+        return False
     except Exception:  # noqa: BLE001  any failure to answer means unhealthy (a cluster's are not all RedisError)
         return False

@@ -4,6 +4,7 @@ sets run side by side (pytest-xdist) and `close()` leaves nothing behind.
 
 Faults to play:
 - `SentinelSet.kill_primary()`: SIGKILL the primary and wait for Sentinel to promote a replica.
+- `SentinelSet.fail_over()`: a failover asked of Sentinel: the old primary is demoted while it runs.
 - `SentinelSet.cut_replication()`: the replicas stop receiving the primary's writes, and WAIT reports that.
   Writes made after it are on the primary only: killed then, they are lost at the failover, as with a
   replica lagging behind. (`DEBUG SLEEP` on a replica, or SIGSTOP, does not do this on Redis 7.0: the
@@ -169,6 +170,17 @@ class SentinelSet:
         old.kill()
         new = settle(lambda: (node := self.primary()) is not old and node, "Sentinel to promote a replica")
         settle(lambda: (answers(new, "ROLE") or [None])[0] == "master", "the promoted replica to take writes")
+        return new  # type: ignore[no-any-return]
+
+    def fail_over(self) -> RedisServer:
+        """A failover asked of Sentinel (as for maintenance): the primary is demoted while it runs, and keeps
+        the connections it had; the promoted replica, once it takes writes."""
+        old = self.primary()
+        with self.sentinels[0].client() as sentinel:
+            sentinel.execute_command("SENTINEL", "FAILOVER", self.primary_name)
+        new = settle(lambda: (node := self.primary()) is not old and node, "Sentinel to promote a replica")
+        settle(lambda: (answers(new, "ROLE") or [None])[0] == "master", "the promoted replica to take writes")
+        settle(lambda: (answers(old, "ROLE") or [None])[0] == "slave", "the old primary to become a replica")
         return new  # type: ignore[no-any-return]
 
     def sync_replicas(self) -> None:

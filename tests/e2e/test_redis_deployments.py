@@ -66,6 +66,16 @@ def test_under_sentinel_the_app_follows_a_failover_and_confirms_what_was_kept_be
     assert "After the failover" in text_of(after["blocks"])
 
 
+def test_under_sentinel_the_app_follows_a_failover_that_leaves_the_old_primary_up_as_a_replica(
+    start_app: StartApp, slack: FakeSlack, sentinel_set: SentinelSet
+) -> None:
+    app = start_app(redis_url=sentinel_set.url)
+    assert "Check and confirm" in text_of(schedule(app, slack, f'{NUMBER} "Before" in 2 hours'))
+    sentinel_set.fail_over()
+    assert becomes(app, 200)
+    assert "Check and confirm" in text_of(schedule(app, slack, f'{NUMBER} "After" in 2 hours'))
+
+
 def test_an_instance_pointed_at_a_replica_is_unhealthy_and_users_hear_storage_is_unreachable(
     start_app: StartApp, slack: FakeSlack, sentinel_set: SentinelSet
 ) -> None:

@@ -172,6 +172,24 @@ def test_health_wants_a_writable_primary_not_only_an_answer() -> None:
     assert role_of(RedisConnectionError("down")) is False
 
 
+def test_a_node_that_is_not_the_primary_has_its_connections_closed_so_new_ones_find_the_primary() -> None:
+    """A primary demoted under open connections keeps them; a moving endpoint only moves new ones."""
+    server = RecordedServer({"ROLE": ["slave", "10.0.0.1", 6379, "connected", 0], "PING": "PONG"})
+
+    async def check() -> bool:
+        client = server.client()
+        try:
+            healthy = await writable_primary(client)
+            await client.ping()
+            return healthy
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(check()) is False
+    [(asked_role, _), (pinged, _)] = server.sent
+    assert pinged != asked_role
+
+
 def test_health_takes_the_in_memory_store_at_its_ping() -> None:
     in_memory: Redis = fakeredis.FakeAsyncRedis(decode_responses=True)  # it has no ROLE
     assert asyncio.run(writable_primary(in_memory)) is True
