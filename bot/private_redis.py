@@ -11,8 +11,9 @@ workers shares it, and stopped when that process exits, after the workers have f
   flush, milliseconds on many disks, on every write, the one behind every command's confirmation
   included, to cover that case alone; and on Redis 7.2 and later the writes that matter (a hold, the
   hand-off mark) wait for their own flush anyway (WAITAOF, `bot.core.durability`).
-- **Reachable by this app alone**: a unix socket with mode 700 in a private directory, and no TCP port, so
-  it needs no password and nothing outside this user's processes can reach it.
+- **Reachable by this app alone**: a unix socket with mode 700 in the data folder (or, if that path is too
+  long for a socket, in a private temporary directory), and no TCP port, so it needs no password and
+  nothing outside this user's processes can reach it.
 - **Its own session**: Ctrl-C in a terminal stops the app, which drains its work and only then stops
   redis-server, rather than both at once. If the app is killed outright, Linux's parent-death signal stops
   redis-server too; a redis-server still running on the same data stops a second app from starting on it.
@@ -47,6 +48,8 @@ STOP_TIMEOUT_SECONDS = 30.0
 PIDFILE = "redis-server.pid"
 LOGFILE = "redis-server.log"
 PR_SET_PDEATHSIG = 1
+MAX_SOCKET_PATH = 100
+"""Bytes in a unix socket's path: the system's limit is 104 (macOS) to 108 (Linux), with the final NUL."""
 
 
 @contextlib.contextmanager
@@ -72,9 +75,11 @@ class PrivateRedis:
         self.data_dir = data_dir.resolve()
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         _refuse_if_in_use(self.data_dir)
-        # unix socket paths are limited to about 100 bytes: a short private directory, not the data folder
-        self._socket_dir = Path(tempfile.mkdtemp(prefix="schedule-sms-redis-"))
-        self.socket_path = self._socket_dir / "redis.sock"
+        self.socket_path = self.data_dir / "redis.sock"
+        self._socket_dir: Path | None = None
+        if len(os.fsencode(self.socket_path)) > MAX_SOCKET_PATH:  # too deep: a short private directory instead
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="schedule-sms-redis-"))
+            self.socket_path = self._socket_dir / "redis.sock"
         self.process = subprocess.Popen(
             [
                 binary, "--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700",
@@ -131,7 +136,8 @@ class PrivateRedis:
                 log.error("the private redis-server did not stop within %.0f s: killed", STOP_TIMEOUT_SECONDS)
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self._socket_dir, ignore_errors=True)
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
 
 
 def _refuse_if_in_use(data_dir: Path) -> None:

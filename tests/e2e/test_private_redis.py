@@ -26,6 +26,8 @@ def test_held_state_survives_a_restart_of_the_app_on_its_private_redis(
 ) -> None:
     first = BotProcess(app_env(slack, kaleyra), tmp_path)
     [server] = redis_servers_of(first.process.pid)
+    socket = tmp_path / ".data" / "redis" / "redis.sock"
+    assert socket.is_socket() and socket.stat().st_mode & 0o777 == 0o700  # this user's processes only
     url = slack.response_url("before")
     first.command(f'{NUMBER} "Kept by the private Redis" in 2 hours', response_url=url)
     confirm = button_value(confirmation_for(slack, url), "confirm_sms")
@@ -35,6 +37,7 @@ def test_held_state_survives_a_restart_of_the_app_on_its_private_redis(
     assert " WARNING " not in output
     assert not alive(server), "stopped with the app"
     assert list((tmp_path / ".data" / "redis" / "appendonlydir").iterdir()), "its data is on disk"
+    assert not socket.exists()
 
     second = BotProcess(app_env(slack, kaleyra), tmp_path)
     try:
@@ -44,6 +47,20 @@ def test_held_state_survives_a_restart_of_the_app_on_its_private_redis(
     finally:
         second.stop()
     assert [request.body["body"] for request in kaleyra.requests] == ["Kept by the private Redis"]
+
+
+def test_a_data_folder_too_deep_for_a_socket_path_gets_its_socket_in_a_private_temporary_one(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    deep = tmp_path / ("deep-" * 12) / "redis"
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    app = BotProcess(app_env(slack, kaleyra, REDIS_DATA_DIR=str(deep), TMPDIR=str(temporary)), tmp_path)
+    [socket_dir] = list(temporary.iterdir())
+    assert (socket_dir / "redis.sock").is_socket() and socket_dir.stat().st_mode & 0o777 == 0o700
+    output = app.stop()
+    assert app.process.returncode == 0, output
+    assert list((deep / "appendonlydir").iterdir()) and list(temporary.iterdir()) == []
 
 
 def test_workers_share_one_private_redis_started_by_their_parent(
