@@ -73,7 +73,11 @@ class PrivateRedis:
 
     def __init__(self, data_dir: Path, binary: str) -> None:
         self.data_dir = data_dir.resolve()
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StartupError(f"cannot keep the private redis-server's data in {self.data_dir}: {exc.strerror} "
+                               "(set REDIS_DATA_DIR)") from None  # fmt: skip
         _refuse_if_in_use(self.data_dir)
         self.socket_path = self.data_dir / "redis.sock"
         self._socket_dir: Path | None = None

@@ -129,6 +129,37 @@ def test_a_second_app_on_the_same_data_folder_refuses_to_start_naming_it(
     )
 
 
+def test_a_private_redis_that_cannot_start_on_its_data_stops_the_app_with_its_reason(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    damaged = tmp_path / ".data" / "redis" / "appendonlydir"
+    damaged.mkdir(parents=True)
+    (damaged / "appendonly.aof.manifest").write_text("not a manifest\n")
+    process = run_bot(app_env(slack, kaleyra, PORT=str(free_port())), tmp_path)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    last = output.strip().splitlines()[-1]
+    assert "ERROR schedule_sms: the private redis-server stopped at start: " in last and "manifest" in last
+
+
+def test_a_data_folder_that_cannot_be_made_stops_the_app_naming_it(
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    env = app_env(slack, kaleyra, PORT=str(free_port()), REDIS_DATA_DIR=str(tmp_path / "a-file" / "redis"))
+    process = run_bot(env, tmp_path)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert (
+        output.strip()
+        .splitlines()[-1]
+        .endswith(
+            f"ERROR schedule_sms: cannot keep the private redis-server's data in {tmp_path / 'a-file' / 'redis'}: "
+            "Not a directory (set REDIS_DATA_DIR)"
+        )
+    )
+
+
 def test_without_redis_server_the_app_runs_in_memory_and_says_so_loudly(
     slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
 ) -> None:
