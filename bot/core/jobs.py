@@ -2,9 +2,9 @@
 
 Any instance runs any due job. One script call per bucket claims everything due there *now* (an instance
 working from an old reading cannot take a job another has just moved), moving each job's score to the end
-of its lease, so a job whose instance dies comes back by itself; the calls for all buckets go in one round
-trip. `finish` acts only for the token that claimed: a worker whose lease ran out can neither reschedule
-nor remove a job another instance has claimed since. While jobs run, their leases are extended.
+of its lease, so a job whose instance dies comes back by itself; the calls for all buckets go at once.
+`finish` acts only for the token that claimed: a worker whose lease ran out can neither reschedule nor
+remove a job another instance has claimed since. While jobs run, their leases are extended.
 
 Jobs are named `<kind>:<record id>` and live in their record's bucket, so a record's state change and its
 jobs commit together (`bot.core.store.Commit`). A handler returns the job's next due time, or None when
@@ -27,12 +27,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.asyncio import RedisCluster
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError, RedisError
 
 from bot.core import keys
 from bot.core.clock import Clock
+from bot.core.redis_client import RedisClient
 from bot.core.store import due_key, job_name, owners_key, tries_key
 
 log = logging.getLogger(__name__)
@@ -92,11 +95,12 @@ class Claimed:
 
 
 class JobQueue:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
         self._finish = redis.register_script(_FINISH)
+        self._loaded: set[str] = set()
         self.on_put: Callable[[datetime], None] = lambda at: None  # the runner's wake-up
 
     async def put(self, kind: str, record_id: str, at: datetime) -> None:
@@ -112,11 +116,9 @@ class JobQueue:
         """Up to `limit` due jobs of each bucket, leased to one new token; and the earliest due time left
         (a timestamp; infinity when every bucket is empty)."""
         token, lease_end = secrets.token_hex(12), now.timestamp() + lease_seconds
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for bucket in range(keys.BUCKETS):
-                args: list[str | int] = [repr(now.timestamp()), repr(lease_end), token, limit]
-                await self._claim(keys=[due_key(bucket), owners_key(bucket), tries_key(bucket)], args=args, client=pipe)
-            answers = await pipe.execute()
+        args: list[str | int] = [repr(now.timestamp()), repr(lease_end), token, limit]
+        calls = [([due_key(bucket), owners_key(bucket), tries_key(bucket)], args) for bucket in range(keys.BUCKETS)]
+        answers = await self._in_one_trip(self._claim, calls)
         claimed, earliest = [], math.inf
         for bucket, answer in enumerate(answers):
             *pairs, first = answer
@@ -129,11 +131,31 @@ class JobQueue:
         by_bucket: dict[tuple[int, str], list[str]] = {}
         for job in jobs:
             by_bucket.setdefault((job.bucket, job.token), []).append(job.name)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for (bucket, token), names in by_bucket.items():
-                args = [token, repr(until.timestamp()), *names]
-                await self._extend(keys=[due_key(bucket), owners_key(bucket)], args=args, client=pipe)
-            await pipe.execute()
+        calls: list[tuple[list[str], list[str | int]]] = [
+            ([due_key(bucket), owners_key(bucket)], [token, repr(until.timestamp()), *names])
+            for (bucket, token), names in by_bucket.items()
+        ]
+        await self._in_one_trip(self._extend, calls)
+
+    async def _in_one_trip(self, script: AsyncScript, calls: list[tuple[list[str], list[str | int]]]) -> list[Any]:
+        """Run `script` once per call, every call in one pipeline (on a Cluster, one per node holding them)."""
+        if not isinstance(self._redis, RedisCluster):
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for names, args in calls:
+                    await script(keys=names, args=args, client=pipe)  # the pipeline loads the script if need be
+                return list(await pipe.execute())
+        for attempt in range(2):  # a Cluster's pipeline does not load scripts: load them on every primary first
+            if attempt or script.sha not in self._loaded:
+                await self._redis.script_load(script.script)
+                self._loaded.add(script.sha)
+            try:
+                async with self._redis.pipeline() as pipe:
+                    for names, args in calls:
+                        pipe.evalsha(script.sha, len(names), *names, *args)
+                    return list(await pipe.execute())
+            except NoScriptError:  # a node that took over since: load again, once
+                continue
+        raise NoScriptError(f"script {script.sha} could not be loaded on every node")
 
     async def finish(self, job: Claimed, next_at: datetime | None, *, failed: bool = False) -> bool:
         """Reschedule (or, with None, remove) a job this token holds; False if it no longer does. A failed
