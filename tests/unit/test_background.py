@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot import logs, request_scope
 from bot.background import Background
 
 
@@ -154,5 +155,38 @@ def test_shutdown_closes_jobs_that_never_started() -> None:
         await asyncio.sleep(0)
         await background.drain(timeout=0.1)
         assert len(background) == 0
+
+    run(main)
+
+
+def test_a_queued_job_runs_in_the_context_of_the_request_that_queued_it(caplog: pytest.LogCaptureFixture) -> None:
+    """The request id of the Slack request goes with its work into the log, its failures included."""
+    seen: dict[str, str | None] = {}
+    caplog.handler.addFilter(logs.WithRequestId())  # as on the app's handler: the id of the context logging
+
+    async def job(name: str) -> None:
+        seen[name] = request_scope.current_id()
+
+    async def fails() -> None:
+        raise RuntimeError("boom")
+
+    async def main() -> None:
+        background = Background(limit=10, workers=1)  # its worker starts with the first request's job
+        with request_scope.opened(list) as first:
+            background.queue(job("first"))
+        with request_scope.opened(list) as second:
+            background.queue(job("second"))
+            background.queue(fails())
+            background.start(job("second, at once"))
+        background.queue(job("outside"))
+        await background.drain(timeout=1)
+        assert seen == {
+            "first": first.request_id,
+            "second": second.request_id,
+            "second, at once": second.request_id,
+            "outside": None,
+        }
+        [failure] = [record for record in caplog.records if record.getMessage() == "background work failed"]
+        assert failure.exc_info is not None and getattr(failure, "request_id", None) == second.request_id
 
     run(main)
