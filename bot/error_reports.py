@@ -49,9 +49,15 @@ def start(settings: Settings, *, transport: Any = None) -> bool:
         dsn=settings.sentry_dsn.get_secret_value(),
         environment=settings.sentry_environment,
         release=_release(),
-        send_default_pii=False,
-        include_local_variables=False,
-        max_request_body_size="never",
+        # nothing about users, no bodies, no query strings (the callback's token), no local variables
+        # (they hold messages and numbers)
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "stack_frame_variables": False,
+        },
         before_send=scrubber.event,
         before_breadcrumb=scrubber.breadcrumb,
         transport=transport,

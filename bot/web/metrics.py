@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.aiohttp import make_aiohttp_handler
 from prometheus_client.registry import Collector
 
+from bot import metrics
 from bot.shared_metrics import DIRECTORY_VARIABLE
 
 PATH = "/metrics"
@@ -28,6 +29,7 @@ def registry() -> Collector:
 
 
 def add_route(app: web.Application) -> None:
+    metrics.families()  # every family, and every known outcome at 0, from the first scrape on
     app.router.add_get(PATH, make_aiohttp_handler(registry()))
 
 
