@@ -9,8 +9,7 @@ says how to find the user's own words in its request (for error reports, which m
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -31,15 +30,12 @@ def new_request_id() -> str:
     return secrets.token_hex(6)
 
 
-@contextmanager
-def opened(typed: Callable[[], list[str]]) -> Iterator[RequestScope]:
-    """A new request's scope, for as long as it is being handled (and in the work it starts)."""
+def begin(typed: Callable[[], list[str]]) -> RequestScope:
+    """A new request's scope, from now on in this context. Never reset: each Slack request is served in a
+    task of its own (aiohttp's per request, Socket Mode's per envelope), whose context ends with it."""
     scope = RequestScope(new_request_id(), typed)
-    token = _current.set(scope)
-    try:
-        yield scope
-    finally:
-        _current.reset(token)
+    _current.set(scope)
+    return scope
 
 
 def current() -> RequestScope | None:

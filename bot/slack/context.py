@@ -32,16 +32,17 @@ class ProvideServices(AsyncMiddleware):
         return await next()
 
 
-class OpenRequestScope(AsyncMiddleware):
-    """The first middleware: the request (over HTTP or the Socket Mode connection), the listener and
-    the work it queues share one request id in the log."""
+class BeginRequestScope(AsyncMiddleware):
+    """The first middleware: the request (over HTTP or the Socket Mode connection), its listener and the
+    work it queues share one request id in the log. Bolt runs its middleware one after the other, and
+    the listener after them all, in the request's task: the scope begun here lasts as long as the task."""
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse | None:
         body = req.body
-        with request_scope.opened(lambda: typed_in(body)):
-            return await next()
+        request_scope.begin(lambda: typed_in(body))
+        return await next()
 
 
 def typed_in(body: dict[str, Any]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -172,12 +173,13 @@ def test_a_queued_job_runs_in_the_context_of_the_request_that_queued_it(caplog: 
 
     async def main() -> None:
         background = Background(limit=10, workers=1)  # its worker starts with the first request's job
-        with request_scope.opened(list) as first:
-            background.queue(job("first"))
-        with request_scope.opened(list) as second:
-            background.queue(job("second"))
-            background.queue(fails())
-            background.start(job("second, at once"))
+        first_request, second_request = contextvars.copy_context(), contextvars.copy_context()
+        first = first_request.run(request_scope.begin, list)
+        first_request.run(background.queue, job("first"))
+        second = second_request.run(request_scope.begin, list)
+        second_request.run(background.queue, job("second"))
+        second_request.run(background.queue, fails())
+        second_request.run(background.start, job("second, at once"))
         background.queue(job("outside"))
         await background.drain(timeout=1)
         assert seen == {

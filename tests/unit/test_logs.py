@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -127,17 +128,19 @@ def test_json_times_are_iso_8601_in_utc_with_the_zone() -> None:
 def test_a_request_id_is_on_every_line_logged_while_a_request_is_served() -> None:
     for output in _configured(log_format="json"):
         logging.getLogger("bot.x").info("before")
-        with request_scope.opened(list) as scope:
-            logging.getLogger("bot.x").info("during")
-            logging.getLogger("slack_bolt").warning("a library, during")
+        request = contextvars.copy_context()  # as a Slack request's own task has
+        scope = request.run(request_scope.begin, list)
+        request.run(logging.getLogger("bot.x").info, "during")
+        request.run(logging.getLogger("slack_bolt").warning, "a library, during")
         logging.getLogger("bot.x").info("after")
         records = [json.loads(line) for line in output.getvalue().splitlines()]
         assert [record.get("request_id") for record in records] == [None, scope.request_id, scope.request_id, None]
 
 
 def test_the_request_id_in_text_follows_the_logger(output: io.StringIO) -> None:
-    with request_scope.opened(list) as scope:
-        logging.getLogger("bot.x").warning("during")
+    request = contextvars.copy_context()
+    scope = request.run(request_scope.begin, list)
+    request.run(logging.getLogger("bot.x").warning, "during")
     assert output.getvalue().rstrip().endswith(f"WARNING bot.x [{scope.request_id}]: during")
 
 
