@@ -124,6 +124,8 @@ class TokenCheck:
             log.error("%s", exc)
             self.refused = exc
             self._stop()
+        except Exception:  # a check that cannot say is no reason to stop serving
+            log.exception("could not check SLACK_BOT_TOKEN; starting anyway")
 
     async def cancel(self) -> None:
         """Stopping before the check has finished: it has nothing to finish."""
