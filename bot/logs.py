@@ -179,15 +179,17 @@ class JsonFormatter(_JsonLinesFormatter):
         super().__init__(
             "%(levelname)s %(name)s %(message)s",
             rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
-            timestamp="time",
         )
 
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+        log_data["time"] = iso_utc(record.created)
+        super().add_fields(log_data, record, message_dict)
+
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        time = log_data.pop("time")
         audit = log_data.pop("audit", None)
         if isinstance(audit, dict):
             log_data |= {"message": str(log_data.get("message", "")).split(" ", 1)[0], **_capped_fields(audit)}
-        return {"time": time.isoformat(timespec="milliseconds").replace("+00:00", "Z"), **log_data}
+        return log_data
 
 
 def _capped_fields(fields: Mapping[str, object]) -> dict[str, object]:

@@ -188,3 +188,14 @@ def test_slack_timestamps_and_short_numbers_are_not_taken_for_phone_numbers() ->
     assert logs.mask_phone_like("ts 1733300000.123456, 429 after 3 s, +91 98765 43210") == (
         "ts 1733300000.123456, 429 after 3 s, [number]"
     )
+
+
+def test_json_lines_carry_the_scrubbed_traceback() -> None:
+    for output in _configured(log_format="json"):
+        try:
+            raise ValueError(f"with {SECRET}")
+        except ValueError:
+            logging.getLogger("bot.x").exception("failed")
+        record = json.loads(output.getvalue())
+        assert record["message"] == "failed" and record["exception"].startswith("Traceback")
+        assert SECRET not in record["exception"] and "[redacted]" in record["exception"]
