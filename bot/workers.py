@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from types import FrameType
 
 from aiohttp import web
@@ -30,10 +31,25 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 SOCKET_MODE_MAX_CONNECTIONS = 10  # Slack's limit of Socket Mode connections per app
-Serve = Callable[[Settings, socket.socket], None]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 MAX_REPLACEMENTS = 5
 """Workers replaced within a minute before the set is taken to be failing as a whole."""
+
+
+@dataclass(frozen=True)
+class Listening:
+    """The sockets the parent bound, which every worker inherits: `PORT`'s, and `METRICS_PORT`'s if set."""
+
+    app: socket.socket
+    metrics: socket.socket | None = None
+
+    def close(self) -> None:
+        for sock in (self.app, self.metrics):
+            if sock is not None:
+                sock.close()
+
+
+Serve = Callable[[Settings, Listening], None]
 
 
 def count(settings: Settings) -> int:
@@ -55,8 +71,8 @@ def count(settings: Settings) -> int:
     return wanted
 
 
-def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> int:
-    """Fork `workers` processes running `serve` on the listening `sock`; the exit status for the parent."""
+def run(settings: Settings, workers: int, serve: Serve, listening: Listening) -> int:
+    """Fork `workers` processes running `serve` on the `listening` sockets; the exit status for the parent."""
     stopping = False
     pids: set[int] = set()
 
@@ -74,7 +90,7 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
     def fork() -> int:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a child takes no signal before it is set up
         if (pid := os.fork()) == 0:
-            _worker(settings, sock, serve)
+            _worker(settings, listening, serve)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         pids.add(pid)
         return pid
@@ -110,18 +126,18 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
         else:
             replaced.append(time.monotonic())
             log.error("worker %d exited with %d: replaced by worker %d", pid, code, fork())
-    sock.close()
+    listening.close()
     return status
 
 
-def _worker(settings: Settings, sock: socket.socket, serve: Serve) -> None:
+def _worker(settings: Settings, listening: Listening, serve: Serve) -> None:
     """In the child: serve until told to stop, and never return into the parent's code."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     code = 1
     try:
-        serve(settings, sock)
+        serve(settings, listening)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
