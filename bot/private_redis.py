@@ -6,8 +6,9 @@ workers shares it, and stopped when that process exits, after the workers have f
 - **Data**: in `REDIS_DATA_DIR` (default `.data/redis`), with the append-only file (AOF) on, so held SMS,
   queued hand-offs and pending requests survive a restart of the app or of the machine.
 - **fsync every second** (`appendfsync everysec`) rather than on every write (`always`): Redis writes each
-  change to the file before it answers, so a crash or restart of the app or of redis-server loses
-  nothing; only the machine failing (power, kernel) can lose the last second. `always` would put a disk
+  change to the file before it answers (putting it off by up to two seconds only while the disk is slow
+  to flush), and flushes it when it stops, so a crash or restart of the app loses nothing; only a crash
+  of redis-server itself or of the machine (power, kernel) can lose the last second or two. `always` would put a disk
   flush, milliseconds on many disks, on every write, the one behind every command's confirmation
   included, to cover that case alone; and on Redis 7.2 and later the writes that matter (a hold, the
   hand-off mark) wait for their own flush anyway (WAITAOF, `bot.core.durability`).

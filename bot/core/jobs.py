@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from redis.asyncio import RedisCluster
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 
 from bot import metrics
 from bot.core import keys
@@ -101,7 +101,6 @@ class JobQueue:
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
         self._finish = redis.register_script(_FINISH)
-        self._loaded: set[str] = set()
         self.on_put: Callable[[datetime], None] = lambda at: None  # the runner's wake-up
 
     async def put(self, kind: str, record_id: str, at: datetime) -> None:
@@ -139,24 +138,14 @@ class JobQueue:
         await self._in_one_trip(self._extend, calls)
 
     async def _in_one_trip(self, script: AsyncScript, calls: list[tuple[list[str], list[str | int]]]) -> list[Any]:
-        """Run `script` once per call, every call in one pipeline (on a Cluster, one per node holding them)."""
-        if not isinstance(self._redis, RedisCluster):
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for names, args in calls:
-                    await script(keys=names, args=args, client=pipe)  # the pipeline loads the script if need be
-                return list(await pipe.execute())
-        for attempt in range(2):  # a Cluster's pipeline does not load scripts: load them on every primary first
-            if attempt or script.sha not in self._loaded:
-                await self._redis.script_load(script.script)
-                self._loaded.add(script.sha)
-            try:
-                async with self._redis.pipeline() as pipe:
-                    for names, args in calls:
-                        pipe.evalsha(script.sha, len(names), *names, *args)
-                    return list(await pipe.execute())
-            except NoScriptError:  # a node that took over since: load again, once
-                continue
-        raise NoScriptError(f"script {script.sha} could not be loaded on every node")
+        """Run `script` once per call: in one pipeline on one server; on a Cluster (whose pipelines take no
+        scripts) all at once, each to the node of its bucket."""
+        if isinstance(self._redis, RedisCluster):
+            return list(await asyncio.gather(*(script(keys=names, args=args) for names, args in calls)))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for names, args in calls:
+                await script(keys=names, args=args, client=pipe)  # the pipeline loads the script if need be
+            return list(await pipe.execute())
 
     async def finish(self, job: Claimed, next_at: datetime | None, *, failed: bool = False) -> bool:
         """Reschedule (or, with None, remove) a job this token holds; False if it no longer does. A failed

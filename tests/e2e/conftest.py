@@ -19,8 +19,9 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture
 def persistent_redis() -> Iterator[RedisServer]:
-    """A redis-server of its own with the append-only file on, restartable on the same data."""
-    server = RedisServer(persistent=True)
+    """A redis-server of its own with the append-only file on and flushed at every write, so even a crash
+    of it loses nothing; restartable on the same data."""
+    server = RedisServer(persistent=True, config=["appendfsync always"])
     yield server
     server.close()
 

@@ -58,7 +58,7 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
         self.binary = binary
-        self.config = [*config, *(["appendonly yes", "appendfsync everysec"] if persistent else [])]
+        self.config = [*(["appendonly yes", "appendfsync everysec"] if persistent else []), *config]
         self.sentinel = sentinel
         self.directory = Path(tempfile.mkdtemp(prefix="redis-")) if self.config or sentinel else None
         self.port = free_port()

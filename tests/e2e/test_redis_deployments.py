@@ -51,19 +51,41 @@ def test_a_cluster_seed_list_is_tried_past_a_seed_that_is_down(
 
 
 def test_under_sentinel_the_app_follows_a_failover_and_confirms_what_was_kept_before_it(
+    start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    deployment = SentinelSet(replicas=2)  # after the failover, the promoted replica still has one of its own
+    try:
+        app = start_app(redis_url=deployment.url)
+        assert health(app) == 200
+        confirmation = schedule(app, slack, f'{NUMBER} "Before the failover" in 2 hours')
+        deployment.sync_replicas()
+        deployment.kill_primary()
+        assert becomes(app, 200)
+        outcome = clicked(app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))
+        assert "Scheduled" in outcome["text"]
+        assert [request.body["body"] for request in kaleyra.requests] == ["Before the failover"]
+        after = schedule(app, slack, f'{NUMBER} "After the failover" in 2 hours')
+        assert "After the failover" in text_of(after["blocks"])
+    finally:
+        deployment.close()
+
+
+def test_with_no_replica_left_to_acknowledge_nothing_is_held_or_sent_and_the_user_hears_why(
     start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra, sentinel_set: SentinelSet
 ) -> None:
-    app = start_app(redis_url=sentinel_set.url)
-    assert health(app) == 200
-    confirmation = schedule(app, slack, f'{NUMBER} "Before the failover" in 2 hours')
+    app = start_app(redis_url=sentinel_set.url, redis_durability_timeout_ms=200)
+    confirmation = schedule(app, slack, f'{NUMBER} "Nobody to copy it" in 2 hours')
     sentinel_set.sync_replicas()
-    sentinel_set.kill_primary()
+    sentinel_set.kill_primary()  # its only replica is now the primary, with no replica of its own
     assert becomes(app, 200)
-    outcome = clicked(app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))
-    assert "Scheduled" in outcome["text"]
-    assert [request.body["body"] for request in kaleyra.requests] == ["Before the failover"]
-    after = schedule(app, slack, f'{NUMBER} "After the failover" in 2 hours')
-    assert "After the failover" in text_of(after["blocks"])
+    value = button_value(confirmation, "confirm_sms")
+    refused = text_of(clicked(app, slack, "confirm_sms", value)["blocks"])
+    assert "could not confirm it kept this SMS safe" in refused and "nothing is held and nothing was sent" in refused
+    assert kaleyra.requests == []
+    listing_url = slack.response_url("list")
+    app.command("list", response_url=listing_url)
+    assert "Nothing scheduled through the app yet" in text_of(wait_for(lambda: replies_to(slack, listing_url)))
+    assert button_value(clicked(app, slack, "confirm_sms", value), "confirm_sms") == value, "kept: Confirm again"
 
 
 def test_under_sentinel_the_app_follows_a_failover_that_leaves_the_old_primary_up_as_a_replica(
