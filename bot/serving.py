@@ -20,7 +20,8 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.core.clock import Clock, OffsetClock
 from bot.core.timeparse import warm_up
-from bot.startup import StartupError, TokenCheck
+from bot.slack.token_check import TokenCheck
+from bot.startup import StartupError
 from bot.storage import connect_redis
 from bot.web.metrics import metrics_only_app
 from bot.web.server import build_web_app

@@ -16,7 +16,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot import startup
+from bot.slack import token_check
+from bot.startup import StartupError
 from tests.unit.test_validation import settings
 
 API_URL = "https://slack.example.com/api/"
@@ -56,7 +57,7 @@ def check(answer: dict[str, Any] | BaseException | None, caplog: pytest.LogCaptu
     """The check against `answer`; the log it wrote, one line per record."""
     client: Any = Slack(answer)
     with caplog.at_level(logging.INFO, logger="schedule_sms"):
-        asyncio.run(startup.check_slack_token(settings(slack_api_url=API_URL), client=client, timeout=timeout))
+        asyncio.run(token_check.check_slack_token(settings(slack_api_url=API_URL), client=client, timeout=timeout))
     assert client.asked == 1
     return "\n".join(f"{record.levelname} {record.getMessage()}" for record in caplog.records)
 
@@ -70,8 +71,8 @@ def test_it_says_what_it_is_doing_before_it_asks_and_who_it_is_after(caplog: pyt
 
 
 def test_slack_gets_five_seconds_by_default() -> None:
-    timeout = inspect.signature(startup.check_slack_token).parameters["timeout"].default
-    assert timeout == startup.AUTH_TEST_TIMEOUT_SECONDS == 5
+    timeout = inspect.signature(token_check.check_slack_token).parameters["timeout"].default
+    assert timeout == token_check.AUTH_TEST_TIMEOUT_SECONDS == 5
 
 
 def test_slack_not_answering_is_a_warning_after_the_timeout_and_the_app_goes_on(
@@ -86,7 +87,7 @@ def test_slack_not_answering_is_a_warning_after_the_timeout_and_the_app_goes_on(
 
 @pytest.mark.parametrize("error", ["invalid_auth", "token_revoked", "not_allowed_token_type"])
 def test_a_token_slack_refuses_stops_the_app_with_one_line(error: str, caplog: pytest.LogCaptureFixture) -> None:
-    with pytest.raises(startup.StartupError) as raised:
+    with pytest.raises(StartupError) as raised:
         check(slack_error({"ok": False, "error": error}), caplog)
     assert str(raised.value).startswith(f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token")
 
@@ -165,14 +166,14 @@ def test_the_check_beside_the_server_is_done_once_finished_and_stops_the_app_whe
     monkeypatch.setattr(AsyncWebClient, "auth_test", refused)
 
     async def main() -> tuple[bool, bool]:
-        token_check = startup.TokenCheck(settings(), stop=lambda: stopped.append(True))
-        token_check.start()
+        check = token_check.TokenCheck(settings(), stop=lambda: stopped.append(True))
+        check.start()
         await asyncio.sleep(0)
-        before = await token_check.done()
+        before = await check.done()
         answer.set()
         for _ in range(10):
             await asyncio.sleep(0)
-        return before, await token_check.done()
+        return before, await check.done()
 
     assert asyncio.run(main()) == (False, True)
     assert stopped == [True]
