@@ -83,7 +83,8 @@ class QuietHours:
         names: set[str] = set()
         for number in request.recipients:
             parsed = phonenumbers.parse(number)
-            if (region := phonenumbers.region_code_for_number(parsed)) in self.countries:
+            region = phonenumbers.region_code_for_number(parsed)
+            if region is not None and region in self.countries:
                 regions.add(region)
                 names.add(phone_zones.time_zones_for_number(parsed)[0])
         return regions, [ZoneInfo(name) for name in sorted(names)]
