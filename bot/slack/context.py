@@ -9,6 +9,7 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.core.template_store import TemplateStore, configured
 from bot.services import Services
 
 _KEY = "services"
@@ -31,3 +32,9 @@ class ProvideServices(AsyncMiddleware):
 def services_of(context: AsyncBoltContext) -> Services:
     services: Services = context[_KEY]
     return services
+
+
+def template_store(services: Services) -> TemplateStore:
+    """The templates: TEMPLATES_FILE's (read once, at start) and those admins added in Redis."""
+    path = services.settings.templates_file
+    return TemplateStore(services.redis, configured(path) if path else ())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,8 +16,9 @@ from bot.core.errors import InvalidRequest
 from bot.core.refusals import Refusal
 from bot.services import Services
 from bot.slack import blocks
-from bot.slack.context import services_of
+from bot.slack.context import services_of, template_store
 from bot.slack.listeners import held
+from bot.slack.listeners.templates import form_draft
 from bot.slack.offers import check_and_keep
 from bot.slack.replies import (
     BUSY,
@@ -57,10 +60,7 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         await ack()
         services.background.queue(guard(_list(services, client, requester, page), client, requester))
         return
-    settings = services.settings
-    draft = parse_command(text).with_defaults(
-        settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
-    )
+    draft = parse_command(text)  # the template's sender and route, if it names one, come before the defaults
     if not text.strip():  # who may send is checked when the form is submitted
         await ack()
         _open_form(services, client, body, draft, requester)
@@ -99,8 +99,25 @@ def _open_form(
 ) -> None:
     """Not queued: the command's trigger_id expires 3 seconds after it."""
     context = ModalContext(channel_id=requester.channel_id, response_url=requester.response_url or "")
-    opening = open_modal(services, client, str(body.get("trigger_id", "")), draft, context, requester, problems)
+    opening = _with_template(services, client, str(body.get("trigger_id", "")), draft, context, requester, problems)
     services.background.start(guard(opening, client, requester))
+
+
+async def _with_template(
+    services: Services,
+    client: AsyncWebClient,
+    trigger_id: str,
+    draft: Draft,
+    context: ModalContext,
+    requester: Requester,
+    problems: list[str] | None,
+) -> None:
+    """The form, with an input for every variable of the template the command named (the ones it gave
+    filled in), so nothing typed is lost and nothing missing is hidden."""
+    if draft.template:
+        with suppress(RedisError):  # the form opens anyway, with a message box and the problems
+            draft = form_draft(draft, await template_store(services).get(draft.template))
+    await open_modal(services, client, trigger_id, draft, context, requester, problems)
 
 
 def history_page(text: str) -> int | None:
