@@ -170,7 +170,7 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """(the line each record starts on, its cells); the delimiter is the one the header uses most."""
     first = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = max(_DELIMITERS, key=first.count) if any(map(first.count, _DELIMITERS)) else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     line = 1
     try:
         for cells in reader:
