@@ -77,8 +77,9 @@ def test_a_typed_message_that_changes_the_template_is_refused_naming_the_part(
     values["template"] = {"template_picked": {"type": "external_select", "selected_option": {"value": "appointment"}}}
     answer = templated.submit(form, values).json()
     assert answer["response_action"] == "errors"
-    assert "the text “, your appointment with Dr. John is at ” after name is missing or changed" in (
-        answer["errors"]["message"]
+    assert (
+        "the text “, your appointment with Dr. John is at ” after name is missing or changed"
+        in (answer["errors"]["message"])
     )
 
     values["message"]["message_typed"]["value"] = changed.replace("Dr. Jon", "Dr. John")
@@ -180,7 +181,8 @@ def test_an_admin_adds_a_template_in_the_app_home_and_users_send_with_it(
     confirmation = schedule(templated, slack, line)
     templated.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=slack.response_url())
     [sent] = wait_for(lambda: kaleyra.requests)
-    assert sent.body["body"] == "Dear Asha, Rs 1,200 is due on 5 Dec." and sent.body["template_id"] == "1107169999999999999"
+    assert sent.body["body"] == "Dear Asha, Rs 1,200 is due on 5 Dec."
+    assert sent.body["template_id"] == "1107169999999999999"
 
 
 def test_a_member_who_is_not_an_admin_cannot_add_a_template(

@@ -181,7 +181,7 @@ def test_a_bad_file_names_the_template_and_field(tmp_path: Path, content: str, w
 def test_a_bad_file_stops_the_app_at_start(tmp_path: Path) -> None:
     path = tmp_path / "t.yml"
     path.write_text("- {name: x, template_id: 1, text: 'Hi {#var'}")
-    with pytest.raises(ValueError, match="TEMPLATES_FILE|templates_file"):
+    with pytest.raises(ValueError, match="A variable is not closed"):
         settings(templates_file=str(path))
     with pytest.raises(ValueError, match="cannot read"):
         settings(templates_file=str(tmp_path / "missing.yml"))
@@ -253,7 +253,8 @@ def templated(**fields: object) -> Draft:
 def test_validation_renders_the_body_and_sends_the_template_id() -> None:
     draft = templated(variables=(("name", "Asha"), ("doctor", "Dr. John"), ("time", "4 PM")))
     request = validate(draft, "Asia/Kolkata", NOW, settings(), template=APPOINTMENT)
-    assert request.body == "Hi Asha, your appointment with Dr. John is at 4 PM." and request.template_id == APPOINTMENT.template_id
+    assert request.body == "Hi Asha, your appointment with Dr. John is at 4 PM."
+    assert request.template_id == APPOINTMENT.template_id
 
 
 def test_validation_puts_each_problem_beside_its_field() -> None:
