@@ -66,15 +66,29 @@ def test_a_variable_too_long_is_a_field_error_and_nothing_is_sent(
     assert kaleyra.requests == []
 
 
+def open_form(app: RunningApp, slack: FakeSlack) -> tuple[str, dict[str, Any]]:
+    """`/schedule-sms` alone: the command's response_url, and the form it opened."""
+    url = slack.response_url("cmd")
+    app.command("", response_url=url)
+    return url, opened_view(slack)
+
+
+PICKED = {"value": "appointment", "text": {"type": "plain_text", "text": "appointment"}}
+
+
+def with_template(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values with the template picked in its menu, and the default sender."""
+    values["template"] = {"template_picked": {"type": "external_select", "selected_option": PICKED}}
+    values["sender"] = {"value": {"type": "plain_text_input", "value": "KLRHXA"}}
+    return values
+
+
 def test_a_typed_message_that_changes_the_template_is_refused_naming_the_part(
     templated: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    url = slack.response_url("cmd")
-    templated.command("", response_url=url)
-    form = opened_view(slack)
+    url, form = open_form(templated, slack)
     changed = "Hi Asha, your appointment with Dr. Jon is at 4 PM. Reply C to cancel."
-    values = modal_values(recipients=NUMBER, message=changed, when="in 2 hours", route="TXN", sender="KLRHXA")
-    values["template"] = {"template_picked": {"type": "external_select", "selected_option": {"value": "appointment"}}}
+    values = with_template(modal_values(recipients=NUMBER, message=changed, when="in 2 hours", route="TXN"))
     answer = templated.submit(form, values).json()
     assert answer["response_action"] == "errors"
     assert (
@@ -100,19 +114,15 @@ def interact_in_view(app: RunningApp, view: dict[str, Any], values: dict[str, An
 def test_picking_a_template_in_the_form_asks_for_its_variables(
     templated: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    url = slack.response_url("cmd")
-    templated.command("", response_url=url)
-    form = opened_view(slack)
+    url, form = open_form(templated, slack)
     suggestion = {"type": "block_suggestion", "user": {"id": "U1"}, "action_id": "template_picked",
                   "block_id": "template", "value": "appoint", "view": form}  # fmt: skip
     options = templated.interact(suggestion).json()
     assert [option["value"] for option in options["options"]] == ["appointment"]
 
-    values = modal_values(recipients=NUMBER, message="", when="in 2 hours", route="MKT", sender="KLRHXA")
-    picked = {"value": "appointment", "text": {"type": "plain_text", "text": "appointment"}}
-    values["template"] = {"template_picked": {"type": "external_select", "selected_option": picked}}
+    values = with_template(modal_values(recipients=NUMBER, message="", when="in 2 hours", route="MKT"))
     action = {"action_id": "template_picked", "block_id": "template", "type": "external_select",
-              "selected_option": picked}  # fmt: skip
+              "selected_option": PICKED}  # fmt: skip
     interact_in_view(templated, form, values, action)
     updated = wait_for(lambda: slack.of("views.update"))[0]["view"]
     ids = [block.get("block_id") for block in updated["blocks"]]

@@ -97,27 +97,18 @@ def _open_form(
     requester: Requester,
     problems: list[str] | None = None,
 ) -> None:
-    """Not queued: the command's trigger_id expires 3 seconds after it."""
+    """Not queued: the command's trigger_id expires 3 seconds after it. A template the command named gets
+    an input for every variable (the ones given filled in), so nothing typed is lost and nothing missing hidden."""
     context = ModalContext(channel_id=requester.channel_id, response_url=requester.response_url or "")
-    opening = _with_template(services, client, str(body.get("trigger_id", "")), draft, context, requester, problems)
-    services.background.start(guard(opening, client, requester))
 
+    async def opening() -> None:
+        filled = draft
+        if draft.template:
+            with suppress(RedisError):  # the form opens anyway, with a message box and the problems
+                filled = form_draft(draft, await template_store(services).get(draft.template))
+        await open_modal(services, client, str(body.get("trigger_id", "")), filled, context, requester, problems)
 
-async def _with_template(
-    services: Services,
-    client: AsyncWebClient,
-    trigger_id: str,
-    draft: Draft,
-    context: ModalContext,
-    requester: Requester,
-    problems: list[str] | None,
-) -> None:
-    """The form, with an input for every variable of the template the command named (the ones it gave
-    filled in), so nothing typed is lost and nothing missing is hidden."""
-    if draft.template:
-        with suppress(RedisError):  # the form opens anyway, with a message box and the problems
-            draft = form_draft(draft, await template_store(services).get(draft.template))
-    await open_modal(services, client, trigger_id, draft, context, requester, problems)
+    services.background.start(guard(opening(), client, requester))
 
 
 def history_page(text: str) -> int | None:

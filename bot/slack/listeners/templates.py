@@ -149,27 +149,43 @@ async def editable_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBo
 
 
 async def add_clicked(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-    await ack()
-    services = services_of(context)
-    clicker = _clicker(body)
-    if refusal := _refused(services, clicker.user_id):
-        services.background.start(clicker.problem(client, refusal, trusted=True))
-        return
-    opening = _open_form(client, str(body.get("trigger_id") or ""), blocks.template_form_view(None))
-    services.background.start(guard(opening, client, clicker))
+    if (admin := await _admin_click(ack, body, client, context)) is not None:
+        services, clicker = admin
+        opening = _open_form(client, str(body.get("trigger_id") or ""), blocks.template_form_view(None))
+        services.background.start(guard(opening, client, clicker))
 
 
 async def edit_picked(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
     """A template picked in the admins' menu: its form opens, filled in."""
+    if (admin := await _admin_click(ack, body, client, context)) is not None:
+        services, clicker = admin
+        name = str(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value") or "")
+        opening = _open_edit(services, client, clicker, name, str(body.get("trigger_id") or ""))
+        services.background.start(guard(opening, client, clicker))
+
+
+async def remove_clicked(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Remove, in the form of a template being edited (Slack has asked to confirm it)."""
+    if (admin := await _admin_click(ack, body, client, context)) is not None:
+        services, clicker = admin
+        name = str((body.get("actions") or [{}])[0].get("value") or "")
+        view_id = str((body.get("view") or {}).get("id") or "")
+        services.background.queue(guard(_remove(services, client, clicker, name, view_id), client, clicker))
+
+
+async def _admin_click(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> tuple[Services, Requester] | None:
+    """Ack a click on an admins' control; None (and the user told why) when they are not an admin."""
     await ack()
     services = services_of(context)
     clicker = _clicker(body)
     if refusal := _refused(services, clicker.user_id):
         services.background.start(clicker.problem(client, refusal, trusted=True))
-        return
-    name = str(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value") or "")
-    trigger_id = str(body.get("trigger_id") or "")
-    services.background.start(guard(_open_edit(services, client, clicker, name, trigger_id), client, clicker))
+        return None
+    return services, clicker
 
 
 async def _open_edit(
@@ -221,21 +237,6 @@ async def template_submitted(
 def _shown(errors: dict[str, str], first: str) -> dict[str, str]:
     """Errors beside the form's fields; one about the name (which an edit does not show) beside the first."""
     return {(first if field == "name" else field): message for field, message in errors.items()}
-
-
-async def remove_clicked(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
-    """Remove, in the form of a template being edited (Slack has asked to confirm it)."""
-    await ack()
-    services = services_of(context)
-    clicker = _clicker(body)
-    if refusal := _refused(services, clicker.user_id):
-        services.background.start(clicker.problem(client, refusal, trusted=True))
-        return
-    name = str((body.get("actions") or [{}])[0].get("value") or "")
-    view_id = str((body.get("view") or {}).get("id") or "")
-    services.background.queue(guard(_remove(services, client, clicker, name, view_id), client, clicker))
 
 
 async def _remove(services: Services, client: AsyncWebClient, clicker: Requester, name: str, view_id: str) -> None:
