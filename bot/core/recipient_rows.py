@@ -145,8 +145,8 @@ def read_rows(
     phrase, "... their time", or "2 hours before {column}"). `tz` and `locale` are the user's. Raises
     `RowsError` when the file as a whole cannot be used, including past `rules.max_rows` rows."""
     records = _records(text.removeprefix("\ufeff"))
-    _, header = next(records, (1, []))
-    if not any(cell.strip() for cell in header):
+    header: list[str] = next((cells for _, cells in records if any(cell.strip() for cell in cells)), [])
+    if not header:
         raise RowsError("The file is empty: its first row names the columns (phone, then the template's variables).")
     columns = _columns([cell.strip() for cell in header], template, message, when)
     reader = _RowReader(header, columns, rules, template, message, when)

@@ -93,14 +93,15 @@ def test_a_control_character_in_a_value_is_refused() -> None:
 
 def test_tsv_quotes_bom_crlf_and_empty_lines() -> None:
     text = (
-        "\ufeffMobile No.\tName\tDoctor\tTime\r\n"
+        "\ufeff\r\n"
+        "Mobile No.\tName\tDoctor\tTime\r\n"
         "\r\n"
         '+919876543210\t"Asha\r\nK"\t"Dr. ""JJ"" John"\t4 PM\r\n'
         "\t\t\t\r\n"
         "+919876543211\tRavi\tDr. Rao\t5 PM\r\n"
     )
     result = rows(text, when="tomorrow 9am")
-    assert [row.line for row in result.good] == [3, 6]  # the record on line 3 spans two lines
+    assert [row.line for row in result.good] == [4, 7]  # the record on line 4 spans two lines
     assert result.good[0].body == 'Hi Asha\r\nK, your appointment with Dr. "JJ" John is at 4 PM.'
     assert result.columns.phone == "Mobile No."
 
