@@ -278,15 +278,18 @@ def _template_select(name: str) -> Block:
 
 
 def _variable_input(name: str, value: str) -> Block:
-    """One variable of the picked template: DLT takes 1 to 30 characters."""
+    """One variable of the picked template: DLT takes 1 to 30 characters. A longer value (typed in one
+    line) is shown whole, beside its problem, never cut."""
+    if len(value) > TEXT_LIMIT:
+        raise FormOverflow(f"The value of {name} is {len(value)} characters long; the form holds {TEXT_LIMIT}.")
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": VARIABLE_TYPED,
-        "max_length": VARIABLE_LIMIT,
+        "max_length": max(VARIABLE_LIMIT, len(value)),
         "dispatch_action_config": {"trigger_actions_on": ["on_character_entered"]},
     }
     if value:
-        element["initial_value"] = value[:VARIABLE_LIMIT]
+        element["initial_value"] = value
     return {
         "type": "input",
         "block_id": variable_field(name),
