@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     mkt_send_hours: str = "09:00-21:00"
     mkt_send_hours_countries: CommaList = ("IN",)
     series_max_days: int = Field(default=365, ge=1, le=3650)
+    templates_file: str | None = None
+    max_batch_rows: int = Field(default=10_000, ge=1, le=1_000_000)
     rate_limit_per_minute: int = Field(default=300, ge=0)
     daily_sms_limit: int = Field(default=1000, ge=0)
 
@@ -203,6 +205,16 @@ class Settings(BaseSettings):
         from bot.core.quiet_hours import parse_hours
 
         parse_hours(value)
+        return value
+
+    @field_validator("templates_file")
+    @classmethod
+    def _templates(cls, value: str | None) -> str | None:
+        """Read at start, so a file that cannot be used stops the app with the template and field named."""
+        from bot.core.template_store import configured
+
+        if value is not None:
+            configured(value)
         return value
 
     @field_validator("allowed_countries", "mkt_send_hours_countries")

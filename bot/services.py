@@ -23,6 +23,7 @@ from bot.core.redis_client import RedisClient
 from bot.core.series import SeriesBook
 from bot.core.shutdown import Shutdown
 from bot.core.store import Store
+from bot.core.template_store import TemplateStore, configured
 from bot.core.tracking import DeliveryTracker
 from bot.slack.directory import SlackAccess, SlackDirectory
 from bot.slack.handoffs import SlackHandoffNotifier
@@ -45,6 +46,7 @@ class Services:
     directory: SlackDirectory
     quota: Quota
     tracker: DeliveryTracker
+    templates: TemplateStore
     jobs: JobRunner
     background: Background
     shutdown: Shutdown
@@ -109,6 +111,7 @@ class Services:
             directory=directory,
             quota=quota,
             tracker=tracker,
+            templates=TemplateStore(redis, configured(settings.templates_file) if settings.templates_file else ()),
             jobs=jobs,
             background=Background(settings.max_background_jobs, settings.background_workers),
             shutdown=shutdown,

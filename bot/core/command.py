@@ -2,6 +2,10 @@
 
     /schedule-sms +919876543210, 98765 43210 "Your appointment is at 4 PM" tomorrow 5pm
 
+or, with a saved DLT template, its variables by name (or, quoted, in order) instead of the message:
+
+    /schedule-sms +919876543210 template:appointment name=Asha time="4.00 PM" tomorrow 9am
+
 Parsing never fails: whatever was understood goes into a `Draft`, so an incomplete or
 partly wrong command can open the modal pre-filled rather than lose the user's typing.
 """
@@ -32,6 +36,9 @@ class Draft:
     callback_profile_id: str = ""
     send_now: bool = False
     picked_at: int | None = None  # the modal's date-and-time picker, epoch seconds; wins over `when`
+    template: str = ""  # a saved template's name: the message is rendered from it
+    variables: tuple[tuple[str, str], ...] = ()  # the template's values by variable name
+    positional: tuple[str, ...] = ()  # or in the variables' order
 
     def with_defaults(self, route: str, sender: str, callback_profile_id: str | None) -> Draft:
         return replace(
@@ -65,10 +72,41 @@ def misspelt_subcommand(text: str) -> tuple[str, str] | None:
 def parse_command(text: str) -> Draft:
     """Split the command text into recipients, message and time, keeping everything typed."""
     text = text.strip()
+    if (template := _TEMPLATE.search(text)) is not None:
+        return _templated(text[: template.start()] + " " + text[template.end() :], template.group(1))
     message, before, after = _quoted_message(text)
     recipients, time_before = _leading_numbers(before)
     when = " ".join(part for part in (time_before, after) if part)
     return Draft(recipients=recipients, message=message, when=when)
+
+
+_TEMPLATE = re.compile(r"(?<!\S)template:(\S+)", re.IGNORECASE)
+_VALUE = re.compile(
+    r'(?<!\S)(?P<name>[A-Za-z_]\w*)=(?:"(?P<straight>[^"]*)"?|“(?P<curly>[^”]*)”?|(?P<bare>\S*))'
+    r'|"(?P<in_order>[^"]*)"?|“(?P<curly_in_order>[^”]*)”?'
+)
+
+
+def _templated(text: str, template: str) -> Draft:
+    """`name=value` pairs (the value quoted when it has spaces) or quoted values in order; what is left
+    is the recipients, then the time."""
+    named: list[tuple[str, str]] = []
+    positional: list[str] = []
+    rest: list[str] = []
+    position = 0
+    for match in _VALUE.finditer(text):
+        rest.append(text[position : match.start()])
+        position = match.end()
+        if match.group("name") is not None:
+            value = next(group for group in match.group("straight", "curly", "bare") if group is not None)
+            named.append((match.group("name"), value.strip()))
+        else:
+            positional.append((match.group("in_order") or match.group("curly_in_order") or "").strip())
+    rest.append(text[position:])
+    recipients, when = _leading_numbers(" ".join(rest))
+    return Draft(
+        recipients=recipients, when=when, template=template, variables=tuple(named), positional=tuple(positional)
+    )
 
 
 def _quoted_message(text: str) -> tuple[str, str, str]:

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from phonenumbers import timezone as phone_zones
 
-from bot.core import phones
 from bot.core.refusals import Reason, Refusal
 from bot.core.validation import ScheduleRequest
 
@@ -45,21 +44,23 @@ class QuietHours:
                 return refusal
         if request.parts:
             return None
-        zones = self._zones(request)
+        affected, zones = self._places(request)
         if all(self._open(at, zone) for zone in zones):
             return None
-        allowed = self.next_allowed(request, at)
+        allowed = self._next_allowed(zones, at)
         local, next_local = at.astimezone(zones[0]), allowed.astimezone(zones[0])
         return Refusal(
             Reason.QUIET_HOURS,
-            f"Promotional (MKT) SMS to {', '.join(sorted(self._affected(request)))} may go out only "
+            f"Promotional (MKT) SMS to {', '.join(sorted(affected))} may go out only "
             f"{self.start:%H:%M}-{self.end:%H:%M} in the recipient's time; {local:%a %d %b %H:%M} {local.tzname()} "
             f"is outside. The next allowed time is {next_local:%a %d %b %H:%M} {next_local.tzname()}.",
         )
 
     def next_allowed(self, request: ScheduleRequest, at: datetime) -> datetime:
         """The earliest instant from `at` on when every affected recipient is inside the hours."""
-        zones = self._zones(request)
+        return self._next_allowed(self._places(request)[1], at)
+
+    def _next_allowed(self, zones: list[ZoneInfo], at: datetime) -> datetime:
         candidates = [at] + [
             datetime.combine(at.astimezone(zone).date() + timedelta(days=day), self.start, zone)
             for zone in zones
@@ -73,19 +74,17 @@ class QuietHours:
             return self.start <= local < self.end
         return local >= self.start or local < self.end  # hours across midnight
 
-    def _affected(self, request: ScheduleRequest) -> set[str]:
-        if request.route != PROMOTIONAL:
-            return set()
-        regions = {phones.region_of(number) for number in request.recipients}
-        return {region for region in regions if region is not None and region in self.countries}
-
-    def _zones(self, request: ScheduleRequest) -> list[ZoneInfo]:
-        affected = self._affected(request)
-        if not affected:  # most requests: not promotional, so no number needs parsing again
-            return []
-        names = {
-            phone_zones.time_zones_for_number(phonenumbers.parse(number))[0]
-            for number in request.recipients
-            if phones.region_of(number) in affected
-        }
-        return [ZoneInfo(name) for name in sorted(names)]
+    def _places(self, request: ScheduleRequest) -> tuple[set[str], list[ZoneInfo]]:
+        """The regions the hours apply to among the recipients, and those recipients' zones; each number
+        read once (reading one costs more than the rest of the check)."""
+        if request.route != PROMOTIONAL or not self.countries:  # most requests: no number needs reading
+            return set(), []
+        regions: set[str] = set()
+        names: set[str] = set()
+        for number in request.recipients:
+            parsed = phonenumbers.parse(number)
+            region = phonenumbers.region_code_for_number(parsed)
+            if region is not None and region in self.countries:
+                regions.add(region)
+                names.add(phone_zones.time_zones_for_number(parsed)[0])
+        return regions, [ZoneInfo(name) for name in sorted(names)]

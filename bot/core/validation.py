@@ -15,11 +15,17 @@ from bot.core import phones, recipient_time, recurrence, sms
 from bot.core.command import Draft
 from bot.core.errors import InvalidRequest, PhoneError, TimeParseError
 from bot.core.refusals import Reason, Refusal
+from bot.core.templates import TEMPLATE_FIELD, Template, TemplateMismatch
 from bot.core.timeparse import interpret, means_now
 
 MIN_LEAD = timedelta(minutes=15)
 MAX_LEAD = relativedelta(months=3)
 PICKED_FIELD = "picked_at"  # the modal's date-and-time picker; its problems are shown beside it
+
+
+def variable_field(name: str) -> str:
+    """The field of a template's variable, where its problems are shown."""
+    return f"var:{name}"
 
 
 Part = tuple[str, datetime, tuple[str, ...]]
@@ -62,11 +68,21 @@ class ScheduleRequest:
 _REQUEST_FIELDS = frozenset(field.name for field in fields(ScheduleRequest))
 
 
-def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale: str | None = None) -> ScheduleRequest:
-    """`locale` is the user's Slack locale: their language's time words are read as well as English."""
+def validate(
+    draft: Draft,
+    tz: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    locale: str | None = None,
+    template: Template | None = None,
+) -> ScheduleRequest:
+    """`locale` is the user's Slack locale: their language's time words are read as well as English.
+    `template` is the DLT template the draft names (or whose DLT id it carries): the body is rendered from
+    the draft's variables, or the message is checked against it, and Kaleyra gets its template id."""
     errors: dict[str, str] = {}
     recipients = _recipients(draft.recipients, settings, errors)
-    body = _body(draft.message, settings, errors)
+    body = _body(draft.message, settings, errors) if template is None else _templated(draft, template, settings, errors)
     parts: tuple[Part, ...] = ()
     if not draft.send_now and draft.picked_at is None and recurrence.is_series(draft.when):
         send_at, notes, repeat = _series(draft.when, tz, now, errors, settings.series_max_days)
@@ -87,6 +103,13 @@ def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale
     elif settings.allowed_senders and sender not in settings.allowed_senders:
         errors["sender"] = f"Sender “{sender}” is not allowed; use one of {', '.join(settings.allowed_senders)}."
     template_id = _optional_id(draft.template_id, "template_id", errors)
+    if template is not None:
+        if template_id not in (None, template.template_id):
+            errors["template_id"] = (
+                f"Template “{template.name}” is registered as DLT template {template.template_id}: "
+                "leave the DLT template id empty, or pick no template."
+            )
+        template_id = template.template_id
     callback_profile_id = _optional_id(draft.callback_profile_id, "callback_profile_id", errors)
     if errors:
         raise InvalidRequest(errors)
@@ -134,26 +157,49 @@ def _recipients(text: str, settings: Settings, errors: dict[str, str]) -> list[s
     return numbers
 
 
-def _body(text: str, settings: Settings, errors: dict[str, str]) -> str:
+def _templated(draft: Draft, template: Template, settings: Settings, errors: dict[str, str]) -> str:
+    """The body rendered from the draft's variables (problems beside each variable), or the message
+    checked against the template (problems beside the message); every fixed part is the template's."""
+    if draft.variables or draft.positional:
+        try:
+            body = template.render(dict(draft.variables), draft.positional)
+        except TemplateMismatch as exc:
+            errors.update(
+                (field if field == TEMPLATE_FIELD else variable_field(field), message)
+                for field, message in exc.errors.items()
+            )
+            return ""
+        return _body(body, settings, errors, TEMPLATE_FIELD)
+    if not draft.message.strip():
+        errors["message"] = f"Fill in template “{template.name}”: {', '.join(template.variables) or 'its text'}."
+        return ""
+    try:
+        template.check(draft.message.strip())
+    except TemplateMismatch as exc:
+        errors["message"] = exc.errors["message"]
+        return ""
+    return _body(draft.message, settings, errors)
+
+
+def _body(text: str, settings: Settings, errors: dict[str, str], field: str = "message") -> str:
+    """`field` is where problems with the body are shown: the message, or the template it was rendered from."""
     body = text.strip()
     if not body:
-        errors["message"] = "The message is empty; put it in double quotes."
+        errors[field] = "The message is empty; put it in double quotes."
         return body
-    if (control := _control_character(body)) is not None:
-        errors["message"] = (
+    if (control := control_character(body)) is not None:
+        errors[field] = (
             f"The message contains a control character ({control}) that phones cannot show; remove it. "
             "Line breaks are fine."
         )
         return body
     size = sms.measure(body)
     if size.segments > settings.max_sms_segments:
-        errors["message"] = (
-            f"The message is {size.describe()}; the limit is {settings.max_sms_segments} SMS per recipient."
-        )
+        errors[field] = f"The message is {size.describe()}; the limit is {settings.max_sms_segments} SMS per recipient."
     return body
 
 
-def _control_character(text: str) -> str | None:
+def control_character(text: str) -> str | None:
     """The first control character other than a line break, named for the user (`U+0000 NUL`)."""
     for char in text:
         if char not in "\n\r" and unicodedata.category(char) == "Cc":

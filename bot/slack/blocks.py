@@ -18,7 +18,8 @@ from bot.core.command import Draft
 from bot.core.delivery import Report
 from bot.core.mrkdwn import escape as escape  # listeners use blocks.escape too
 from bot.core.records import NOT_SENT, SmsRecord, State
-from bot.core.validation import PICKED_FIELD, ScheduleRequest
+from bot.core.templates import TEMPLATE_FIELD, VARIABLE_LIMIT, Template
+from bot.core.validation import PICKED_FIELD, ScheduleRequest, variable_field
 from bot.slack.wording import can_retry, state_text
 
 Block = dict[str, Any]
@@ -121,9 +122,16 @@ def help_blocks() -> list[Block]:
             "`every 2 weeks on friday 5pm for 4 times`, `on the 1st of every month at 10am`."
         ),
         _section(
+            "*With a DLT template* (listed in the app's Home tab)\n"
+            "`/schedule-sms <numbers> template:<name> <variable>=<value> … <when>`: a value with spaces in "
+            'double quotes (`time="4.00 PM"`), or the values alone, quoted, in the template\'s order. The '
+            "message is filled in and checked before you confirm: at most 30 characters per variable, none empty."
+        ),
+        _section(
             "*Examples*\n"
             '`/schedule-sms +919876543210 "Your appointment is at 4 PM" tomorrow 10am`\n'
             '`/schedule-sms 98765 43210, 91234 56789 "Store opens at 9" monday 8:30am`\n'
+            '`/schedule-sms +919876543210 template:appointment name=Asha time="4.00 PM" tomorrow 9am`\n'
             "`/schedule-sms` on its own opens a form.\n"
             "`/schedule-sms list` (or `history`) shows your SMS and their delivery status; `list 2` the next page."
         ),
@@ -195,9 +203,17 @@ def modal_view(
         _text_input(f"{RECIPIENTS}_{index}", "More recipients", piece, optional=True, max_length=TEXT_LIMIT)
         for index, piece in enumerate(pieces[1:], 2)
     ]
+    blocks.append(_template_select(draft.template))
+    if draft.template and draft.variables:  # the message is the template's, filled in from these
+        blocks += [_variable_input(name, value) for name, value in draft.variables]
+        blocks += [{"type": "section", "block_id": "preview", "text": _plain(draft.message)}]
+        blocks.append(message_hint_block(draft.message))
+    else:
+        blocks += [
+            _text_input("message", "Message", draft.message, multiline=True, max_length=TEXT_LIMIT, dispatch=True),
+            message_hint_block(draft.message),
+        ]
     blocks += [
-        _text_input("message", "Message", draft.message, multiline=True, max_length=TEXT_LIMIT, dispatch=True),
-        message_hint_block(draft.message),
         _text_input(
             "when",
             "When",
@@ -222,9 +238,10 @@ def modal_view(
         _select("sender", "Sender", allowed_senders, draft.sender)
         if allowed_senders
         else _text_input("sender", "Sender", draft.sender, max_length=15),
-        _text_input("template_id", "DLT template id", draft.template_id, optional=True),
-        _text_input("callback_profile_id", "Callback profile id", draft.callback_profile_id, optional=True),
     ]
+    if not draft.template:  # a picked template brings its own
+        blocks.append(_text_input("template_id", "DLT template id", draft.template_id, optional=True))
+    blocks.append(_text_input("callback_profile_id", "Callback profile id", draft.callback_profile_id, optional=True))
     return {
         "type": "modal",
         "callback_id": MODAL_CALLBACK_ID,
@@ -233,6 +250,52 @@ def modal_view(
         "close": _plain("Cancel"),
         "private_metadata": private_metadata,
         "blocks": blocks,
+    }
+
+
+TEMPLATE_PICKED, VARIABLE_TYPED = "template_picked", "variable_typed"
+
+
+def _template_select(name: str) -> Block:
+    """Saved templates, searched as the user types (`block_suggestion`): any number of them fits."""
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": TEMPLATE_PICKED,
+        "placeholder": _plain("Search templates by name or text"),
+        "min_query_length": 0,
+    }
+    if name:
+        element["initial_option"] = _option(name)
+    return {
+        "type": "input",
+        "block_id": TEMPLATE_FIELD,
+        "optional": True,
+        "dispatch_action": True,
+        "label": _plain("DLT template"),
+        "hint": _plain("Optional: pick one and fill in its variables; the message is the template's text."),
+        "element": element,
+    }
+
+
+def _variable_input(name: str, value: str) -> Block:
+    """One variable of the picked template: DLT takes 1 to 30 characters. A longer value (typed in one
+    line) is shown whole, beside its problem, never cut."""
+    if len(value) > TEXT_LIMIT:
+        raise FormOverflow(f"The value of {name} is {len(value)} characters long; the form holds {TEXT_LIMIT}.")
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": VARIABLE_TYPED,
+        "max_length": max(VARIABLE_LIMIT, len(value)),
+        "dispatch_action_config": {"trigger_actions_on": ["on_character_entered"]},
+    }
+    if value:
+        element["initial_value"] = value
+    return {
+        "type": "input",
+        "block_id": variable_field(name),
+        "dispatch_action": True,
+        "label": _plain(name),
+        "element": element,
     }
 
 
@@ -301,6 +364,18 @@ def _select(block_id: str, label: str, choices: Sequence[str], selected: str) ->
     return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
 
 
+def read_input(values: dict[str, Any], block_id: str) -> str:
+    """A submitted input's text, or its selected option's value; "" when it is missing or not of that shape."""
+    block = values.get(block_id)
+    for element in block.values() if isinstance(block, dict) else ():
+        if not isinstance(element, dict):
+            continue
+        if isinstance(element.get("selected_option"), dict):
+            return str(element["selected_option"].get("value") or "")
+        return str(element.get("value") or "")
+    return ""
+
+
 def draft_from_state(values: Any) -> Draft:
     """Read a submitted (or live) modal's `state.values` back into a Draft, whatever its shape."""
     if not isinstance(values, dict):
@@ -311,13 +386,7 @@ def draft_from_state(values: Any) -> Draft:
         return list(block.values()) if isinstance(block, dict) else []
 
     def read(block_id: str) -> str:
-        for element in elements(block_id):
-            if not isinstance(element, dict):
-                continue
-            if isinstance(element.get("selected_option"), dict):
-                return str(element["selected_option"].get("value") or "")
-            return str(element.get("value") or "")
-        return ""
+        return read_input(values, block_id)
 
     send_now = any(
         isinstance(element, dict) and element.get("selected_options") for element in values.get("send_now", {}).values()
@@ -329,6 +398,12 @@ def draft_from_state(values: Any) -> Draft:
         key=lambda block_id: int(block_id.rsplit("_", 1)[1]),
     )
     recipients = ", ".join(filter(None, (read(block_id).strip() for block_id in (RECIPIENTS, *more))))
+    prefix = variable_field("")
+    variables = tuple(
+        (str(block_id).removeprefix(prefix), read(block_id).strip())
+        for block_id in values
+        if str(block_id).startswith(prefix)
+    )
     return Draft(
         recipients=recipients,
         message=read("message"),
@@ -339,6 +414,8 @@ def draft_from_state(values: Any) -> Draft:
         callback_profile_id=read("callback_profile_id"),
         send_now=send_now,
         picked_at=picked_at,
+        template=read(TEMPLATE_FIELD),
+        variables=variables,
     )
 
 
@@ -532,13 +609,21 @@ def history_blocks(
 
 
 def home_view(
-    mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: str, now: datetime, *, masked: bool
+    mine: Sequence[SmsRecord],
+    team: Sequence[SmsRecord] | None,
+    tz: str,
+    now: datetime,
+    *,
+    masked: bool,
+    templates: Sequence[Block] = (),
 ) -> dict[str, Any]:
+    """`templates` is the templates' section (`templates_blocks`)."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain("schedule-sms")},
         _context("Type `/schedule-sms` in a channel to schedule an SMS; `/schedule-sms list` for older ones."),
         _section("*Your SMS*"),
         *history_lines(mine, tz, now, masked=masked, with_author=False),
+        *templates,
     ]
     if team is not None:
         blocks += [{"type": "divider"}, _section("*Team* (visible to admins)")]
@@ -616,3 +701,138 @@ def quiet_hours_blocks(message: str, pending_id: str, next_allowed: datetime, tz
             ],
         },
     ]
+
+
+# --- DLT templates: the Home tab's list, the admins' form, the menus' options ------------------------
+
+TEMPLATE_ADD, TEMPLATE_EDIT, TEMPLATE_REMOVE = "template_add", "template_edit", "template_remove"
+TEMPLATE_FORM = "template_form"
+_LISTED_TEMPLATES = 30
+_OPTIONS = 100  # Slack shows at most 100 options in a menu
+
+
+def templates_blocks(configured: Sequence[Template], added: Sequence[Template], *, admin: bool) -> list[Block]:
+    """Every template, for everyone; admins also get Add and a menu of the ones they can edit."""
+    blocks: list[Block] = [{"type": "divider"}, _section("*DLT templates*")]
+    usage = (
+        "Pick one in the form's *DLT template* menu, or in one line: "
+        "`/schedule-sms <numbers> template:<name> <variable>=<value> … <when>`."
+    )
+    if admin:
+        usage += " Templates from TEMPLATES_FILE are read-only here: change the file and restart the app."
+        elements: list[dict[str, Any]] = [_button("Add template", TEMPLATE_ADD, "add", style="primary")]
+        if added:
+            elements.append(
+                {
+                    "type": "external_select",
+                    "action_id": TEMPLATE_EDIT,
+                    "placeholder": _plain("Edit or remove a template"),
+                    "min_query_length": 0,
+                }
+            )
+        blocks += [_context(usage), {"type": "actions", "block_id": "templates", "elements": elements}]
+    else:
+        blocks.append(_context(usage))
+    listed = [(template, True) for template in configured] + [(template, False) for template in added]
+    lines = [_template_line(template, read_only) for template, read_only in listed[:_LISTED_TEMPLATES]]
+    if len(listed) > _LISTED_TEMPLATES:
+        lines.append(f"… and {len(listed) - _LISTED_TEMPLATES} more: search them in the form's menu.")
+    blocks += _sections("\n".join(lines)) if lines else [_section("No templates yet.")]
+    return blocks
+
+
+def _template_line(template: Template, read_only: bool) -> str:
+    details = [f"DLT {escape(template.template_id)}", *filter(None, (template.route, escape(template.sender)))]
+    variables = ", ".join(template.variables) or "no variables"
+    where = " · _TEMPLATES_FILE, read-only_" if read_only else ""
+    text = template.text if len(template.text) <= 150 else template.text[:149] + "…"
+    return f"• *{template.name}* ({variables}) · {' · '.join(details)}{where}\n      {escape(text)}"
+
+
+def template_options(templates: Sequence[Template], query: str, configured: Sequence[str]) -> dict[str, Any]:
+    """The options of a template menu matching what was typed (name or text), configured ones in a group
+    of their own: the body of a `block_suggestion` ack."""
+    wanted = query.strip().casefold()
+    found = [t for t in templates if wanted in t.name.casefold() or wanted in t.text.casefold()][:_OPTIONS]
+    groups = [
+        (label, [_template_option(t) for t in found if (t.name in configured) == from_file])
+        for label, from_file in (("From TEMPLATES_FILE", True), ("Added in Slack", False))
+    ]
+    groups = [(label, options) for label, options in groups if options]
+    if len(groups) < 2:
+        return {"options": groups[0][1] if groups else []}
+    return {"option_groups": [{"label": _plain(label), "options": options} for label, options in groups]}
+
+
+def _template_option(template: Template) -> dict[str, Any]:
+    text = template.text if len(template.text) <= 75 else template.text[:74] + "…"
+    return {"text": _plain(template.name), "value": template.name, "description": _plain(text)}
+
+
+def template_form_view(template: Template | None, *, editing: str = "") -> dict[str, Any]:
+    """The admins' form for a new template, or for editing `template` (its name stays: it is how users
+    pick it); an edited one can be removed from here."""
+    blocks: list[Block] = []
+    if template is None:
+        hint = "Lower case letters, digits, - and _: users type it as template:NAME."
+        blocks.append(_text_input("name", "Name", "", max_length=40, hint=hint))
+    else:
+        blocks.append(_section(f"*{template.name}*"))
+    blocks += [
+        _text_input("template_id", "DLT template id", template.template_id if template else "", max_length=100),
+        _text_input(
+            "text", "Text", template.text if template else "", multiline=True, max_length=2000,
+            hint="As registered with DLT, each variable written {#var#}.",
+        ),
+        _text_input(
+            "variables", "Variable names", ", ".join(template.variables) if template else "", optional=True,
+            hint="In order, separated by commas (e.g. name, doctor, time); empty: var1, var2, …",
+        ),
+        _text_input("sender", "Default sender", template.sender if template else "", optional=True, max_length=15),
+        {
+            "type": "input",
+            "block_id": "route",
+            "optional": True,
+            "label": _plain("Default route type"),
+            "element": {
+                "type": "static_select",
+                "action_id": "value",
+                "options": [_option(route) for route in ROUTE_TYPES],
+                **({"initial_option": _option(template.route)} if template and template.route else {}),
+            },
+        },
+    ]  # fmt: skip
+    if template is not None:
+        confirm = {
+            "title": _plain("Remove this template?"),
+            "text": _plain(f"Users can no longer pick “{template.name}”. SMS already confirmed are not changed."),
+            "confirm": _plain("Remove"),
+            "deny": _plain("Keep it"),
+            "style": "danger",
+        }
+        remove = _button("Remove template", TEMPLATE_REMOVE, template.name, style="danger") | {"confirm": confirm}
+        blocks.append({"type": "actions", "block_id": "remove", "elements": [remove]})
+    return {
+        "type": "modal",
+        "callback_id": TEMPLATE_FORM,
+        "title": _plain("Edit template" if template else "New template"),
+        "submit": _plain("Save"),
+        "close": _plain("Cancel"),
+        "private_metadata": editing,
+        "blocks": blocks,
+    }
+
+
+def template_fields(values: Any) -> dict[str, str]:
+    """The admins' form, as submitted: each field's text (the route's selected option)."""
+    fields = ("name", "template_id", "text", "variables", "sender", "route")
+    return {field: read_input(values if isinstance(values, dict) else {}, field) for field in fields}
+
+
+def template_removed_view(name: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": _plain("Template removed"),
+        "close": _plain("Close"),
+        "blocks": [_section(f":wastebasket: Template *{name}* was removed.")],
+    }

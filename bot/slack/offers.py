@@ -9,12 +9,16 @@ to answer: what cannot be checked in time is refused with "try again", never gue
 from __future__ import annotations
 
 import asyncio
+import difflib
 from dataclasses import replace
 from datetime import datetime
 
 from bot.core.command import Draft
+from bot.core.errors import InvalidRequest
 from bot.core.pending import Pending
 from bot.core.refusals import Refusal
+from bot.core.template_store import TemplateStore
+from bot.core.templates import TEMPLATE_FIELD, Template
 from bot.core.validation import validate
 from bot.services import Services
 from bot.slack.replies import SLACK_TIMEOUT_BEFORE_FORM
@@ -46,7 +50,11 @@ async def _check_and_keep(
     member, refused = await services.directory.sender(settings, user_id, channel_id, timeout=SLACK_TIMEOUT_BEFORE_FORM)
     if refused is not None:
         return refused
-    request = validate(draft, member.tz, now, settings, locale=member.locale)
+    template = await _template(services.templates, draft)
+    if template is not None:  # the template's sender and route, unless the user chose others
+        draft = draft.with_defaults(template.route, template.sender, None)
+    draft = draft.with_defaults(settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id)
+    request = validate(draft, member.tz, now, settings, locale=member.locale, template=template)
     if limit := await services.quota.refusal(user_id, len(request.recipients), member.tz, take=False):
         return limit
     if held:
@@ -54,3 +62,17 @@ async def _check_and_keep(
     pending = Pending(request, user_id, channel_id, member.tz, replaces=held)
     quiet = services.outbox.quiet_hours.refusal(request, request.send_at or now)
     return pending, "" if quiet else await services.pending.put(pending), quiet
+
+
+async def _template(store: TemplateStore, draft: Draft) -> Template | None:
+    """The template the draft names, or whose DLT id it carries (an edited templated SMS carries only
+    that); an unknown name is an error beside the template, with the names close to it."""
+    if not draft.template:
+        return await store.with_template_id(draft.template_id) if draft.template_id.strip() else None
+    if (found := await store.get(draft.template)) is not None:
+        return found
+    names = [template.name for template in await store.all()]
+    close = difflib.get_close_matches(draft.template.lower(), names, n=1)
+    meant = f" Did you mean “{close[0]}”?" if close else ""
+    known = f" The templates are: {', '.join(names[:20])}{' …' if len(names) > 20 else ''}." if names else ""
+    raise InvalidRequest({TEMPLATE_FIELD: f"There is no template named “{draft.template}”.{meant}{known}"})

@@ -46,8 +46,8 @@ def test_the_messages_tab_shows_the_apps_direct_messages_read_only() -> None:
 
 
 def test_readme_and_manifest_agree_on_socket_mode_and_group_scope() -> None:
-    url_lines = re.findall(r"^\s+(?:url|request_url): ", MANIFEST, re.MULTILINE)
-    assert len(url_lines) == 3
-    assert "delete the three URL lines" in MANIFEST and "delete the\n   three URL lines" in README
+    url_lines = re.findall(r"^\s+(?:url|request_url|message_menu_options_url): ", MANIFEST, re.MULTILINE)
+    assert len(url_lines) == 4
+    assert "delete the four URL lines" in MANIFEST and "delete the\n   four URL lines" in README
     assert re.search(r"usergroups:read\s+# needed only with ALLOWED_USERGROUPS", MANIFEST)
     assert "`usergroups:read` is needed only with `ALLOWED_USERGROUPS`" in README

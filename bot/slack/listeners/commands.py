@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,6 +18,7 @@ from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
 from bot.slack.listeners import held
+from bot.slack.listeners.templates import form_draft
 from bot.slack.offers import check_and_keep
 from bot.slack.replies import (
     BUSY,
@@ -61,10 +64,7 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         await ack()
         services.background.queue(guard(_list(services, client, requester, page), client, requester))
         return
-    settings = services.settings
-    draft = parse_command(text).with_defaults(
-        settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
-    )
+    draft = parse_command(text)  # the template's sender and route, if it names one, come before the defaults
     if not text.strip():  # who may send is checked when the form is submitted
         metrics.command("form")
         await ack()
@@ -107,10 +107,18 @@ def _open_form(
     requester: Requester,
     problems: list[str] | None = None,
 ) -> None:
-    """Not queued: the command's trigger_id expires 3 seconds after it."""
+    """Not queued: the command's trigger_id expires 3 seconds after it. A template the command named gets
+    an input for every variable (the ones given filled in), so nothing typed is lost and nothing missing hidden."""
     context = ModalContext(channel_id=requester.channel_id, response_url=requester.response_url or "")
-    opening = open_modal(services, client, str(body.get("trigger_id", "")), draft, context, requester, problems)
-    services.background.start(guard(opening, client, requester))
+
+    async def opening() -> None:
+        filled = draft
+        if draft.template:
+            with suppress(RedisError):  # the form opens anyway, with a message box and the problems
+                filled = form_draft(draft, await services.templates.get(draft.template))
+        await open_modal(services, client, str(body.get("trigger_id", "")), filled, context, requester, problems)
+
+    services.background.start(guard(opening(), client, requester))
 
 
 def history_page(text: str) -> int | None:

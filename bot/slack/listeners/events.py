@@ -31,16 +31,20 @@ async def home_opened(event: dict[str, Any], client: AsyncWebClient, context: As
 
 
 async def publish_home(services: Services, client: AsyncWebClient, user_id: str) -> None:
-    """The user's SMS (and the team's, for admins), each held one with its buttons."""
+    """The user's SMS (and the team's, for admins), each held one with its buttons; the DLT templates (and,
+    for admins, Add and Edit)."""
     try:
         admin = user_id in services.settings.admin_users
-        member, (mine, _), (team, _) = await asyncio.gather(
+        store = services.templates
+        member, (mine, _), (team, _), added = await asyncio.gather(
             services.directory.member(user_id),
             services.store.recent(user_id, 0, blocks.PAGE_SIZE),
             services.store.recent(None, 0, 2 * blocks.PAGE_SIZE) if admin else _no_team_view(),
+            store.added(),
         )
+        templates = blocks.templates_blocks(store.configured, added, admin=admin)
         now, masked = services.clock.now(), not services.settings.show_full_numbers
-        view = blocks.home_view(mine, team, member.tz, now, masked=masked)
+        view = blocks.home_view(mine, team, member.tz, now, masked=masked, templates=templates)
         await client.views_publish(user_id=user_id, view=view)
     except (RedisError, SlackApiError, DirectoryUnavailable) as exc:  # the Home tab shows its last view meanwhile
         log.warning("could not publish the App Home for %s: %s", user_id, type(exc).__name__)
