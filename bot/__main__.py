@@ -20,6 +20,7 @@ def main() -> None:
         raise SystemExit(2) from None
     logs.configure(settings)
     try:
+        listening = workers.bind(settings)
         # one private redis-server (without REDIS_URL) for the process and all its workers, stopped last
         with private_redis.storage_for(settings) as settings:
             count = workers.count(settings)
@@ -27,7 +28,7 @@ def main() -> None:
             try:
                 from bot import serving  # only now: it imports prometheus_client, whose mode is chosen at import
 
-                status = serving.run(settings, count)
+                status = serving.run(settings, count, listening)
             finally:
                 shared_metrics.remove(shared)
     except StartupError as exc:

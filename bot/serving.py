@@ -7,10 +7,8 @@ everything is imported, prometheus_client with it.
 from __future__ import annotations
 
 import asyncio
-import errno
 import gc
 import logging
-import socket
 from datetime import timedelta
 
 from aiohttp import web
@@ -30,13 +28,8 @@ from bot.workers import Listening
 log = logging.getLogger("schedule_sms")
 
 
-def run(settings: Settings, count: int) -> int:
-    """Bind, load what every worker shares, then serve in `count` processes; the exit status."""
-    try:
-        listening = Listening(listen(settings.port), listen(settings.metrics_port) if settings.metrics_port else None)
-    except StartupError as exc:
-        log.error("%s", exc)
-        return 1
+def run(settings: Settings, count: int, listening: Listening) -> int:
+    """Load what every worker shares, then serve on the bound sockets in `count` processes; the exit status."""
     asyncio.run(storage.check_at_start(settings))
     warm_up()  # before any fork: every worker starts with dateparser's data loaded, in pages they share
     # What is loaded by now lives as long as the process: kept out of every later collection, which would
@@ -47,19 +40,6 @@ def run(settings: Settings, count: int) -> int:
         return workers.run(settings, count, serve, listening)
     serve(settings, listening)
     return 0
-
-
-def listen(port: int) -> socket.socket:
-    """A listening socket, opened before anything else so a taken port stops the app at once; workers
-    (`WEB_CONCURRENCY`) inherit it."""
-    try:
-        sock = socket.create_server(("0.0.0.0", port), backlog=1024)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise StartupError(f"port {port} is already in use: stop what listens there or set PORT") from None
-        raise StartupError(f"cannot listen on port {port}: {exc.strerror}") from None
-    sock.set_inheritable(True)
-    return sock
 
 
 def serve(settings: Settings, listening: Listening) -> None:

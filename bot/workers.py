@@ -14,6 +14,7 @@ if it dies, the set stops with a non-zero exit.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -28,6 +29,7 @@ from types import FrameType
 from aiohttp import web
 
 from bot.config import Settings
+from bot.startup import StartupError
 
 log = logging.getLogger(__name__)
 SOCKET_MODE_MAX_CONNECTIONS = 10  # Slack's limit of Socket Mode connections per app
@@ -50,6 +52,23 @@ class Listening:
 
 
 Serve = Callable[[Settings, Listening], None]
+
+
+def bind(settings: Settings) -> Listening:
+    """The listening sockets, opened before anything else so a taken port stops the app at once (before a
+    private redis-server is started); workers (`WEB_CONCURRENCY`) inherit them."""
+    return Listening(_listen(settings.port), _listen(settings.metrics_port) if settings.metrics_port else None)
+
+
+def _listen(port: int) -> socket.socket:
+    try:
+        sock = socket.create_server(("0.0.0.0", port), backlog=1024)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"port {port} is already in use: stop what listens there or set PORT") from None
+        raise StartupError(f"cannot listen on port {port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def count(settings: Settings) -> int:

@@ -211,7 +211,7 @@ def test_one_request_id_follows_a_click_into_the_send_it_queued(
     records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     assert all(record["time"].endswith("Z") for record in records)
     sending, confirmed = (
-        next(record for record in records if record["message"] == event) for event in ("sms_sending", "sms_confirmed")
+        next(record for record in records if record["message"] == event) for event in ("sms_sending", "sms_sent")
     )
     assert sending["request_id"] == confirmed["request_id"]  # the send ran after the ack, in queued work
     ids = [record["request_id"] for record in records if record.get("request_id")]
