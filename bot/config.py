@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     kaleyra_callback_profile_id: str | None = None
     kaleyra_timeout_seconds: float = Field(default=10.0, gt=0)
     kaleyra_max_retries: int = Field(default=3, ge=0, le=10)
+    kaleyra_max_concurrent: int = Field(default=20, ge=1, le=500)
 
     default_country: str = "IN"
     max_recipients: int = Field(default=300, ge=1)
@@ -107,6 +108,7 @@ class Settings(BaseSettings):
     series_max_days: int = Field(default=365, ge=1, le=3650)
     templates_file: str | None = None
     max_batch_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+    batch_update_seconds: float = Field(default=10, gt=0, le=3600)
     rate_limit_per_minute: int = Field(default=300, ge=0)
     daily_sms_limit: int = Field(default=1000, ge=0)
 

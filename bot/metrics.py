@@ -44,7 +44,7 @@ ConfirmationOutcome = Literal[
     "failed",
 ]
 SendOutcome = Literal["accepted", "rejected", "unknown"]
-JobKind = Literal["handoff", "check"]
+JobKind = Literal["handoff", "check", "group", "batch"]
 KaleyraOperation = Literal["send", "status"]
 
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)

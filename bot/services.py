@@ -10,21 +10,24 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
 from bot.config import Settings
+from bot.core.batches import BatchBook
 from bot.core.clock import Clock, SystemClock
 from bot.core.dispatch import Dispatcher
 from bot.core.durability import Durability, Mode
-from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
+from bot.core.jobs import BATCH, CHECK, GROUP, HANDOFF, JobQueue, JobRunner
 from bot.core.kaleyra import KaleyraClient
 from bot.core.outbox import Outbox
 from bot.core.pending import PendingStore
 from bot.core.quiet_hours import QuietHours, parse_hours
 from bot.core.quota import Quota
 from bot.core.redis_client import RedisClient
+from bot.core.saved_lists import SavedLists
 from bot.core.series import SeriesBook
 from bot.core.shutdown import Shutdown
 from bot.core.store import Store
 from bot.core.template_store import TemplateStore, configured
 from bot.core.tracking import DeliveryTracker
+from bot.slack.batch_posts import SlackBatchNews
 from bot.slack.directory import SlackAccess, SlackDirectory
 from bot.slack.handoffs import SlackHandoffNotifier
 from bot.slack.notifications import SlackDeliveryNotifier
@@ -47,6 +50,8 @@ class Services:
     quota: Quota
     tracker: DeliveryTracker
     templates: TemplateStore
+    batches: BatchBook
+    lists: SavedLists
     jobs: JobRunner
     background: Background
     shutdown: Shutdown
@@ -64,6 +69,7 @@ class Services:
             timeout=settings.kaleyra_timeout_seconds,
             max_retries=settings.kaleyra_max_retries,
             shutdown=shutdown,
+            max_concurrent=settings.kaleyra_max_concurrent,
         )
         shared_redis = redis if settings.redis_url is not None else None  # embedded store: counts in-process
         quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
@@ -79,13 +85,20 @@ class Services:
         start, end = parse_hours(settings.mkt_send_hours)
         quiet_hours = QuietHours(start, end, settings.mkt_send_hours_countries)
         series = SeriesBook(store, clock, handoff=timedelta(minutes=settings.handoff_minutes), keep_body=keep_body)
+        queue = JobQueue(redis)
+        batches = BatchBook(
+            store, queue, clock, handoff=timedelta(minutes=settings.handoff_minutes),
+            lease=timedelta(seconds=settings.queue_lease_seconds),
+            update_every=timedelta(seconds=settings.batch_update_seconds), keep_body=keep_body,
+        )  # fmt: skip
+        batches.notify = SlackBatchNews(slack, batches)
         dispatcher = Dispatcher(
-            store, kaleyra, quota, quiet_hours, access, series, clock,
+            store, kaleyra, quota, quiet_hours, access, series, batches, clock,
             lease_seconds=settings.queue_lease_seconds, late_minutes=settings.late_send_minutes,
             first_check_seconds=settings.status_first_check_seconds,
         )  # fmt: skip
         outbox = Outbox(
-            store, pending, dispatcher, series, quota, quiet_hours, access, clock,
+            store, pending, dispatcher, series, batches, quota, quiet_hours, access, clock,
             SlackHandoffNotifier(slack, clock, masked=masked),
             handoff_minutes=settings.handoff_minutes, lease_seconds=settings.queue_lease_seconds,
             keep_body=keep_body, admins=settings.admin_users,
@@ -94,8 +107,9 @@ class Services:
             store, kaleyra, SlackDeliveryNotifier(slack, clock, masked=masked), clock,
             first_check_seconds=settings.status_first_check_seconds, max_checks=settings.status_max_checks,
         )  # fmt: skip
+        handlers = {CHECK: tracker.check, HANDOFF: outbox.hand_off, GROUP: outbox.hand_off_group, BATCH: batches.run}
         jobs = JobRunner(
-            JobQueue(redis), {CHECK: tracker.check, HANDOFF: outbox.hand_off}, clock,
+            queue, handlers, clock,
             poll_seconds=settings.queue_poll_seconds, lease_seconds=settings.queue_lease_seconds,
             max_attempts=settings.queue_max_attempts, give_up={HANDOFF: outbox.give_up},
         )  # fmt: skip
@@ -112,6 +126,8 @@ class Services:
             quota=quota,
             tracker=tracker,
             templates=TemplateStore(redis, configured(settings.templates_file) if settings.templates_file else ()),
+            batches=batches,
+            lists=SavedLists(redis),
             jobs=jobs,
             background=Background(settings.max_background_jobs, settings.background_workers),
             shutdown=shutdown,

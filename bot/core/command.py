@@ -6,6 +6,11 @@ or, with a saved DLT template, its variables by name (or, quoted, in order) inst
 
     /schedule-sms +919876543210 template:appointment name=Asha time="4.00 PM" tomorrow 9am
 
+or, to a saved list of rows instead of numbers (each row's variables from its columns; the time for every row
+without its own, or none to use the list's `when` column):
+
+    /schedule-sms list:clinic template:appointment 2 hours before {time}
+
 Parsing never fails: whatever was understood goes into a `Draft`, so an incomplete or
 partly wrong command can open the modal pre-filled rather than lose the user's typing.
 """
@@ -39,6 +44,16 @@ class Draft:
     template: str = ""  # a saved template's name: the message is rendered from it
     variables: tuple[tuple[str, str], ...] = ()  # the template's values by variable name
     positional: tuple[str, ...] = ()  # or in the variables' order
+    rows: str = ""  # rows pasted in the form, the first naming the columns: one SMS per row
+    files: tuple[str, ...] = ()  # Slack files attached in the form (their ids): rows, one SMS per row
+    saved_list: str = ""  # a saved list's name: its rows
+    save_as: str = ""  # save the file's (or pasted) rows as a list of this name
+    save_for_team: bool = False  # ... for the whole team (admins)
+
+    @property
+    def is_batch(self) -> bool:
+        """Rows, each an SMS of its own (a file, pasted rows, a saved list), rather than numbers for one SMS."""
+        return bool(self.rows or self.files or self.saved_list)
 
     def with_defaults(self, route: str, sender: str, callback_profile_id: str | None) -> Draft:
         return replace(
@@ -72,15 +87,20 @@ def misspelt_subcommand(text: str) -> tuple[str, str] | None:
 def parse_command(text: str) -> Draft:
     """Split the command text into recipients, message and time, keeping everything typed."""
     text = text.strip()
+    saved_list = ""
+    if (named := _LIST.search(text)) is not None:
+        saved_list, text = named.group(1), (text[: named.start()] + " " + text[named.end() :]).strip()
     if (template := _TEMPLATE.search(text)) is not None:
-        return _templated(text[: template.start()] + " " + text[template.end() :], template.group(1))
+        draft = _templated(text[: template.start()] + " " + text[template.end() :], template.group(1))
+        return replace(draft, saved_list=saved_list)
     message, before, after = _quoted_message(text)
     recipients, time_before = _leading_numbers(before)
     when = " ".join(part for part in (time_before, after) if part)
-    return Draft(recipients=recipients, message=message, when=when)
+    return Draft(recipients=recipients, message=message, when=when, saved_list=saved_list)
 
 
 _TEMPLATE = re.compile(r"(?<!\S)template:(\S+)", re.IGNORECASE)
+_LIST = re.compile(r"(?<!\S)list:(\S+)", re.IGNORECASE)
 _VALUE = re.compile(
     r'(?<!\S)(?P<name>[A-Za-z_]\w*)=(?:"(?P<straight>[^"]*)"?|“(?P<curly>[^”]*)”?|(?P<bare>\S*))'
     r'|"(?P<in_order>[^"]*)"?|“(?P<curly_in_order>[^”]*)”?'

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 SCHEDULED = "Scheduled"
+DELIVERED = "Delivered"
 _RANKS = {"scheduled": 0, "awaited": 1, "pending": 1, "submitted": 1, "sent": 2}
 _FINAL = {
     "delivered": "Delivered",

@@ -19,17 +19,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
 
 from bot import metrics
 from bot.core import phones
+from bot.core.batches import BatchBook
 from bot.core.clock import Clock
 from bot.core.errors import NotDurable
 from bot.core.jobs import CHECK, HANDOFF
@@ -55,6 +56,7 @@ from bot.core.store import Commit, Store
 from bot.core.validation import MIN_LEAD, ScheduleRequest, window_refusal
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 audit_log = logging.getLogger("schedule_sms.audit")
 
 HANDOFF_LEAD = MIN_LEAD + timedelta(seconds=30)
@@ -103,6 +105,7 @@ class Dispatcher:
         quiet_hours: QuietHours,
         access: Access,
         series: SeriesBook,
+        batches: BatchBook,
         clock: Clock,
         *,
         lease_seconds: float,
@@ -115,6 +118,7 @@ class Dispatcher:
         self._quiet = quiet_hours
         self._access = access
         self._series = series
+        self._batches = batches
         self._clock = clock
         self._lease = timedelta(seconds=lease_seconds)
         self._late = timedelta(minutes=late_minutes)
@@ -145,22 +149,112 @@ class Dispatcher:
         send_at, late = plan
         request = replace(request, send_at=send_at)
         refusal = await self._refusal(record, request, now)
-        if refusal is None:
+        charged = refusal is None and not record.batch  # a batch's rows were counted at its Confirm
+        if charged:
             refusal = await self._quota.refusal(record.user_id, len(request.recipients), record.tz, take=True)
         if refusal is not None:
             if act is not Act.HANDOFF:  # somebody clicked: the SMS stays as it was, and they hear why
                 return Outcome(act, Result.REFUSED, (record,), refusal=refusal)
-            outcome = Outcome(act, Result.REFUSED, refusal=refusal)
-            return await self._settle_without_sending(record, Event.REFUSE, outcome, refusal.message, refusal)
+            return await self._refused_at_handoff(record, refusal)
         attempt = new_attempt(record, now + self._lease, scheduled=send_at is not None, by=by)
         begun = await self._begin(record, act, attempt, watched=not from_job)
         if begun is None or begun.attempt != attempt:
-            await self._quota.give_back(record.user_id, len(request.recipients))
+            if charged:
+                await self._quota.give_back(record.user_id, len(request.recipients))
             current = begun or await self._store.get(record_id)
             busy = current is not None and current.phase is State.SENDING
             return Outcome(act, Result.BUSY if busy else Result.TOO_LATE, (current,) if current else ())
         sending = _Sending(self._store, self._kaleyra, self._clock, begun, attempt, self._lease, watched=not from_job)
         return await finish_despite_cancel(self._send_begun(sending, begun, request, act, late))
+
+    async def send_group(self, leader_id: str) -> datetime | None:
+        """The `group` job: rows of a batch with the same text and time (named by the group's first row) handed
+        to Kaleyra in one request, through the same steps as `send`. Each row is checked as any send is and
+        begun by compare-and-set on its own; the numbers that began go in one request; each row is settled
+        with its own message id, found by its number, so Kaleyra taking some numbers and not others settles
+        each row as it went. Rows cancelled, edited or sent meanwhile are left out, and a row this does not
+        send is sent by its own hand-off job, due a little later. When to run again, or None."""
+        leader = await self._store.get(leader_id)
+        if leader is None or not leader.group:
+            return None
+        found = await self._store.get_many(leader.group)
+        rows = [record for record in found if record.phase is State.HELD and record.request is not None]
+        requests = {record.id: request for record in rows if (request := record.schedule) is not None}
+        if not requests:
+            return None
+        first, now = next(iter(requests.values())), self._clock.now()
+        plan = self._plan(Act.HANDOFF, first.send_at or now, now)
+        if isinstance(plan, Step):
+            if plan is not Step.WAIT:
+                return None  # missed: each row's own job settles it, and its owner hears it once, for the batch
+            for record in rows:
+                await self._wait(record, after=self._lease)
+            return first.send_at
+        send_at, late = plan
+        ready: list[tuple[SmsRecord, ScheduleRequest]] = []
+        for record in rows:
+            request = replace(requests[record.id], send_at=send_at)
+            if (refusal := await self._refusal(record, request, now)) is None:
+                ready.append((record, request))
+            elif refusal.reason is Reason.BATCH_NOT_READY:
+                return now + self._lease
+            else:
+                await self._refused_at_handoff(record, refusal)
+        attempts = [new_attempt(record, now + self._lease, scheduled=send_at is not None, by="") for record, _ in ready]
+        starts = [
+            self._begin(record, Act.HANDOFF, attempt, watched=True)
+            for (record, _), attempt in zip(ready, attempts, strict=True)
+        ]
+        begun = await asyncio.gather(*starts, return_exceptions=True)  # a row not begun is left to its own job
+        together = [
+            (_Sending(self._store, self._kaleyra, self._clock, started, attempt, self._lease, watched=True), request)
+            for started, attempt, (_, request) in zip(begun, attempts, ready, strict=True)
+            if isinstance(started, SmsRecord) and started.attempt == attempt
+        ]
+        if together:
+            await finish_despite_cancel(self._send_together(together, late))
+        return None
+
+    async def _send_together(self, together: list[tuple[_Sending, ScheduleRequest]], late: timedelta) -> None:
+        """One request for every begun row's number, each row's lease kept meanwhile; then each row settled."""
+        request = together[0][1]
+        numbers = [one.recipients[0] for _, one in together]
+        message = SmsMessage(
+            numbers, request.body, request.route, request.sender, request.send_at, request.template_id,
+            request.callback_profile_id,
+        )  # fmt: skip
+
+        async def on_wire(value: bool) -> None:
+            await asyncio.gather(*(sending.progress(on_wire=value) for sending, _ in together))
+
+        for sending, one in together:
+            audit(sending.record, one, None, "sms_sending")
+        result: SendResult
+        try:
+            result = await _Sending.lease_kept_for(
+                self._kaleyra.send(message, on_wire=on_wire), [sending for sending, _ in together]
+            )
+        except Exception as exc:
+            log.exception("sending a group failed unexpectedly; the outcome is unknown")
+            result = Uncertain(f"the app failed while sending ({type(exc).__name__})")
+        _count(result)
+        accepted: dict[str, SendResult] = {}
+        if isinstance(result, Scheduled):
+            for echoed, message_id in result.message_ids.items():
+                accepted[sent_number(numbers, echoed)] = Scheduled(result.batch_id, {echoed: message_id})
+        missing = Uncertain("Kaleyra's answer for the request did not name this number")
+        for sending, one in together:
+            number = one.recipients[0]
+            own = accepted.get(number, missing) if isinstance(result, Scheduled) else result
+            report = SendReport([(one.recipients, own)])
+            audit(sending.record, one, report, "sms_sent")
+            try:
+                if (settled := await sending.settle(report, self.first_check_at(one.send_at))) is not None:
+                    await self._store.index(settled)
+            except RedisError:  # its watch settles it as unknown: never sent twice
+                log.exception("could not record the outcome of %s", sending.record.id)
+        if late:
+            log.info("a group of %d rows went %s late", len(together), late)
 
     def _plan(self, act: Act, send_at: datetime, now: datetime) -> Step | tuple[datetime | None, timedelta]:
         """When to send: with Kaleyra's `time` (a datetime), at once (None, and how late), or not now (a Step)."""
@@ -175,12 +269,13 @@ class Dispatcher:
             return step  # Try again is for its time only: too close now, and the owner is told so
         return (None, now - send_at) if step is Step.SEND_LATE else step
 
-    async def _wait(self, record: SmsRecord) -> SmsRecord:
-        """Too close for Kaleyra's scheduler: the hand-off moves to the send time, when the app sends it."""
+    async def _wait(self, record: SmsRecord, *, after: timedelta = timedelta()) -> SmsRecord:
+        """Too close for Kaleyra's scheduler: the hand-off moves to the send time, when the app sends it (a
+        grouped row's own job `after` it: its group's job sends it first)."""
         send_at = record.send_time
 
         def at_send_time(commit: Commit, moved: SmsRecord) -> None:
-            commit.add_job(HANDOFF, moved.id, send_at)
+            commit.add_job(HANDOFF, moved.id, send_at + after)
 
         change = Change(handoff_at=send_at)
         moved, _ = await self._store.move(record.id, Event.RESCHEDULE, change, also=at_send_time)
@@ -205,22 +300,43 @@ class Dispatcher:
             log.warning("a send of %s was abandoned by its instance: now %s", after.id, after.phase)
         return after or record, changed
 
+    async def _refused_at_handoff(self, record: SmsRecord, refusal: Refusal) -> Outcome:
+        """Nobody clicked: the SMS is marked refused, and its owner told; a row of a cancelled batch is
+        cancelled with it; a row of a batch still being confirmed waits for it."""
+        outcome = Outcome(Act.HANDOFF, Result.REFUSED, refusal=refusal)
+        if refusal.reason is Reason.BATCH_NOT_READY:
+            return Outcome(Act.HANDOFF, Result.BUSY, (record,), refusal=refusal)
+        if refusal.reason is Reason.BATCH_CANCELLED:
+            batch = await self._batches.get(record.batch)
+            by = batch.cancelled_by if batch else ""
+            return await self._settle_without_sending(record, Event.CANCEL, outcome, refusal.message, by=by)
+        return await self._settle_without_sending(record, Event.REFUSE, outcome, refusal.message, refusal)
+
     async def _refusal(self, record: SmsRecord, request: ScheduleRequest, now: datetime) -> Refusal | None:
         """The checks at the moment of sending, in their one order (the limits come after, charged)."""
         if refusal := await self._access.refusal(record.user_id, record.channel_id):
             return refusal
         if record.series and await self._series.stopped(record.series):
             return Refusal(Reason.SERIES_STOPPED, "its series was stopped")
+        if record.batch and (refusal := await self._batches.refusal(record.batch)):
+            return refusal
         if request.send_at is not None and (refusal := window_refusal(request.send_at, now)):
             return refusal
         return self._quiet.refusal(request, request.send_at or now)
 
     async def _settle_without_sending(
-        self, record: SmsRecord, event: Event, outcome: Outcome, note: str, refusal: Refusal | None = None
+        self,
+        record: SmsRecord,
+        event: Event,
+        outcome: Outcome,
+        note: str,
+        refusal: Refusal | None = None,
+        *,
+        by: str = "",
     ) -> Outcome:
         """A hand-off that does not send (missed, refused): the record says why and the series goes on, or
         stops when its owner may no longer send."""
-        settled, changed = await self._store.move(record.id, event, Change(note=note))
+        settled, changed = await self._store.move(record.id, event, Change(note=note, by=by))
         if not changed or settled is None:
             return Outcome(outcome.act, Result.TOO_LATE, (settled,) if settled else ())
         if settled.series:
@@ -294,24 +410,38 @@ class _Sending:
         self._kaleyra = kaleyra
         self._clock = clock
         self._record_id = record.id
+        self._record = record
         self._attempt = attempt
         self._lease = lease
         self._watched = watched
         self._accepted: list[tuple[Sequence[str], Scheduled]] = []
 
+    @property
+    def record(self) -> SmsRecord:
+        return self._record
+
     async def run(self, request: ScheduleRequest) -> SendReport:
         """Send, renewing the lease meanwhile; a failure the client does not foresee is an unknown outcome
         (part of it may have been sent), never raised."""
-        renewing = asyncio.create_task(self._renew())
         try:
-            return await self._send(request)
+            return await self.lease_kept_for(self._send(request), [self])
         except Exception as exc:
             log.exception("sending failed unexpectedly; the outcome is unknown")
             return SendReport([(request.recipients, Uncertain(f"the app failed while sending ({type(exc).__name__})"))])
+
+    @staticmethod
+    async def lease_kept_for(work: Awaitable[T], sendings: Sequence[_Sending]) -> T:
+        """`work` (requests to Kaleyra), with the lease of every attempt in `sendings` renewed meanwhile; a
+        failure of a group's request that the client does not foresee is an unknown outcome, never raised."""
+        renewing = [asyncio.create_task(sending._renew()) for sending in sendings]
+        try:
+            return await work
         finally:
-            renewing.cancel()
-            with suppress(asyncio.CancelledError):
-                await renewing
+            for task in renewing:
+                task.cancel()
+            for task in renewing:
+                with suppress(asyncio.CancelledError):
+                    await task
 
     async def _send(self, request: ScheduleRequest) -> SendReport:
         """In requests of at most 100 recipients; stop at the first that is not scheduled. With more than
@@ -324,7 +454,7 @@ class _Sending:
                 request.template_id, request.callback_profile_id,
             )  # fmt: skip
             if index:
-                await self._progress(on_wire=True)
+                await self.progress(on_wire=True)
             result = await self._kaleyra.send(message, on_wire=self._progress_wire)
             _count(result)
             parts.append((batch, result))
@@ -332,19 +462,19 @@ class _Sending:
                 return SendReport(parts, skipped=sum(len(rest) for rest in batches[index + 1 :]))
             self._accepted.append((batch, result))
             if len(batches) > 1:
-                await self._progress(on_wire=False)
+                await self.progress(on_wire=False)
         return SendReport(parts)
 
     async def _progress_wire(self, on_wire: bool) -> None:
         """Kaleyra said "not now" and a retry waits (False: nothing is at Kaleyra), or the retry goes (True)."""
-        await self._progress(on_wire=on_wire)
+        await self.progress(on_wire=on_wire)
 
     async def _renew(self) -> None:
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
-            await self._progress(on_wire=self._attempt.on_wire)
+            await self.progress(on_wire=self._attempt.on_wire)
 
-    async def _progress(self, *, on_wire: bool) -> None:
+    async def progress(self, *, on_wire: bool) -> None:
         lease_end = self._clock.now() + self._lease
         attempt = replace(self._attempt, lease_until=lease_end.isoformat(), on_wire=on_wire)
 

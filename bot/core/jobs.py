@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 CHECK = "check"  # a delivery-status check of a sent SMS
 HANDOFF = "handoff"  # a held SMS handed to Kaleyra (and the watch over a send under way)
+GROUP = "group"  # rows of a batch with the same text and time, handed to Kaleyra in one request
+BATCH = "batch"  # a batch's channel post brought up to date (and a Confirm that stalled, completed)
 
 Handler = Callable[[str], Awaitable[datetime | None]]
 GiveUp = Callable[[str, int], Awaitable[None]]
@@ -103,10 +105,13 @@ class JobQueue:
         self._finish = redis.register_script(_FINISH)
         self.on_put: Callable[[datetime], None] = lambda at: None  # the runner's wake-up
 
-    async def put(self, kind: str, record_id: str, at: datetime) -> None:
-        """Add (or move) a job outside a commit; most jobs go in with their record's change instead."""
-        await self._redis.zadd(due_key(keys.bucket_of(record_id)), {job_name(kind, record_id): at.timestamp()})
-        self.on_put(at)
+    async def put(self, kind: str, record_id: str, at: datetime, *, unless_queued: bool = False) -> None:
+        """Add (or move) a job outside a commit; most jobs go in with their record's change instead. With
+        `unless_queued`, a job already queued keeps its time (a debounce: the first change sets when)."""
+        name = job_name(kind, record_id)
+        added = await self._redis.zadd(due_key(keys.bucket_of(record_id)), {name: at.timestamp()}, nx=unless_queued)
+        if added or not unless_queued:
+            self.on_put(at)
 
     async def due_at(self, kind: str, record_id: str) -> datetime | None:
         score = await self._redis.zscore(due_key(keys.bucket_of(record_id)), job_name(kind, record_id))

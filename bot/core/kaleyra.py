@@ -3,16 +3,20 @@
 Retried (bounded, with backoff, honouring Retry-After): 429, 503, and connection failures
 before the request left. Never retried: a timeout or dropped connection after the request
 was sent, because Kaleyra may have scheduled it; that is reported as `Uncertain`.
-Every attempt's time and every retry are counted (`bot.metrics`).
+Every attempt's time and every retry are counted (`bot.metrics`). At most `max_concurrent` sends are on
+their way at once (a batch's personal rows go one request each), and a 429 or 503 with Retry-After pauses
+every send of the process, not only the one it answered: Kaleyra said it is busy.
 While the app stops, no attempt is started (first or retry) that could not end before the
 drain deadline: the send is reported as `Rejected`, since nothing was sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -143,8 +147,10 @@ class KaleyraClient:
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
         shutdown: Shutdown | None = None,
+        max_concurrent: int = 20,
     ) -> None:
         """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests."""
+        self._gate = _Gate(max_concurrent)
         self._account_url = account_url.rstrip("/")
         self._api_key = api_key
         self._max_retries = max_retries
@@ -189,9 +195,12 @@ class KaleyraClient:
                     if not self._shutdown.fits(self._attempt_seconds):
                         return _stopping(last)
                     try:
-                        return await self._post_once(message)
+                        async with self._gate.turn(self._sleep_before_retry):
+                            return await self._post_once(message)
                     except _RetryableError as exc:
                         last = exc.result
+                        if exc.retry_after:
+                            self._gate.pause(min(exc.retry_after, _MAX_RETRY_AFTER_SECONDS))
                         raise
         except _RetryableError as exc:
             return exc.result
@@ -273,6 +282,25 @@ class KaleyraClient:
         if isinstance(error, _RetryableError) and error.retry_after is not None:
             return min(error.retry_after, _MAX_RETRY_AFTER_SECONDS)
         return float(self._backoff * 2 ** (state.attempt_number - 1))
+
+
+class _Gate:
+    """At most `limit` sends at once, and none while Kaleyra asked every request to wait (Retry-After)."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._paused_until = 0.0  # time.monotonic()
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    @asynccontextmanager
+    async def turn(self, sleep: Callable[[float], Awaitable[None]]) -> AsyncIterator[None]:
+        """A slot, once any pause has ended (`sleep` waits, or gives up when the app stops)."""
+        async with self._slots:
+            while (left := self._paused_until - time.monotonic()) > 0:
+                await sleep(left)
+            yield
 
 
 def _count_retry(state: RetryCallState) -> None:

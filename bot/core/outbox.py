@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.core import keys
+from bot.core.batches import BatchBook
 from bot.core.clock import Clock
 from bot.core.dispatch import Access, Dispatcher
 from bot.core.errors import NotDurable
@@ -45,6 +46,11 @@ _NOT_KEPT = Refusal(
     "the app's storage could not confirm it kept this SMS safe right now, so nothing is held and nothing was "
     "sent. Confirm again in a moment.",
 )
+_BATCH_NOT_KEPT = Refusal(
+    Reason.NOT_DURABLE,
+    "the app's storage could not confirm it kept these SMS safe right now, so none is held and none was sent. "
+    "Submit them again in a moment.",
+)
 Notify = Callable[[Outcome], Awaitable[None]]
 """Tells an SMS's owner what happened to it when nobody clicked (a hand-off, a job given up)."""
 
@@ -56,6 +62,7 @@ class Outbox:
         pending: PendingStore,
         dispatcher: Dispatcher,
         series: SeriesBook,
+        batches: BatchBook,
         quota: Quota,
         quiet_hours: QuietHours,
         access: Access,
@@ -71,6 +78,7 @@ class Outbox:
         self._pending = pending
         self._dispatcher = dispatcher
         self._series = series
+        self._batches = batches
         self._quota = quota
         self.quiet_hours = quiet_hours
         self._access = access
@@ -95,6 +103,8 @@ class Outbox:
                 return await self.answer(Act.CONFIRM, pending_id)
             if pending.user_id != user_id:
                 return Outcome(Act.CONFIRM, Result.NOT_YOURS)
+            if pending.batch is not None:
+                return await self._confirm_batch(pending_id, pending)
             if refused := await self._refused(pending_id, pending):
                 return refused
             original = await self._store.get(pending.replaces) if pending.replaces else None
@@ -103,7 +113,7 @@ class Outbox:
             ):
                 refusal = Refusal(Reason.ORIGINAL_GONE, "the SMS you edited is no longer held by the app")
                 return Outcome(Act.CONFIRM, Result.REFUSED, refusal=refusal, original=original, pending_id=pending_id)
-            commit, created = self._hold(pending_id, pending)
+            commit, created = self._hold(pending_id, pending, original)
             if original is not None:
                 replaced = transition(original, Event.REPLACE, Change(by=user_id, note=created[0].id))
                 self._store.put_record(commit, replaced, original.version)
@@ -131,8 +141,31 @@ class Outbox:
             return None
         return Outcome(Act.CONFIRM, Result.REFUSED, refusal=refusal, pending=pending, pending_id=pending_id)
 
-    def _hold(self, pending_id: str, pending: Pending) -> tuple[Commit, list[SmsRecord]]:
-        """The commit keeping `pending` as held records, taking the request out of reach of any other click."""
+    async def _confirm_batch(self, pending_id: str, pending: Pending) -> Outcome:
+        """A batch's Confirm: who may send, then the limits, counted for every row now (a batch is charged
+        whole at its Confirm, and its rows are not counted again when they go); then its rows are held."""
+        assert pending.batch is not None
+        rows = int(pending.batch["rows"])
+        refusal = await self._access.refusal(pending.user_id, pending.channel_id)
+        if refusal is None:
+            refusal = await self._quota.refusal(pending.user_id, rows, pending.tz, take=True, burst=False)
+        if refusal is not None:
+            return Outcome(Act.CONFIRM, Result.REFUSED, refusal=refusal, pending=pending, pending_id=pending_id)
+        try:
+            batch, opened = await self._batches.create(pending_id, pending)
+        except NotDurable:
+            await self._quota.give_back(pending.user_id, rows, burst=False)
+            return Outcome(Act.CONFIRM, Result.REFUSED, refusal=_BATCH_NOT_KEPT)
+        if batch is None:  # another click took it first
+            await self._quota.give_back(pending.user_id, rows, burst=False)
+            return await self.answer(Act.CONFIRM, pending_id)
+        return Outcome(Act.CONFIRM, Result.DONE if opened else Result.WAITING, batch=batch)
+
+    def _hold(
+        self, pending_id: str, pending: Pending, original: SmsRecord | None = None
+    ) -> tuple[Commit, list[SmsRecord]]:
+        """The commit keeping `pending` as held records, taking the request out of reach of any other click
+        (an edit of a batch's row stays a row of that batch)."""
         commit = Commit(keys.bucket_of(pending_id))
         commit.check(keys.of(pending_id, "pending"), 0)
         commit.delete(keys.of(pending_id, "pending"))
@@ -144,6 +177,8 @@ class Outbox:
         created = []
         for record_id, zone, one in sends:
             record = replace(self._held_record(record_id, one, pending), zone=zone)
+            if original is not None and original.batch:
+                record.batch, record.line = original.batch, original.line
             self._store.put_record(commit, record, ABSENT)
             assert record.handoff_at is not None
             handoff_at = datetime.fromisoformat(record.handoff_at)
@@ -187,6 +222,8 @@ class Outbox:
     async def _confirmed(self, created: list[SmsRecord], original: SmsRecord | None, user_id: str) -> Outcome:
         for record in created:
             await self._store.index(record)
+        if original is not None and original.batch:
+            await self._batches.touch(original.batch)
         if original is not None and original.series:
             replaced = await self._store.get(original.id)
             if replaced is not None:
@@ -220,6 +257,8 @@ class Outbox:
         commit = Commit(keys.bucket_of(pending_id))
         commit.check(keys.of(pending_id, "pending"), 0)
         commit.delete(keys.of(pending_id, "pending"))
+        if pending.batch is not None:
+            commit.delete(keys.of(pending_id, "rows"))
         self._store.put_record(commit, record, ABSENT)
         if await self._store.apply(commit):
             return Outcome(act, Result.DONE, (record,))
@@ -229,7 +268,10 @@ class Outbox:
         """For a click on a request that is no longer waiting: what became of it (confirmed, cancelled,
         replaced), or GONE when it expired unconfirmed."""
         records = await self._store.get_many([pending_id, f"{pending_id}-z1", f"{pending_id}-1"])
-        return Outcome(act, Result.TOO_LATE, tuple(records)) if records else Outcome(act, Result.GONE)
+        if records:
+            return Outcome(act, Result.TOO_LATE, tuple(records))
+        batch = await self._batches.get(pending_id)
+        return Outcome(act, Result.TOO_LATE, batch=batch) if batch else Outcome(act, Result.GONE)
 
     # --- the owner's buttons on a held SMS ---------------------------------------------------------
 
@@ -277,6 +319,17 @@ class Outbox:
         result = Result.TOO_LATE if stopped.already else Result.DONE
         return Outcome(Act.STOP, result, (after,), stopped=stopped.cancelled, under_way=stopped.under_way, by=user_id)
 
+    async def cancel_batch(self, batch_id: str, user_id: str) -> Outcome:
+        """Every row of a batch the app still holds, by its owner or an admin; rows under way are reported."""
+        batch = await self._batches.get(batch_id)
+        if batch is None:
+            return Outcome(Act.CANCEL_BATCH, Result.GONE)
+        if batch.user_id != user_id and user_id not in self._admins:
+            return Outcome(Act.CANCEL_BATCH, Result.NOT_YOURS, batch=batch)
+        cancelled = await self._batches.cancel(batch_id, user_id)
+        result = Result.TOO_LATE if cancelled.already and not cancelled.cancelled else Result.DONE
+        return Outcome(Act.CANCEL_BATCH, result, batch=cancelled.batch, cancelled=cancelled, by=user_id)
+
     async def _owned(self, record_id: str, user_id: str, act: Act) -> SmsRecord | Outcome:
         """The record, if `user_id` may act on it (its owner, or an admin); else the answer."""
         record = await self._store.get(record_id)
@@ -299,7 +352,7 @@ class Outbox:
             if record.attempt.lease_end > self._clock.now():
                 return record.attempt.lease_end  # its owner is alive: look again when its lease ends
             record, abandoned = await self._dispatcher.abandon(record)
-            if abandoned and record.phase is not State.HELD:
+            if abandoned and record.phase is not State.HELD and not record.batch:  # a batch's news is its own
                 await self._notify(Outcome(Act.HANDOFF, Result.DONE, (record,)))
                 if record.series and record.phase is not State.UNCERTAIN:
                     await self._series.continue_after(record)
@@ -312,11 +365,16 @@ class Outbox:
         outcome = await self._dispatcher.send(record_id, Act.HANDOFF, from_job=True)
         if outcome.result is Result.WAITING:
             return record.send_time
-        if outcome.result is Result.BUSY and outcome.record and outcome.record.attempt:
-            return outcome.record.attempt.lease_end
-        if outcome.result in (Result.DONE, Result.REFUSED):
+        if outcome.result is Result.BUSY:  # a send under way, or a batch still being confirmed
+            attempt = outcome.record.attempt if outcome.record else None
+            return attempt.lease_end if attempt else self._clock.now() + self._lease
+        if outcome.result in (Result.DONE, Result.REFUSED) and not record.batch:  # a batch tells its news itself
             await self._notify(outcome)
         return None
+
+    async def hand_off_group(self, leader_id: str) -> datetime | None:
+        """The `group` job: rows of a batch with the same text and time, in one request (`Dispatcher.send_group`)."""
+        return await self._dispatcher.send_group(leader_id)
 
     async def give_up(self, record_id: str, tries: int) -> None:
         """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told."""
@@ -334,5 +392,5 @@ class Outbox:
             return commit
 
         record, changed = await self._store.change(record_id, step)
-        if changed and record is not None:
+        if changed and record is not None and not record.batch:
             await self._notify(Outcome(Act.HANDOFF, Result.DONE, (record,)))

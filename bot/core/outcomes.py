@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
+from bot.core.batches import Batch, Cancelled
 from bot.core.kaleyra import Rejected, Scheduled, SendResult, Uncertain
 from bot.core.pending import Pending
 from bot.core.records import SmsRecord
@@ -26,6 +27,7 @@ class Act(StrEnum):
     RETRY = "retry"  # Try again after a refusal or failure: for its time if it still can be
     STOP = "stop"  # a series
     HANDOFF = "handoff"  # nobody clicked: the SMS's time came
+    CANCEL_BATCH = "cancel_batch"  # every row of a batch the app still holds
 
 
 class Result(StrEnum):
@@ -35,7 +37,8 @@ class Result(StrEnum):
     BUSY = "busy"  # a send of this SMS is under way right now
     NOT_YOURS = "not_yours"
     GONE = "gone"  # unknown, or expired
-    WAITING = "waiting"  # too close for Kaleyra's scheduler: the app sends it itself at its time
+    WAITING = "waiting"  # too close for Kaleyra's scheduler: the app sends it itself at its time; a batch
+    # confirmed whose rows the app is still writing (its owner hears when they are held)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Outcome:
     under_way: tuple[SmsRecord, ...] = ()  # a series' sends being handed to Kaleyra as Stop came
     by: str = ""  # who acted, where the records do not say (Stop)
     recorded: bool = True  # False when Kaleyra's answer could not be stored: delivery tracking may be late
+    batch: Batch | None = None  # a batch confirmed or cancelled, as it stands
+    cancelled: Cancelled | None = None  # what cancelling a batch came to
 
     @property
     def record(self) -> SmsRecord | None:

@@ -27,6 +27,7 @@ class Pending:
     tz: str
     replaces: str = ""  # a held SMS this request replaces when confirmed (an Edit)
     trace: str = ""  # the id of the Slack request that asked for it, for the logs
+    batch: dict[str, Any] | None = None  # a batch of a file's rows: what it is (`bot.core.batches.Plan`)
 
     def to_json(self) -> str:
         return json.dumps(vars(self) | {"request": self.request.to_dict()})  # vars: asdict deep-copies first

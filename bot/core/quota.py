@@ -42,31 +42,38 @@ class Quota:
         self._storage = storage
         self._limiter = FixedWindowRateLimiter(storage)
         self._items: list[tuple[RateLimitItem, str]] = []
+        self._burst: RateLimitItem | None = None
         if per_minute:
-            self._items.append((RateLimitItemPerMinute(per_minute), "a minute"))
+            self._burst = RateLimitItemPerMinute(per_minute)
+            self._items.append((self._burst, "a minute"))
         if per_day:
             self._items.append((RateLimitItemPerDay(per_day), "a day"))
 
-    async def refusal(self, user_id: str, recipients: int, tz: str, *, take: bool) -> Refusal | None:
-        """Why sending to `recipients` more numbers is refused now; with `take`, count them if not.
+    async def refusal(
+        self, user_id: str, recipients: int, tz: str, *, take: bool, burst: bool = True
+    ) -> Refusal | None:
+        """Why sending to `recipients` more numbers is refused now; with `take`, count them if not. Without
+        `burst`, the per-minute limit, which stops bursts of commands, is left out (a batch, counted whole at
+        its Confirm, is one decision, however many rows).
 
         Every limit is checked before any is charged: the charge is taken from all of them, and if one
         refuses, what was taken is given back, so a refused send costs nothing (and two racing sends can
         at worst refuse each other, never both pass a limit)."""
-        for item, period in self._items:
+        items = self._items if burst else [(item, period) for item, period in self._items if item is not self._burst]
+        for item, period in items:
             if recipients > item.amount:
                 return Refusal(
                     Reason.OVER_LIMIT,
                     f"You can send at most {item.amount} SMS {period}; this one has {recipients} recipients.",
                 )
-        for item, period in self._items:
+        for item, period in items:
             if not await self._limiter.test(item, user_id, cost=recipients):
                 return await self._limit_reached(item, period, user_id, recipients, tz)
         if not take:
             return None
         charged: list[RateLimitItem] = []
         try:
-            for item, period in self._items:
+            for item, period in items:
                 allowed = await self._limiter.hit(item, user_id, cost=recipients)
                 charged.append(item)  # a refused hit is counted too, and given back below
                 if not allowed:
@@ -78,9 +85,10 @@ class Quota:
             raise
         return None
 
-    async def give_back(self, user_id: str, recipients: int) -> None:
-        """Return a charge taken by `refusal(take=True)` for a send that did not start."""
-        await self._give_back([item for item, _ in self._items], user_id, recipients)
+    async def give_back(self, user_id: str, recipients: int, *, burst: bool = True) -> None:
+        """Return a charge taken by `refusal(take=True)` (with the same `burst`) for a send that did not start."""
+        items = [item for item, _ in self._items if burst or item is not self._burst]
+        await self._give_back(items, user_id, recipients)
 
     async def _give_back(self, items: list[RateLimitItem], user_id: str, recipients: int) -> None:
         for item in items:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -116,6 +116,17 @@ class RowRules:
     quiet_hours: QuietHours | None = None
 
 
+def looks_like_rows(text: str) -> bool:
+    """Whether text pasted where numbers go is rows of a spreadsheet: several lines, the first naming a phone
+    column (numbers alone, one a line, are numbers)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    first = lines[0]
+    delimiter = max(_DELIMITERS, key=first.count) if any(map(first.count, _DELIMITERS)) else ","
+    return any(_key(cell.strip().strip('"')) in PHONE_HEADERS for cell in first.split(delimiter))
+
+
 def decode(data: bytes) -> str:
     """A file's text: UTF-8 (with or without the BOM spreadsheets write) or UTF-16 with its BOM (Excel's
     "Unicode text"); anything else is refused rather than read with the wrong characters."""
@@ -137,19 +148,21 @@ def read_rows(
     message: str = "",
     when: str = "",
     locale: str | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> Rows:
     """Every row of `text` (CSV or TSV, the first row naming the columns) as a good or a bad row.
 
-    The body comes from `template` (its variables from the columns), else from a message column, else
-    it is `message`. A row's time is its `when` cell, else `when` (for every row; either may be "now", a
-    phrase, "... their time", or "2 hours before {column}"). `tz` and `locale` are the user's. Raises
-    `RowsError` when the file as a whole cannot be used, including past `rules.max_rows` rows."""
+    The body comes from `template` (its variables from the columns, or from `values` for every row), else
+    from a message column, else it is `message`. A row's time is its `when` cell, else `when` (for every
+    row; either may be "now", a phrase, "... their time", or "2 hours before {column}"). `tz` and `locale`
+    are the user's. Raises `RowsError` when the file as a whole cannot be used, including past `rules.max_rows` rows."""
     records = _records(text.removeprefix("\ufeff"))
     header: list[str] = next((cells for _, cells in records if any(cell.strip() for cell in cells)), [])
     if not header:
         raise RowsError("The file is empty: its first row names the columns (phone, then the template's variables).")
-    columns = _columns([cell.strip() for cell in header], template, message, when)
-    reader = _RowReader(header, columns, rules, template, message, when)
+    given = {name: value.strip() for name, value in (values or {}).items()}
+    columns = _columns([cell.strip() for cell in header], template, message, when, given)
+    reader = _RowReader(header, columns, rules, template, message, when, given)
     count = 0
     for line, cells in records:
         if not any(cell.strip() for cell in cells):
@@ -189,7 +202,9 @@ def _key(header: str) -> str:
     return _IGNORED_IN_NAMES.sub("", header.casefold())
 
 
-def _columns(header: list[str], template: Template | None, message: str, when: str) -> Columns:
+def _columns(
+    header: list[str], template: Template | None, message: str, when: str, given: Mapping[str, str]
+) -> Columns:
     """Which column is the phone, each variable, the time, the message; `RowsError` saying what is missing."""
     if any(_LOOKS_LIKE_NUMBER.fullmatch(name) for name in header):
         raise RowsError(
@@ -203,8 +218,8 @@ def _columns(header: list[str], template: Template | None, message: str, when: s
     for reference in _COLUMN_REFERENCE.findall(when):
         if _key(reference) not in by_key:
             raise RowsError(f"The time refers to {{{reference}}}, but no column is named {reference}.")
-    variables = _variable_columns(names, template, by_key, when)
-    taken = {_key(name) for name in variables}
+    variables = _variable_columns(names, template, by_key, when, given)
+    taken = {_key(name) for name in variables if name}
     phone = _one(names, PHONE_HEADERS, taken, "the phone number", "phone, mobile or number")
     when_column = _one(names, WHEN_HEADERS, taken | {_key(phone)}, "the send time", "")
     message_column = ""
@@ -216,16 +231,22 @@ def _columns(header: list[str], template: Template | None, message: str, when: s
 
 
 def _variable_columns(
-    names: list[str], template: Template | None, by_key: dict[str, str], when: str
+    names: list[str], template: Template | None, by_key: dict[str, str], when: str, given: Mapping[str, str]
 ) -> tuple[str, ...]:
-    """The column of each variable: by name, or (when no column is named after one) in order."""
+    """The column of each variable ("" for one given for every row): by name, or (when no column is named
+    after one) in order."""
     if template is None or not template.variables:
         return ()
-    named = [by_key.get(_key(variable), "") for variable in template.variables]
+    if unknown := sorted(set(given) - set(template.variables)):
+        raise RowsError(
+            f"“{unknown[0]}” is not a variable of template “{template.name}” ({', '.join(template.variables)})."
+        )
+    wanted = [variable for variable in template.variables if variable not in given]
+    named = [by_key.get(_key(variable), "") for variable in wanted]
     if all(named):
-        return tuple(named)
+        return _with_given(template, dict(zip(wanted, named, strict=True)))
     if any(named):
-        missing = [variable for variable, column in zip(template.variables, named, strict=True) if not column]
+        missing = [variable for variable, column in zip(wanted, named, strict=True) if not column]
         raise RowsError(
             f"No column for {', '.join(missing)}: the file names some of template “{template.name}”'s variables "
             f"({', '.join(template.variables)}), so it must name them all."
@@ -233,15 +254,21 @@ def _variable_columns(
     # a column the time refers to ("2 hours before {appointment}") may be a variable too, or only the time's
     referenced = {_key(reference) for reference in _COLUMN_REFERENCE.findall(when)}
     others = [name for name in names if _key(name) not in PHONE_HEADERS | WHEN_HEADERS]
-    if len(others) != len(template.variables):
+    if len(others) != len(wanted):
         others = [name for name in others if _key(name) not in referenced]
-    if len(others) != len(template.variables):
+    if len(others) != len(wanted):
         raise RowsError(
-            f"Template “{template.name}” has {len(template.variables)} variables ({', '.join(template.variables)}), "
+            f"Template “{template.name}” has {len(wanted)} variables{' to fill from the file' if given else ''} "
+            f"({', '.join(wanted)}), "
             f"but besides the phone and the time the file has {len(others)} columns ({', '.join(others) or 'none'}): "
             "name the columns after the variables."
         )
-    return tuple(others)
+    return _with_given(template, dict(zip(wanted, others, strict=True)))
+
+
+def _with_given(template: Template, columns: Mapping[str, str]) -> tuple[str, ...]:
+    """Each variable's column in the template's order, "" for one given for every row."""
+    return tuple(columns.get(variable, "") for variable in template.variables)
 
 
 def _one(names: Sequence[str], known: frozenset[str], taken: set[str], what: str, examples: str) -> str:
@@ -270,11 +297,19 @@ class _RowReader:
     """Each row's number and text at once; the times afterwards, each distinct phrase read once."""
 
     def __init__(
-        self, header: list[str], columns: Columns, rules: RowRules, template: Template | None, message: str, when: str
+        self,
+        header: list[str],
+        columns: Columns,
+        rules: RowRules,
+        template: Template | None,
+        message: str,
+        when: str,
+        given: Mapping[str, str],
     ) -> None:
         index = {name.strip(): position for position, name in enumerate(header)}
         self._phone = index[columns.phone]
-        self._variables = [index[name] for name in columns.variables]
+        self._variables = [index[name] if name else -1 for name in columns.variables]
+        self._given = [given.get(variable, "") for variable in (template.variables if template else ())]
         self._when = index[columns.when] if columns.when else -1
         self._message = index[columns.message] if columns.message else -1
         self._columns = {_key(name): position for name, position in index.items() if name}
@@ -326,7 +361,10 @@ class _RowReader:
     def _body(self, line: int, cells: list[str]) -> str | None:
         template = self._template
         if template is not None:
-            values = [cells[position].strip() for position in self._variables]
+            values = [
+                cells[position].strip() if position >= 0 else fixed
+                for position, fixed in zip(self._variables, self._given, strict=True)
+            ]
             if any(not value or len(value) > VARIABLE_LIMIT for value in values):
                 problems = [
                     problem

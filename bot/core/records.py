@@ -135,6 +135,10 @@ class SmsRecord:
     withdrawn: bool = False  # Cancel or Edit came before Confirm: no SMS, only the answer to later clicks
     trace: str = ""  # the request id of the Slack request that confirmed it, for the logs
     zone: str = ""  # "9am their time" across zones: the recipients' zone this send is timed for
+    batch: str = ""  # the batch (one Confirm of a file's rows) this SMS is a row of
+    line: int = 0  # its line in the batch's file
+    group: list[str] = field(default_factory=list)  # a group's first row: every row sent with it in one request
+    tally: str = ""  # what its batch counts it as (`tally_of`), kept so a write can move the count atomically
 
     @property
     def phase(self) -> State:
@@ -176,6 +180,22 @@ class SmsRecord:
         if data.get("state") == "handing_off":  # a release before leases: its owner cannot be known
             data["state"], data["attempt"] = State.SENDING, Attempt("", "1970-01-01T00:00:00+00:00", True, "held")
         return cls(**data)
+
+
+def tally_of(record: SmsRecord) -> str:
+    """What a batch counts a row as: where it is, or, once Kaleyra has it, whether it was delivered."""
+    phase = record.phase
+    if phase in WITH_KALEYRA and record.messages:
+        statuses = [state.status for state in record.messages.values()]
+        if any(status in delivery.FAILED_STATUSES for status in statuses):
+            return UNDELIVERED
+        if all(status == delivery.DELIVERED for status in statuses):
+            return DELIVERED
+    return phase.value
+
+
+DELIVERED, UNDELIVERED = "delivered", "undelivered"
+"""The two counts of a batch beyond the states: every message delivered, or one that failed."""
 
 
 def digest(body: str) -> str:

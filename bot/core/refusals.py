@@ -19,6 +19,8 @@ class Reason(StrEnum):
     SERIES_STOPPED = "series_stopped"  # a send of a series that was stopped meanwhile
     ORIGINAL_GONE = "original_gone"  # an edit whose original is no longer the app's to replace
     NOT_DURABLE = "not_durable"  # the hold could not be made to survive a failover in time
+    BATCH_CANCELLED = "batch_cancelled"  # a row of a batch that was cancelled as a whole
+    BATCH_NOT_READY = "batch_not_ready"  # a row of a batch whose Confirm is still being made
 
 
 @dataclass(frozen=True)

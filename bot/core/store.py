@@ -28,7 +28,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import Report
 from bot.core.durability import Durability
 from bot.core.errors import NotDurable
-from bot.core.records import Change, Event, NotAllowed, SmsRecord, transition
+from bot.core.records import Change, Event, NotAllowed, SmsRecord, tally_of, transition
 from bot.core.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
@@ -41,17 +41,30 @@ _CONFLICT_RETRIES = 20
 
 _COMMIT = """
 local spec = cjson.decode(ARGV[1])
+local read = {}
 local function version(k)
   local raw = redis.call('GET', k)
   if not raw then return -1 end
   local ok, doc = pcall(cjson.decode, raw)
   if not ok or type(doc) ~= 'table' then return -2 end
+  read[k] = doc
   return tonumber(doc['version']) or 0
 end
 for _, c in ipairs(spec['check']) do
   if version(KEYS[c[1]]) ~= c[2] then return 0 end
 end
+for _, t in ipairs(spec['tally']) do
+  local before = read[KEYS[t[1]]]
+  local was = before and before['tally']
+  if type(was) ~= 'string' then was = '' end
+  if was ~= t[3] then
+    if was ~= '' then redis.call('HINCRBY', KEYS[t[2]], was, -1) end
+    if t[3] ~= '' then redis.call('HINCRBY', KEYS[t[2]], t[3], 1) end
+    if redis.call('PTTL', KEYS[t[2]]) < tonumber(t[4]) then redis.call('PEXPIRE', KEYS[t[2]], t[4]) end
+  end
+end
 for _, w in ipairs(spec['set']) do redis.call('SET', KEYS[w[1]], w[2], 'PX', w[3]) end
+for _, e in ipairs(spec['expire']) do redis.call('PEXPIRE', KEYS[e[1]], e[2]) end
 for _, d in ipairs(spec['del']) do redis.call('DEL', KEYS[d]) end
 for _, z in ipairs(spec['zadd']) do redis.call('ZADD', KEYS[z[1]], z[2], z[3]) end
 for _, z in ipairs(spec['zrem']) do redis.call('ZREM', KEYS[z[1]], z[2]) end
@@ -95,7 +108,9 @@ class Commit:
     id: str = field(default_factory=lambda: secrets.token_hex(6))
     _keys: list[str] = field(default_factory=list)
     _spec: dict[str, list[Any]] = field(
-        default_factory=lambda: {name: [] for name in ("check", "set", "del", "zadd", "zrem", "hdel", "trim")}
+        default_factory=lambda: {
+            name: [] for name in ("check", "tally", "set", "expire", "del", "zadd", "zrem", "hdel", "trim")
+        }
     )
 
     def _index(self, key: str) -> int:
@@ -109,12 +124,12 @@ class Commit:
         written = document | {"version": max(expected, 0) + 1, "commit": self.id}
         index = self._index(key)
         self._spec["check"].append([index, expected])
-        self._spec["set"].append([index, json.dumps(written), str(max(1, int(ttl.total_seconds() * 1000)))])
+        self._spec["set"].append([index, json.dumps(written), _milliseconds(ttl)])
         return written
 
     def set(self, key: str, value: str, ttl: timedelta) -> None:
         """Write a value that carries no version (a pending request)."""
-        self._spec["set"].append([self._index(key), value, str(max(1, int(ttl.total_seconds() * 1000)))])
+        self._spec["set"].append([self._index(key), value, _milliseconds(ttl)])
 
     def check(self, key: str, version: int) -> None:
         """Write nothing to `key`, but only if it is still at `version` (a series stopped meanwhile)."""
@@ -122,6 +137,15 @@ class Commit:
 
     def delete(self, key: str) -> None:
         self._spec["del"].append(self._index(key))
+
+    def expire(self, key: str, ttl: timedelta) -> None:
+        """Keep `key` (a value written earlier) for `ttl` from now."""
+        self._spec["expire"].append([self._index(key), _milliseconds(ttl)])
+
+    def tally(self, key: str, counter: str, label: str, ttl: timedelta) -> None:
+        """Move one count in the hash `counter` from what the document at `key` was counted as (its
+        `tally`, read by the script under the commit's check of it) to `label` ("" takes it out)."""
+        self._spec["tally"].append([self._index(key), self._index(counter), label, _milliseconds(ttl)])
 
     def add_job(self, kind: str, record_id: str, at: datetime) -> None:
         self._spec["zadd"].append([self._index(due_key(self.bucket)), repr(at.timestamp()), job_name(kind, record_id)])
@@ -137,8 +161,12 @@ class Commit:
 
     def index_in_team(self, record: SmsRecord, oldest: datetime) -> None:
         """List `record` in its bucket's team index, dropping entries created before `oldest`."""
+        self.list_in_team(record.id, datetime.fromisoformat(record.created_at), oldest)
+
+    def list_in_team(self, listed_id: str, created_at: datetime, oldest: datetime) -> None:
+        """An SMS or a batch in the bucket's team index, by when it was made."""
         index = self._index(team_key(self.bucket))
-        self._spec["zadd"].append([index, repr(datetime.fromisoformat(record.created_at).timestamp()), record.id])
+        self._spec["zadd"].append([index, repr(created_at.timestamp()), listed_id])
         self._spec["trim"].append([index, repr(oldest.timestamp())])
 
     @property
@@ -147,6 +175,15 @@ class Commit:
 
     def spec(self) -> str:
         return json.dumps(self._spec)
+
+
+def _milliseconds(ttl: timedelta) -> str:
+    return str(max(1, int(ttl.total_seconds() * 1000)))
+
+
+def tally_key(bucket: int, batch_id: str) -> str:
+    """A batch's rows in one bucket, counted by `tally_of` (a hash): the batch's counts are the sum over buckets."""
+    return keys.in_bucket(bucket, "tally", batch_id)
 
 
 class Store:
@@ -159,10 +196,17 @@ class Store:
         self._clock = clock
         self._retention = timedelta(days=retention_days)
         self._commit = redis.register_script(_COMMIT)
+        self.on_row_change: Callable[[str], Awaitable[None]] | None = None
+        """Told the batch id when a row of a batch is counted otherwise (`tally_of`) after a change."""
 
     @property
     def redis(self) -> RedisClient:
         return self._redis
+
+    @property
+    def retention(self) -> timedelta:
+        """How long a record is kept after its send time (`HISTORY_DAYS`)."""
+        return self._retention
 
     async def apply(self, commit: Commit, *, durable: bool = False) -> bool:
         """Everything in `commit`, or nothing if a document moved on since it was read. A `durable` commit
@@ -200,6 +244,9 @@ class Store:
         ttl = max(record.send_time, now) + self._retention - now
         if record.withdrawn:
             ttl = WITHDRAWN_KEEP
+        if record.batch:
+            record.tally = tally_of(record)
+            commit.tally(keys.of(record.id, "sms"), tally_key(commit.bucket, record.batch), record.tally, ttl)
         written = commit.put(keys.of(record.id, "sms"), asdict(record), expected, ttl)
         record.version, record.commit = written["version"], written["commit"]
         return record
@@ -221,7 +268,11 @@ class Store:
             if commit is None:
                 return record, False
             if await self.apply(commit, durable=durable) or await self._applied(record_id, commit):
-                return await self.get(record_id), True
+                after = await self.get(record_id)
+                counted_otherwise = after is not None and (record is None or tally_of(record) != after.tally)
+                if after is not None and after.batch and counted_otherwise and self.on_row_change is not None:
+                    await self.on_row_change(after.batch)
+                return after, True
         raise RuntimeError(f"{record_id} kept changing under {_CONFLICT_RETRIES} tries")
 
     async def move(
@@ -291,7 +342,7 @@ class Store:
         index_ttl = int((self._retention + LONGEST_WAIT).total_seconds())
         oldest = self.oldest().timestamp()
         async with self._redis.pipeline(transaction=False) as pipe:
-            if not record.withdrawn:
+            if not record.withdrawn and not record.batch:  # a batch is listed as one, not row by row
                 user = user_key(record.user_id)
                 pipe.zadd(user, {record.id: datetime.fromisoformat(record.created_at).timestamp()})
                 pipe.zremrangebyscore(user, "-inf", oldest)
@@ -313,6 +364,11 @@ class Store:
 
     async def recent(self, user_id: str | None, offset: int, count: int) -> tuple[list[SmsRecord], bool]:
         """Newest first, for one user (or the team with None); and whether there are more."""
+        ids, more = await self.recent_ids(user_id, offset, count)
+        return await self.get_many(ids), more
+
+    async def recent_ids(self, user_id: str | None, offset: int, count: int) -> tuple[list[str], bool]:
+        """The ids listed (SMS, and batches: `bot.core.batches`), newest first; and whether there are more."""
         if user_id is not None:
             ids = [str(found) for found in await self._redis.zrevrange(user_key(user_id), offset, offset + count)]
         else:
@@ -322,7 +378,7 @@ class Store:
                 answers = await pipe.execute()
             merged = sorted(((score, str(found)) for answer in answers for found, score in answer), reverse=True)
             ids = [found for _, found in merged[offset : offset + count + 1]]
-        return await self.get_many(ids[:count]), len(ids) > count
+        return ids[:count], len(ids) > count
 
     async def get_document(self, key: str) -> dict[str, Any] | None:
         """A versioned document other than a record (a series)."""

@@ -110,7 +110,10 @@ class DeliveryTracker:
         return record, list(changed)
 
     async def _tell(self, record: SmsRecord, changed: list[Report]) -> None:
-        """Notify about one record; a failure is logged and never stops the record's own bookkeeping."""
+        """Notify about one record; a failure is logged and never stops the record's own bookkeeping. A row
+        of a batch is told as part of its batch (its counts move, and the batch's post follows them)."""
+        if record.batch:
+            return
         try:
             await self._notify(record, changed)
         except Exception:

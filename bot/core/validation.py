@@ -90,6 +90,30 @@ def validate(
         (send_at, notes, parts), repeat = _in_recipients_time(phrase, recipients, now, errors, locale), ""
     else:
         (send_at, notes), repeat = _when(draft, tz, now, errors, locale), ""
+    route, sender, template_id, callback_profile_id = _envelope(draft, settings, errors, template)
+    if errors:
+        raise InvalidRequest(errors)
+    return ScheduleRequest(
+        tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes, repeat, parts
+    )
+
+
+def validate_rows_envelope(draft: Draft, settings: Settings, *, template: Template | None = None) -> ScheduleRequest:
+    """What every row of a batch shares (route, sender, DLT template id, callback profile), checked as one
+    SMS's are; the rows bring the numbers, texts and times (`bot.core.recipient_rows`)."""
+    errors: dict[str, str] = {}
+    route, sender, template_id, callback_profile_id = _envelope(draft, settings, errors, template)
+    if draft.recipients.strip():
+        errors["recipients"] = "Give the numbers in the file's phone column, or the numbers here with no file or list."
+    if errors:
+        raise InvalidRequest(errors)
+    return ScheduleRequest((), "", route, sender, None, template_id, callback_profile_id)
+
+
+def _envelope(
+    draft: Draft, settings: Settings, errors: dict[str, str], template: Template | None
+) -> tuple[str, str, str | None, str | None]:
+    """Route, sender, DLT template id and callback profile, each checked (problems into `errors`)."""
     route = draft.route.strip().upper()
     if route == "OTP":
         errors["route"] = "OTP messages cannot be scheduled; pick MKT, TXN or TXND."
@@ -111,11 +135,7 @@ def validate(
             )
         template_id = template.template_id
     callback_profile_id = _optional_id(draft.callback_profile_id, "callback_profile_id", errors)
-    if errors:
-        raise InvalidRequest(errors)
-    return ScheduleRequest(
-        tuple(recipients), body, route, sender, send_at, template_id, callback_profile_id, notes, repeat, parts
-    )
+    return route, sender, template_id, callback_profile_id
 
 
 def window_refusal(send_at: datetime | None, now: datetime) -> Refusal | None:

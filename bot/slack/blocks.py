@@ -7,20 +7,23 @@ or `@here` never pings anyone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import ROUTE_TYPES
 from bot.core import delivery, phones, recurrence, sms
+from bot.core.batches import PROBLEMS, Batch, Listed, Phase, Plan
 from bot.core.command import Draft
 from bot.core.delivery import Report
 from bot.core.mrkdwn import escape as escape  # listeners use blocks.escape too
+from bot.core.recipient_rows import BadRow, Rows, looks_like_rows
 from bot.core.records import NOT_SENT, SmsRecord, State
+from bot.core.saved_lists import SavedList
 from bot.core.templates import TEMPLATE_FIELD, VARIABLE_LIMIT, Template
 from bot.core.validation import PICKED_FIELD, ScheduleRequest, variable_field
-from bot.slack.wording import can_retry, state_text
+from bot.slack.wording import batch_label, can_retry, counts_text, state_text, time_range
 
 Block = dict[str, Any]
 MODAL_CALLBACK_ID = "schedule_sms"
@@ -163,8 +166,11 @@ def recipient_inputs(max_recipients: int) -> int:
     return max(1, -(-max_recipients * _LONGEST_ENTRY // TEXT_LIMIT))
 
 
-def _recipient_pieces(recipients: str, inputs: int) -> list[str]:
-    """The recipients over `inputs` inputs, each number whole; `FormOverflow` when they do not fit."""
+def _recipient_pieces(recipients: str, inputs: int, *, rows: str = "") -> list[str]:
+    """The recipients (or pasted `rows`, a line each) over `inputs` inputs, each number or line whole;
+    `FormOverflow` when they do not fit."""
+    if rows:
+        return _row_pieces(rows, inputs)
     if len(recipients) <= TEXT_LIMIT and inputs == 1:
         return [recipients]
     pieces = [""]
@@ -178,6 +184,22 @@ def _recipient_pieces(recipients: str, inputs: int) -> list[str]:
         raise FormOverflow(
             f"The recipient list is too long for the form ({len(recipients):,} characters); nothing was cut "
             "and nothing was sent. Send it in smaller groups."
+        )
+    return pieces + [""] * (inputs - len(pieces))
+
+
+def _row_pieces(rows: str, inputs: int) -> list[str]:
+    pieces = [""]
+    for line in rows.splitlines():
+        joined = f"{pieces[-1]}\n{line}" if pieces[-1] else line
+        if len(joined) <= TEXT_LIMIT:
+            pieces[-1] = joined
+        else:
+            pieces.append(line)
+    if len(pieces) > inputs or len(pieces[-1]) > TEXT_LIMIT:
+        raise FormOverflow(
+            f"The rows pasted are too long for the form ({len(rows):,} characters); nothing was cut and nothing "
+            "was sent. Attach them as a file instead."
         )
     return pieces + [""] * (inputs - len(pieces))
 
@@ -196,13 +218,22 @@ def modal_view(
     listed = list(problems)
     if listed:
         blocks += _sections(":pencil2: Please check: " + escape(" ".join(listed)))
-    pieces = _recipient_pieces(draft.recipients, recipient_inputs(max_recipients))
-    hint = "Comma-separated phone numbers." + (" Longer lists go on in the next box." if len(pieces) > 1 else "")
-    blocks.append(_text_input(RECIPIENTS, "Recipients", pieces[0], multiline=True, max_length=TEXT_LIMIT, hint=hint))
+    pieces = _recipient_pieces(draft.recipients, recipient_inputs(max_recipients), rows=draft.rows)
+    hint = (
+        "Comma-separated phone numbers; or rows pasted from a spreadsheet, the first naming the columns "
+        "(phone, then the template's variables): one SMS per row."
+        + (" Longer lists go on in the next box." if len(pieces) > 1 else "")
+    )
+    blocks.append(
+        _text_input(
+            RECIPIENTS, "Recipients", pieces[0], multiline=True, max_length=TEXT_LIMIT, hint=hint, optional=True
+        )
+    )
     blocks += [
         _text_input(f"{RECIPIENTS}_{index}", "More recipients", piece, optional=True, max_length=TEXT_LIMIT)
         for index, piece in enumerate(pieces[1:], 2)
     ]
+    blocks += rows_inputs(draft)
     blocks.append(_template_select(draft.template))
     if draft.template and draft.variables:  # the message is the template's, filled in from these
         blocks += [_variable_input(name, value) for name, value in draft.variables]
@@ -294,6 +325,7 @@ def _variable_input(name: str, value: str) -> Block:
         "type": "input",
         "block_id": variable_field(name),
         "dispatch_action": True,
+        "optional": True,  # with a file, its column of that name fills it; for one SMS, checked when submitted
         "label": _plain(name),
         "element": element,
     }
@@ -397,7 +429,16 @@ def draft_from_state(values: Any) -> Draft:
         (block_id for block_id in values if re.fullmatch(rf"{RECIPIENTS}_\d{{1,3}}", str(block_id))),
         key=lambda block_id: int(block_id.rsplit("_", 1)[1]),
     )
-    recipients = ", ".join(filter(None, (read(block_id).strip() for block_id in (RECIPIENTS, *more))))
+    boxes = [read(block_id) for block_id in (RECIPIENTS, *more)]
+    rows = "\n".join(box.strip("\n") for box in boxes if box.strip()) if looks_like_rows(boxes[0]) else ""
+    recipients = "" if rows else ", ".join(filter(None, (box.strip() for box in boxes)))
+    files = tuple(
+        str(attached["id"])
+        for element in elements(FILE_FIELD)
+        if isinstance(element, dict)
+        for attached in element.get("files") or []
+        if isinstance(attached, dict) and attached.get("id")
+    )
     prefix = variable_field("")
     variables = tuple(
         (str(block_id).removeprefix(prefix), read(block_id).strip())
@@ -416,6 +457,13 @@ def draft_from_state(values: Any) -> Draft:
         picked_at=picked_at,
         template=read(TEMPLATE_FIELD),
         variables=variables,
+        rows=rows,
+        files=files,
+        saved_list=read(LIST_FIELD),
+        save_as=read(SAVE_FIELD).strip(),
+        save_for_team=any(
+            isinstance(element, dict) and element.get("selected_options") for element in elements(TEAM_FIELD)
+        ),
     )
 
 
@@ -569,23 +617,36 @@ PAGE_SIZE = 10
 
 
 def history_lines(
-    records: Sequence[SmsRecord], tz: str, now: datetime, *, masked: bool, with_author: bool
+    records: Sequence[Listed],
+    tz: str,
+    now: datetime,
+    *,
+    masked: bool,
+    with_author: bool,
+    counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[Block]:
-    """Upcoming, then recent; an SMS the app still holds gets its own Cancel / Edit / Send now buttons."""
-    upcoming = [record for record in records if record.send_time > now]
-    recent = [record for record in records if record.send_time <= now]
+    """Upcoming, then recent; an SMS the app still holds gets its own Cancel / Edit / Send now buttons, a batch
+    one line (its rows counted by state, `counts` by batch id) with the button that opens its rows."""
+    upcoming = [record for record in records if _listed_time(record) > now]
+    recent = [record for record in records if _listed_time(record) <= now]
     blocks: list[Block] = []
     for title, group in (("Upcoming", upcoming), ("Recent", recent)):
         lines = [f"*{title}*"]
         for record in group:
-            local = record.send_time.astimezone(ZoneInfo(tz))
-            author = f"<@{record.user_id}> → " if with_author else ""
-            delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
-            lines.append(
-                f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
-                f"{recipients_text(record.recipients, masked)} · {state_text(record, tz, now)}{delivery_counts}"
-            )
-            if (buttons := held_actions(record, now)) is not None:
+            if isinstance(record, Batch):
+                tally = (counts or {}).get(record.id, {})
+                lines.append(f"• {batch_line(record, tally, tz, now, with_author=with_author)}")
+                buttons = batch_actions(record, tally)
+            else:
+                local = record.send_time.astimezone(ZoneInfo(tz))
+                author = f"<@{record.user_id}> → " if with_author else ""
+                delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
+                lines.append(
+                    f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
+                    f"{recipients_text(record.recipients, masked)} · {state_text(record, tz, now)}{delivery_counts}"
+                )
+                buttons = held_actions(record, now)
+            if buttons is not None:
                 blocks += [*_sections("\n".join(lines)), buttons]
                 lines = []
         if lines and lines != [f"*{title}*"]:
@@ -593,11 +654,25 @@ def history_lines(
     return blocks or [_section("Nothing scheduled through the app yet.")]
 
 
+def _listed_time(listed: Listed) -> datetime:
+    """When an SMS goes, or a batch's last row."""
+    if isinstance(listed, Batch):
+        return listed.last_time or datetime.fromisoformat(listed.created_at)
+    return listed.send_time
+
+
 def history_blocks(
-    records: Sequence[SmsRecord], tz: str, now: datetime, page: int, has_more: bool, *, masked: bool
+    records: Sequence[Listed],
+    tz: str,
+    now: datetime,
+    page: int,
+    has_more: bool,
+    *,
+    masked: bool,
+    counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> list[Block]:
     blocks = [_section(f":card_index_dividers: *Your SMS* (page {page + 1}, newest first)")]
-    blocks += history_lines(records, tz, now, masked=masked, with_author=False)
+    blocks += history_lines(records, tz, now, masked=masked, with_author=False, counts=counts)
     buttons = []
     if page > 0:
         buttons.append(_button("Newer", HISTORY_PAGE, str(page - 1)))
@@ -609,25 +684,26 @@ def history_blocks(
 
 
 def home_view(
-    mine: Sequence[SmsRecord],
-    team: Sequence[SmsRecord] | None,
+    mine: Sequence[Listed],
+    team: Sequence[Listed] | None,
     tz: str,
     now: datetime,
     *,
     masked: bool,
     templates: Sequence[Block] = (),
+    counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """`templates` is the templates' section (`templates_blocks`)."""
+    """`templates` is the templates' section (`templates_blocks`); `counts`, the listed batches' rows by state."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain("schedule-sms")},
         _context("Type `/schedule-sms` in a channel to schedule an SMS; `/schedule-sms list` for older ones."),
         _section("*Your SMS*"),
-        *history_lines(mine, tz, now, masked=masked, with_author=False),
+        *history_lines(mine, tz, now, masked=masked, with_author=False, counts=counts),
         *templates,
     ]
     if team is not None:
         blocks += [{"type": "divider"}, _section("*Team* (visible to admins)")]
-        blocks += history_lines(team, tz, now, masked=masked, with_author=True)
+        blocks += history_lines(team, tz, now, masked=masked, with_author=True, counts=counts)
     if len(blocks) > VIEW_BLOCKS:
         hidden = len(blocks) - (VIEW_BLOCKS - 1)
         blocks = [*blocks[: VIEW_BLOCKS - 1], _context(f"{hidden} more sections not shown: use `/schedule-sms list`.")]
@@ -835,4 +911,283 @@ def template_removed_view(name: str) -> dict[str, Any]:
         "title": _plain("Template removed"),
         "close": _plain("Close"),
         "blocks": [_section(f":wastebasket: Template *{name}* was removed.")],
+    }
+
+
+# --- batches: rows from a file, each an SMS of its own -------------------------------------------------
+
+FILE_FIELD, LIST_FIELD, SAVE_FIELD, TEAM_FIELD = "rows_file", "saved_list", "save_as", "save_for_team"
+LIST_PICKED = "list_picked"
+BATCH_ROWS, BATCH_CANCEL, LIST_REMOVE = "batch_rows", "batch_cancel", "list_remove"
+SHOWN_IN_FULL = 3
+"""Rows shown whole on a batch's confirmation."""
+ROWS_PAGE = 20
+_INLINE_BAD = 20  # bad rows listed on the confirmation itself; the rest follow in messages of their own
+_TEAM_OPTION = "For the whole team (admins)"
+_PROBLEMS = "problems"
+
+
+def rows_inputs(draft: Draft) -> list[Block]:
+    """The form's ways to rows: a file, a saved list, and saving the rows under a name."""
+    file_input: Block = {
+        "type": "input",
+        "block_id": FILE_FIELD,
+        "optional": True,
+        "label": _plain("Or recipients from a file"),
+        "hint": _plain(
+            "CSV or tab-separated, the first row naming the columns: phone, the template's variables, and "
+            "optionally when (a time, or “2 hours before {appointment}”). One SMS per row."
+        ),
+        "element": {"type": "file_input", "action_id": "value", "filetypes": ["csv", "tsv", "txt"], "max_files": 1},
+    }
+    saved: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": LIST_PICKED,
+        "placeholder": _plain("Search your lists and the team's"),
+        "min_query_length": 0,
+    }
+    if draft.saved_list:
+        saved["initial_option"] = _option(draft.saved_list)
+    team: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [_option(_TEAM_OPTION)]}
+    if draft.save_for_team:
+        team["initial_options"] = [_option(_TEAM_OPTION)]
+    return [
+        file_input,
+        {"type": "input", "block_id": LIST_FIELD, "optional": True, "label": _plain("Or a saved list"),
+         "element": saved},
+        _text_input(
+            SAVE_FIELD, "Save these rows as a list named", draft.save_as, optional=True, max_length=40,
+            hint="Optional: send to them again later with list:NAME, or by picking the list here.",
+        ),
+        {"type": "input", "block_id": TEAM_FIELD, "optional": True, "label": _plain("Saved list for"), "element": team},
+    ]  # fmt: skip
+
+
+def reading_view(source: str) -> dict[str, Any]:
+    """The form while its rows are read (Slack waits 3 seconds for the submission's answer; reading takes longer)."""
+    return {
+        "type": "modal",
+        "title": _plain("Schedule SMS"),
+        "close": _plain("Close"),
+        "blocks": [
+            _section(
+                f":hourglass_flowing_sand: Reading {escape(source)}… The confirmation appears where you ran "
+                "`/schedule-sms`; you can close this."
+            )
+        ],
+    }
+
+
+def rows_read_view(text: str) -> dict[str, Any]:
+    """The form once its rows were read: where the confirmation went."""
+    return {"type": "modal", "title": _plain("Schedule SMS"), "close": _plain("Close"), "blocks": _sections(text)}
+
+
+def batch_confirmation_blocks(
+    pending_id: str, plan: Plan, envelope: ScheduleRequest, rows: Rows, tz: str, now: datetime, saved: str = ""
+) -> list[Block]:
+    """A batch before Confirm: how many SMS, how many send times and when, the first rows in full, segments and
+    SMS in all, the shared route and template; every bad row by line (the first ones here, the others in the
+    messages `bad_rows_messages` makes); Confirm holds the good rows."""
+    good = rows.good
+    first = datetime.fromisoformat(plan.first_at) if plan.first_at else None
+    last = datetime.fromisoformat(plan.last_at) if plan.last_at else None
+    details = [
+        f"*{len(good):,} SMS* from {escape(plan.source)}, one per row"
+        + (f" · *{len(rows.bad):,} rows cannot be sent* (below)" if rows.bad else ""),
+        f"*When:* {plan.send_times:,} send time{'s' if plan.send_times != 1 else ''}, {time_range(first, last, tz)}",
+        f"*Size:* {plan.segments:,} SMS in all (segments, as Kaleyra bills them)",
+        f"*Type:* {envelope.route}   *Sender:* {escape(envelope.sender)}"
+        + (f"   *DLT template:* {escape(envelope.template_id)}" + (f" ({plan.template})" if plan.template else "")
+           if envelope.template_id else ""),
+    ]  # fmt: skip
+    blocks = [_section(":calendar: *Check and confirm these SMS*"), _section("\n".join(details))]
+    if good:
+        blocks.append(_section(f"*The first {min(len(good), SHOWN_IN_FULL)}, as they will be sent:*"))
+    for row in good[:SHOWN_IN_FULL]:
+        blocks.append(_context(f"Line {row.line} · *To:* {row.number} · *When:* {describe_time(row.send_at, tz, now)}"))
+        blocks.append({"type": "section", "text": _plain(row.body)})
+        blocks.append(_context(sms.measure(row.body).describe()))
+    if rows.notes:
+        blocks += _sections(":information_source: " + escape(" ".join(rows.notes)))
+    if saved:
+        blocks.append(_context(f":bookmark: {escape(saved)}"))
+    if rows.bad:
+        blocks += _sections(_bad_rows_text(rows.bad[:_INLINE_BAD], len(rows.bad), good=len(good)))
+    if good:
+        blocks.append(_request_buttons("confirmation", "Confirm", pending_id))
+    else:
+        blocks.append(_section("No row can be sent: fix the file and submit it again."))
+    return blocks
+
+
+def _bad_rows_text(shown: Sequence[BadRow], total: int, *, good: int) -> str:
+    head = f"*{total:,} row{'s' if total != 1 else ''} cannot be sent*" + (
+        f" (the {good:,} good ones are not held back: Confirm sends them, or fix the file and submit it again):"
+        if good
+        else ":"
+    )
+    more = f"\n… and {total - len(shown):,} more, each listed in the messages below." if total > len(shown) else ""
+    return head + "\n" + "\n".join(bad_row_lines(shown)) + more
+
+
+def bad_row_lines(bad: Iterable[BadRow]) -> list[str]:
+    return [f"• Line {row.line}: {row.problem.value}: {escape(row.reason)}" for row in bad]
+
+
+def bad_rows_messages(bad: Sequence[BadRow]) -> list[list[Block]]:
+    """The bad rows beyond those on the confirmation, every one, over as many messages as they need."""
+    rest = bad[_INLINE_BAD:]
+    if not rest:
+        return []
+    head = f"*Rows that cannot be sent, continued* ({len(rest):,} more, from line {rest[0].line}):"
+    return _messages(_sections(head + "\n" + "\n".join(bad_row_lines(rest))))
+
+
+def batch_actions(batch: Batch, counts: Mapping[str, int]) -> Block | None:
+    """Show its rows (those with problems first, when there are); Cancel the batch while it holds rows."""
+    buttons = [_button("Show rows", BATCH_ROWS, f"{batch.id}:1")]
+    if any(counts.get(label) for label in PROBLEMS):
+        buttons.append(_button("Rows with problems", BATCH_ROWS, f"{batch.id}:1:{_PROBLEMS}"))
+    if batch.phase != Phase.CANCELLED and counts.get(State.HELD.value):
+        confirm = {
+            "title": _plain("Cancel the whole batch?"),
+            "text": _plain(f"Every SMS of it the app still holds ({counts[State.HELD.value]:,}) is cancelled."),
+            "confirm": _plain("Cancel them"),
+            "deny": _plain("Keep them"),
+            "style": "danger",
+        }
+        buttons.append(_button("Cancel batch", BATCH_CANCEL, batch.id, style="danger") | {"confirm": confirm})
+    return {"type": "actions", "block_id": f"batch-{batch.id}", "elements": buttons}
+
+
+def batch_line(batch: Batch, counts: Mapping[str, int], tz: str, now: datetime, *, with_author: bool) -> str:
+    """A batch in a list: when, who, how many, and its rows by state."""
+    author = f"<@{batch.user_id}> → " if with_author else ""
+    return (
+        f"*{time_range(batch.first_time, batch.last_time, tz)}* · {author}batch of {batch_label(batch)}"
+        f" · {counts_text(counts)}" + (f" · cancelled{_cancelled_by(batch)}" if batch.phase == Phase.CANCELLED else "")
+    )
+
+
+def _cancelled_by(batch: Batch) -> str:
+    return f" by <@{batch.cancelled_by}>" if batch.cancelled_by else ""
+
+
+def batch_outcome_blocks(headline: str, batch: Batch, counts: Mapping[str, int], now: datetime) -> list[Block]:
+    blocks = [_section(headline), _context(batch_line(batch, counts, batch.tz, now, with_author=False))]
+    if (buttons := batch_actions(batch, counts)) is not None:
+        blocks.append(buttons)
+    return blocks
+
+
+def batch_post_blocks(batch: Batch, counts: Mapping[str, int]) -> list[Block]:
+    """The team's view of a batch: one post, updated as its rows are handed off and delivered (no relative
+    times, so it is never stale between updates; no numbers: the rows' own views show them to their owner)."""
+    template = f" · *Template:* {escape(batch.template)}" if batch.template else ""
+    state = f" · cancelled{_cancelled_by(batch)}" if batch.phase == Phase.CANCELLED else ""
+    return [
+        _section(f":outbox_tray: <@{batch.user_id}> scheduled a batch of {batch_label(batch)}{state}"),
+        _context(
+            f"*When:* {batch.send_times:,} send times, {time_range(batch.first_time, batch.last_time, batch.tz)}"
+            f" · *Type:* {batch.route}{template}"
+        ),
+        _section(f"*Rows:* {counts_text(counts)}"),
+        *([buttons] if (buttons := batch_actions(batch, counts)) is not None else []),
+    ]
+
+
+def batch_rows_blocks(
+    batch: Batch, rows: Sequence[SmsRecord], page: int, pages: int, tz: str, now: datetime, *, problems_only: bool
+) -> list[Block]:
+    """One page of a batch's rows, each with its state and its own buttons; Previous / Next."""
+    which = "with problems" if problems_only else "of"
+    blocks = [
+        _section(f":card_index_dividers: *Rows {which} the batch of {batch_label(batch)}* (page {page} of {pages})")
+    ]
+    if not rows:
+        blocks.append(_section("No rows here." if not problems_only else "No row has a problem."))
+    for record in rows:
+        local = record.send_time.astimezone(ZoneInfo(tz))
+        text = (
+            f"• *Line {record.line}* · {escape(', '.join(record.recipients))} · {local:%a %d %b %H:%M} "
+            f"{local.tzname()} · {state_text(record, tz, now)}"
+            + (f" · {escape(record.summary())}" if record.messages else "")
+        )
+        blocks += _sections(text)
+        if (buttons := held_actions(record, now)) is not None:
+            blocks.append(buttons)
+    suffix = f":{_PROBLEMS}" if problems_only else ""
+    paging = []
+    if page > 1:
+        paging.append(_button("Previous", BATCH_ROWS, f"{batch.id}:{page - 1}{suffix}"))
+    if page < pages:
+        paging.append(_button("Next", BATCH_ROWS, f"{batch.id}:{page + 1}{suffix}"))
+    if paging:
+        blocks.append({"type": "actions", "block_id": "batch_pages", "elements": paging})
+    return blocks
+
+
+def rows_wanted(value: str) -> tuple[str, int, bool] | None:
+    """A Show rows button's value: the batch, the page (from 1), whether problems only."""
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not parts[1].isdigit() or not 0 < int(parts[1]) < 100_000:
+        return None
+    if len(parts) == 3 and parts[2] != _PROBLEMS:
+        return None
+    return parts[0], int(parts[1]), len(parts) == 3
+
+
+def batch_news_blocks(text: str, batch: Batch, counts: Mapping[str, int]) -> list[Block]:
+    blocks = _sections(text)
+    if (buttons := batch_actions(batch, counts)) is not None:
+        blocks.append(buttons)
+    return blocks
+
+
+def saved_lists_blocks(lists: Sequence[SavedList], user_id: str, *, admin: bool) -> list[Block]:
+    """`/schedule-sms lists`: the user's lists and the team's, each removable by whoever may."""
+    blocks = [_section(":bookmark_tabs: *Saved lists* (use one as `list:NAME`, or pick it in the form)")]
+    if not lists:
+        blocks.append(_section("No saved lists yet: attach a file in the form and name it under *Save these rows*."))
+    for saved in lists:
+        whose = "the team's" if saved.for_team else "yours"
+        line = (
+            f"• *{saved.name}* ({whose}) · {saved.rows:,} rows · columns {escape(', '.join(saved.columns))} · "
+            f"from {escape(saved.source)}, saved by <@{saved.saved_by}> on {saved.saved_at[:10]}"
+        )
+        blocks += _sections(line)
+        if saved.owner == user_id or (saved.for_team and admin):
+            confirm = {
+                "title": _plain("Remove this list?"),
+                "text": _plain(f"“{saved.name}” can no longer be used. SMS already confirmed are not changed."),
+                "confirm": _plain("Remove"),
+                "deny": _plain("Keep it"),
+                "style": "danger",
+            }
+            remove = _button("Remove", LIST_REMOVE, f"{saved.owner}:{saved.name}", style="danger") | {
+                "confirm": confirm
+            }
+            blocks.append({"type": "actions", "block_id": f"list-{saved.owner}-{saved.name}", "elements": [remove]})
+    return blocks[:MESSAGE_BLOCKS]
+
+
+def list_options(lists: Sequence[SavedList]) -> dict[str, Any]:
+    """The saved-list menu's options: the user's, then the team's."""
+    groups = [
+        (label, [_list_option(saved) for saved in lists if saved.for_team == team])
+        for label, team in (("Yours", False), ("The team's", True))
+    ]
+    groups = [(label, options) for label, options in groups if options]
+    if len(groups) < 2:
+        return {"options": groups[0][1] if groups else []}
+    return {"option_groups": [{"label": _plain(label), "options": options} for label, options in groups]}
+
+
+def _list_option(saved: SavedList) -> dict[str, Any]:
+    columns = ", ".join(saved.columns)
+    return {
+        "text": _plain(saved.name),
+        "value": saved.name,
+        "description": _plain(f"{saved.rows:,} rows: {columns}"[:75]),
     }

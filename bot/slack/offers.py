@@ -50,7 +50,7 @@ async def _check_and_keep(
     member, refused = await services.directory.sender(settings, user_id, channel_id, timeout=SLACK_TIMEOUT_BEFORE_FORM)
     if refused is not None:
         return refused
-    template = await _template(services.templates, draft)
+    template = await find_template(services.templates, draft)
     if template is not None:  # the template's sender and route, unless the user chose others
         draft = draft.with_defaults(template.route, template.sender, None)
     draft = draft.with_defaults(settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id)
@@ -64,7 +64,7 @@ async def _check_and_keep(
     return pending, "" if quiet else await services.pending.put(pending), quiet
 
 
-async def _template(store: TemplateStore, draft: Draft) -> Template | None:
+async def find_template(store: TemplateStore, draft: Draft) -> Template | None:
     """The template the draft names, or whose DLT id it carries (an edited templated SMS carries only
     that); an unknown name is an error beside the template, with the names close to it."""
     if not draft.template:

@@ -7,10 +7,12 @@ refusal's message) is escaped here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core import kaleyra
+from bot.core.batches import Batch, Cancelled, Phase
 from bot.core.dispatch import HANDOFF_LEAD
 from bot.core.mrkdwn import escape
 from bot.core.outcomes import Act, Outcome, Result, SendReport
@@ -36,6 +38,8 @@ def kaleyra_ids(record: SmsRecord) -> str:
 def headline(outcome: Outcome, now: datetime) -> str:
     """What the person who acted (or the owner, for a hand-off) is told first."""
     record = outcome.record
+    if outcome.batch is not None or outcome.act is Act.CANCEL_BATCH:
+        return batch_headline(outcome, now)
     if outcome.result is Result.NOT_YOURS:
         return NOT_YOURS_PENDING if outcome.act in _BEFORE_CONFIRM else NOT_YOURS_HELD
     if outcome.result is Result.GONE or (record is None and outcome.result is not Result.REFUSED):
@@ -235,7 +239,9 @@ def _phase_text(record: SmsRecord, tz: str, now: datetime | None) -> str:
         State.SENDING: "being handed to Kaleyra",
         State.HANDED_OFF: "handed to Kaleyra",
         State.SENT: "sent",
-        State.CANCELLED: f"cancelled by <@{record.acted_by}>",
+        State.CANCELLED: f"cancelled by <@{record.acted_by}>"
+        if record.acted_by
+        else f"cancelled ({escape(record.note)})",
         State.MISSED: "missed: not sent (the app was down at its hand-off)",
         State.REPLACED: "replaced by an edit",
         State.REFUSED: f"not sent: {escape(record.note)}",
@@ -261,3 +267,101 @@ def lines_of(outcome: Outcome) -> list[str]:
     if not outcome.recorded:
         lines.append("• The app could not record this SMS (its storage is unavailable): delivery tracking may be late.")
     return lines
+
+
+# --- batches ------------------------------------------------------------------------------------------
+
+COUNTED = {
+    "held": "held",
+    "sending": "being handed to Kaleyra",
+    "handed_off": "handed to Kaleyra",
+    "sent": "sent",
+    "delivered": "delivered",
+    "undelivered": "not delivered",
+    "refused": "not sent (refused)",
+    "failed": "not sent (failed)",
+    "missed": "missed",
+    "uncertain": "outcome unknown",
+    "cancelled": "cancelled",
+}
+"""A batch's rows by what they are counted as (`records.tally_of`), in the order shown. A row replaced by its
+edit is not counted: its edit is."""
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """'9,000 held · 480 handed to Kaleyra · 20 cancelled'."""
+    shown = [f"{counts[label]:,} {words}" for label, words in COUNTED.items() if counts.get(label)]
+    return " · ".join(shown) or "no rows held yet"
+
+
+def batch_label(batch: Batch) -> str:
+    return f"{batch.rows:,} SMS from {escape(batch.source)}"
+
+
+def batch_headline(outcome: Outcome, now: datetime) -> str:
+    """What a batch's Confirm, or its cancelling, came to."""
+    batch, cancelled = outcome.batch, outcome.cancelled
+    if outcome.result is Result.NOT_YOURS:
+        return "Only the person who scheduled this batch, or an admin, can cancel it."
+    if batch is None:
+        return "This batch is no longer known to the app."
+    if outcome.act is Act.CANCEL_BATCH and cancelled is not None:
+        return batch_cancelled(batch, cancelled, outcome.result)
+    if outcome.result is Result.WAITING:
+        return (
+            f":hourglass_flowing_sand: Confirmed: {batch_label(batch)}. The app is still keeping them; you will "
+            "get a message once every one is held."
+        )
+    if outcome.result is Result.TOO_LATE:
+        if batch.phase == Phase.CANCELLED:
+            return f"This batch was cancelled{_by(batch)}; {_cancel_note(batch)}"
+        return "This batch was already confirmed; nothing was sent twice. Its rows are below."
+    return (
+        f":lock: {batch_label(batch)} held by the app, each handed to Kaleyra shortly before its own time. Until "
+        "then each can be cancelled, edited or sent now on its own, and the batch cancelled as a whole."
+    )
+
+
+def batch_cancelled(batch: Batch, cancelled: Cancelled, result: Result) -> str:
+    if result is Result.TOO_LATE:
+        return f"This batch was already cancelled{_by(batch)}; nothing more was held."
+    text = f":wastebasket: Batch cancelled{_by(batch)}: {cancelled.cancelled:,} SMS cancelled, none of them sent."
+    if cancelled.under_way:
+        text += f" {cancelled.under_way:,} were being handed to Kaleyra at that moment and could not be stopped."
+    if cancelled.with_kaleyra:
+        text += f" {cancelled.with_kaleyra:,} had already gone to Kaleyra, which cannot cancel them."
+    return text
+
+
+def _by(batch: Batch) -> str:
+    return f" by <@{batch.cancelled_by}>" if batch.cancelled_by else " by the app"
+
+
+def _cancel_note(batch: Batch) -> str:
+    return f"{escape(batch.note)}; nothing of it was sent." if batch.note else "nothing more of it is sent."
+
+
+def batch_news(batch: Batch, problems: Mapping[str, int], *, confirmed_late: bool) -> str:
+    """The owner's direct message: a batch confirmed by the app after a restart, or rows that could not go."""
+    lines = []
+    if confirmed_late:
+        lines.append(
+            f":white_check_mark: Your {batch_label(batch)} is held: the app stopped while confirming it, and "
+            "another instance finished it."
+        )
+    if batch.phase == Phase.CANCELLED and batch.note:
+        lines.append(f":x: Your {batch_label(batch)} was cancelled by the app: {escape(batch.note)}.")
+    if problems:
+        lines.append(
+            f":warning: In your {batch_label(batch)}, since the last message: {counts_text(problems)}. "
+            "*Rows with problems* shows each one with its reason and what you can still do."
+        )
+    return "\n".join(lines)
+
+
+def time_range(first: datetime | None, last: datetime | None, tz: str) -> str:
+    """'Mon 07 Dec 09:00 – Fri 18 Dec 17:45 IST', or one time, in the user's zone."""
+    if first is None:
+        return "now"
+    start = local_time(first, tz)
+    return start if last is None or last == first else f"{start} – {local_time(last, tz)}"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import fakeredis
 
+from bot.core.batches import BatchBook, News
 from bot.core.dispatch import Dispatcher
-from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
+from bot.core.jobs import BATCH, CHECK, GROUP, HANDOFF, JobQueue, JobRunner
 from bot.core.outbox import Outbox
 from bot.core.outcomes import Outcome
 from bot.core.pending import Pending, PendingStore
@@ -73,22 +74,37 @@ class World:
         quota = Quota(None, 0, per_day)
         quiet_hours = QuietHours(*parse_hours("09:00-21:00"), (quiet,) if quiet else ())
         self.series = SeriesBook(self.store, self.clock, handoff=timedelta(minutes=HANDOFF_MINUTES), keep_body=False)
+        self.queue = JobQueue(redis)
+        self.batches = BatchBook(
+            self.store, self.queue, self.clock, handoff=timedelta(minutes=HANDOFF_MINUTES),
+            lease=timedelta(seconds=LEASE), update_every=timedelta(seconds=10), keep_body=False,
+        )  # fmt: skip
+        self.batches.notify = self._batch_news
+        self.news: list[News] = []
+        self.quota = quota
         dispatcher = Dispatcher(
-            self.store, client, quota, quiet_hours, self.access, self.series, self.clock,
+            self.store, client, quota, quiet_hours, self.access, self.series, self.batches, self.clock,
             lease_seconds=LEASE, late_minutes=10, first_check_seconds=120,
         )  # fmt: skip
         self.outbox = Outbox(
-            self.store, self.pending, dispatcher, self.series, quota, quiet_hours, self.access, self.clock, self._tell,
+            self.store, self.pending, dispatcher, self.series, self.batches, quota, quiet_hours, self.access,
+            self.clock, self._tell,
             handoff_minutes=HANDOFF_MINUTES, lease_seconds=LEASE, keep_body=False, admins=admins,
         )  # fmt: skip
         self.tracker = DeliveryTracker(
             self.store, client, self._delivered, self.clock, first_check_seconds=120, max_checks=3
         )
-        self.queue = JobQueue(redis)
+        handlers = {
+            HANDOFF: self.outbox.hand_off, CHECK: self.tracker.check, GROUP: self.outbox.hand_off_group,
+            BATCH: self.batches.run,
+        }  # fmt: skip
         self.jobs = JobRunner(
-            self.queue, {HANDOFF: self.outbox.hand_off, CHECK: self.tracker.check}, self.clock,
+            self.queue, handlers, self.clock,
             poll_seconds=1, lease_seconds=LEASE, max_attempts=3, give_up={HANDOFF: self.outbox.give_up},
         )  # fmt: skip
+
+    async def _batch_news(self, news: News) -> None:
+        self.news.append(news)
 
     async def _tell(self, outcome: Outcome) -> None:
         self.told.append(outcome)
