@@ -47,7 +47,7 @@ from bot.core.jobs import BATCH, GROUP, HANDOFF, JobQueue
 from bot.core.kaleyra import MAX_RECIPIENTS_PER_REQUEST
 from bot.core.pending import Pending
 from bot.core.recipient_rows import GoodRow
-from bot.core.records import NOT_SENT, Change, Event, SmsRecord, State, held, transition
+from bot.core.records import NOT_SENT, Change, Event, SmsRecord, State, held, tally_of, transition
 from bot.core.refusals import Reason, Refusal
 from bot.core.store import ABSENT, LONGEST_WAIT, Commit, Store, tally_key, user_key
 from bot.core.validation import ScheduleRequest
@@ -142,6 +142,11 @@ class Batch:
     def from_dict(cls, data: Mapping[str, Any]) -> Batch:
         known = {one.name for one in fields(cls)}
         return cls(**{name: value for name, value in data.items() if name in known})
+
+
+def batch_ids(*listed: Sequence[Listed]) -> list[str]:
+    """The batches among listed entries, each once (their rows are counted for their one line)."""
+    return list(dict.fromkeys(entry.id for entries in listed for entry in entries if isinstance(entry, Batch)))
 
 
 def row_id(batch_id: str, number: int) -> str:
@@ -343,6 +348,10 @@ class BatchBook:
         """Rows `start` to `start + count - 1` (from 1), each as it is now: an edited row as its edit."""
         numbers = range(max(1, start), min(batch.rows, start + count - 1) + 1)
         return await self._current([batch.row_id(number) for number in numbers])
+
+    async def with_problems(self, batch: Batch) -> list[SmsRecord]:
+        """Every row that could not be sent or delivered (read whole: for its owner's click, not a hot path)."""
+        return [record for record in await self._current(batch.row_ids) if tally_of(record) in PROBLEMS]
 
     async def _current(self, ids: Sequence[str]) -> list[SmsRecord]:
         """The records, an edited one followed to what replaced it (in its place)."""

@@ -64,7 +64,7 @@ class Draft:
         )
 
 
-SUBCOMMANDS = ("list", "help", "history")
+SUBCOMMANDS = ("list", "help", "history", "lists")
 
 
 def is_help(text: str) -> bool:

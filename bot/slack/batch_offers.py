@@ -137,6 +137,13 @@ async def _rows_text(services: Services, draft: Draft, user_id: str) -> tuple[st
     return f"list {saved.name}", text
 
 
+def source_of(draft: Draft) -> str:
+    """Where the rows come from, before they are read: "the file", "the rows pasted", "list clinic"."""
+    if draft.files:
+        return "the file"
+    return "the rows pasted" if draft.rows else f"list {draft.saved_list}"
+
+
 def _when(draft: Draft, tz: str) -> str:
     """The time for every row without its own: typed, picked (an exact instant), or "now"."""
     if draft.send_now:

@@ -45,8 +45,8 @@ class SlackBatchNews:
         batch, counts = news.batch, news.counts
         if news.confirmed_late and not batch.post_ts:
             await post_batch(self._client, self._batches, batch, counts)
-        elif batch.post_ts:
-            await self._update(batch, counts)
+        else:
+            await update_batch_post(self._client, batch, counts)
         text = wording.batch_news(batch, news.problems, confirmed_late=news.confirmed_late)
         if text:
             await self._client.chat_postMessage(
@@ -55,15 +55,19 @@ class SlackBatchNews:
                 blocks=blocks.batch_news_blocks(text, batch, counts),
             )
 
-    async def _update(self, batch: Batch, counts: Mapping[str, int]) -> None:
-        try:
-            await self._client.chat_update(
-                channel=batch.post_channel,
-                ts=batch.post_ts,
-                text=f"Batch: {wording.counts_text(counts)}",
-                blocks=blocks.batch_post_blocks(batch, counts),
-            )
-        except SlackApiError as exc:
-            if exc.response.get("error") == "ratelimited":
-                raise  # the job runs again after a pause
-            log.warning("could not update the post of batch %s: %s", batch.id, exc.response.get("error"))
+
+async def update_batch_post(client: AsyncWebClient, batch: Batch, counts: Mapping[str, int]) -> None:
+    """The batch's channel post, if it has one, as the batch stands."""
+    if not batch.post_ts:
+        return
+    try:
+        await client.chat_update(
+            channel=batch.post_channel,
+            ts=batch.post_ts,
+            text=f"Batch: {wording.counts_text(counts)}",
+            blocks=blocks.batch_post_blocks(batch, counts),
+        )
+    except SlackApiError as exc:
+        if exc.response.get("error") == "ratelimited":
+            raise  # the batch's job runs again after a pause
+        log.warning("could not update the post of batch %s: %s", batch.id, exc.response.get("error"))

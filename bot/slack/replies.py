@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import delivery
+from bot.core.batches import batch_ids
 from bot.core.command import Draft
 from bot.core.errors import NotDurable
 from bot.core.records import SmsRecord, State
@@ -255,8 +256,9 @@ def log_failure(error: Exception, user_id: str) -> None:
 
 async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:
     member = await services.directory.member(user_id)
-    records, more = await services.store.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
-    return blocks.history_blocks(records, member.tz, services.clock.now(), page, more, masked=False)
+    listed, more = await services.batches.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
+    counts = await services.batches.counts(batch_ids(listed))
+    return blocks.history_blocks(listed, member.tz, services.clock.now(), page, more, masked=False, counts=counts)
 
 
 SHOWN = frozenset({State.HELD, State.SENDING, State.HANDED_OFF, State.SENT})
@@ -267,6 +269,8 @@ async def publish_post(services: Services, client: AsyncWebClient, requester: Re
     """The channel post of `record`, rendered from it: updated if there is one, posted once it is worth
     showing (an SMS that failed at Confirm is posted when a later send succeeds)."""
     masked = not services.settings.show_full_numbers
+    if record.batch:  # a batch's rows share its one post, which follows their counts
+        return
     if record.post_ts:
         await update_post(client, record, services.clock.now(), masked=masked)
     elif record.phase in SHOWN and not record.withdrawn:

@@ -14,6 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.slack_models import validate_blocks, validate_view
 
+BOT_TOKEN = "xoxb-test-bot-token-0123456789"
+"""The bot token the fake Slack expects on a file's private URL (the app's, in `tests.e2e.harness`)."""
+
 
 def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
     """Poll until `condition()` is truthy (work after Slack's ack is asynchronous)."""
@@ -96,6 +99,7 @@ class FakeSlack:
         self.failing_responses = False  # response_urls answer 404, as an expired one does
         self.on_call: Callable[[str], None] | None = None  # runs with each method (or "respond") as it arrives
         self.socket_mode_url = ""
+        self.files: dict[str, tuple[str, bytes]] = {}  # file id -> name, content (files.info, then its private URL)
         self._lock = threading.Lock()
         self._server = _Server(self._handler())
 
@@ -108,6 +112,12 @@ class FakeSlack:
 
     def close(self) -> None:
         self._server.close()
+
+    def add_file(self, name: str, content: str | bytes) -> str:
+        """A file as a user attaches it in a form: its id, for the `file_input`'s state."""
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        self.files[file_id] = (name, content.encode() if isinstance(content, str) else content)
+        return file_id
 
     def of(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.of_calls(method)]
@@ -161,6 +171,13 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": f"{time.time():.6f}"}
         if method in ("views.open", "views.update"):
             return {"ok": True, "view": {"id": "V1", "hash": "h1"}}
+        if method == "files.info":
+            if (found := self.files.get(str(params.get("file")))) is None:
+                return {"ok": False, "error": "file_not_found"}
+            name, content = found
+            url = f"{self._server.url}/files-pri/T1-{params['file']}/{name}"
+            return {"ok": True, "file": {"id": params["file"], "name": name, "size": len(content),
+                                         "url_private": url, "url_private_download": url + "?download=1"}}  # fmt: skip
         return {"ok": True}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -176,10 +193,33 @@ class FakeSlack:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 params = {key: values[0] for key, values in parse_qs(parts.query).items()}
+                if parts.path.startswith("/files-pri/"):
+                    self._file(parts.path)
+                    return
                 method = parts.path.removeprefix("/api/")
                 fake._record(method, params)
                 time.sleep(fake.delays.get(method, 0.0))
                 _send_json(self, 200, fake._answer(method, params))
+
+            def _file(self, path: str) -> None:
+                """A file's private URL: the file to the bot token, Slack's sign-in page to anyone else."""
+                file_id = path.split("/")[2].removeprefix("T1-")
+                authorised = self.headers.get("Authorization") == f"Bearer {BOT_TOKEN}"
+                fake._record("files.download", {"file": file_id, "authorised": authorised})
+                found = fake.files.get(file_id)
+                if not authorised or found is None:
+                    page = b"<html><body>Sign in to Slack</body></html>"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(found[1])))
+                self.end_headers()
+                self.wfile.write(found[1])
 
             def do_POST(self) -> None:
                 _, params = _read_body(self)

@@ -29,10 +29,10 @@ from bot.config import Settings
 from bot.core.clock import OffsetClock
 from bot.storage import connect_redis
 from bot.web.server import build_web_app
+from tests.e2e.fakes import BOT_TOKEN
 
 T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret-0123456789"
-BOT_TOKEN = "xoxb-test-bot-token-0123456789"
 KALEYRA_KEY = "Atestkaleyraapikey0123456789"
 SID = "HXAP16TEST97IN"
 
@@ -311,6 +311,13 @@ def modal_values(**fields: str | bool | int) -> dict[str, Any]:
     for name, value in fields.items():
         if name == "picked_at":
             values[name] = {"value": {"type": "datetimepicker", "selected_date_time": value}}
+        elif name == "rows_file":
+            values[name] = {"value": {"type": "file_input", "files": [{"id": value, "name": "file.csv"}]}}
+        elif name == "saved_list":
+            values[name] = {"list_picked": {"type": "external_select", "selected_option": {"value": value}}}
+        elif name == "save_for_team":
+            options = [{"value": "For the whole team (admins)"}] if value else []
+            values[name] = {"value": {"type": "checkboxes", "selected_options": options}}
         elif name == "send_now":
             options = [{"value": "Send now instead of scheduling"}] if value else []
             values["send_now"] = {"value": {"type": "checkboxes", "selected_options": options}}

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
 from bot.slack.context import BeginRequestScope, ProvideServices
-from bot.slack.listeners import actions, commands, events, held, templates, views
+from bot.slack.listeners import actions, batches, commands, events, held, templates, views
 from bot.slack.replies import Requester, failure_text
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ def register(app: AsyncApp, services: Services) -> None:
     events.register(app)
     held.register(app)
     templates.register(app)
+    batches.register(app)
 
 
 async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:

@@ -18,9 +18,10 @@ from bot.core.records import State
 from bot.core.refusals import Reason
 from bot.core.shutdown import finish_despite_cancel
 from bot.services import Services
-from bot.slack import blocks, wording
+from bot.slack import batch_offers, blocks, wording
 from bot.slack.context import services_of
-from bot.slack.listeners import held
+from bot.slack.listeners import batches, held
+from bot.slack.listeners.templates import form_draft
 from bot.slack.replies import (
     BUSY,
     ModalContext,
@@ -132,6 +133,9 @@ async def tell_confirmation(services: Services, client: AsyncWebClient, requeste
     """What a Confirm (or Try again on a refused request) came to, and the channel posts of what it kept."""
     now = services.clock.now()
     metrics.confirmation(_counted(outcome))
+    if outcome.batch is not None:
+        await batches.tell_batch_confirmation(services, client, requester, outcome)
+        return
     text = wording.headline(outcome, now)
     if outcome.result in (Result.GONE, Result.NOT_YOURS, Result.TOO_LATE):
         await requester.problem(client, text, trusted=True)
@@ -199,6 +203,12 @@ async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> No
         await click.problem(client, wording.NOT_YOURS_PENDING)
         return
     context = ModalContext(pending.channel_id, click.response_url or "", replaces=click.pending_id)
+    if pending.batch is not None:  # the shared fields again; the rows come from the file, attached again
+        draft, again = batch_offers.edit_draft(pending)
+        if draft.template:
+            draft = form_draft(draft, await services.templates.get(draft.template))
+        await open_modal(services, client, click.trigger_id, draft, context, click, again)
+        return
     await open_modal(services, client, click.trigger_id, draft_of(pending.request, pending.tz), context, click)
 
 

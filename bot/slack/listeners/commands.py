@@ -12,12 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
 from bot.core.command import Draft, is_help, misspelt_subcommand, parse_command
-from bot.core.errors import InvalidRequest
+from bot.core.errors import InputError, InvalidRequest
 from bot.core.refusals import Refusal
 from bot.services import Services
-from bot.slack import blocks
+from bot.slack import batch_offers, blocks
+from bot.slack.batch_offers import Checked
 from bot.slack.context import services_of
-from bot.slack.listeners import held
+from bot.slack.listeners import batches, held
 from bot.slack.listeners.templates import form_draft
 from bot.slack.offers import check_and_keep
 from bot.slack.replies import (
@@ -64,7 +65,15 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         await ack()
         services.background.queue(guard(_list(services, client, requester, page), client, requester))
         return
+    if text.strip().lower() == "lists":
+        metrics.command("list")
+        await ack()
+        services.background.queue(guard(batches.show_lists(services, client, requester), client, requester))
+        return
     draft = parse_command(text)  # the template's sender and route, if it names one, come before the defaults
+    if draft.is_batch:
+        await _batch(ack, services, client, body, draft, requester)
+        return
     if not text.strip():  # who may send is checked when the form is submitted
         metrics.command("form")
         await ack()
@@ -119,6 +128,45 @@ def _open_form(
         await open_modal(services, client, str(body.get("trigger_id", "")), filled, context, requester, problems)
 
     services.background.start(guard(opening(), client, requester))
+
+
+async def _batch(
+    ack: AsyncAck, services: Services, client: AsyncWebClient, body: dict[str, Any], draft: Draft, requester: Requester
+) -> None:
+    """A saved list in one line: the checks that would show in the form run before the ack (the form opens with
+    them, as for one SMS); its rows are read after it, and the confirmation follows as a message."""
+    try:
+        checked = await batch_offers.check(services, draft, requester.user_id, requester.channel_id)
+    except InvalidRequest as invalid:
+        metrics.command("fix_in_form")
+        await ack()
+        _open_form(services, client, body, draft, requester, list(invalid.errors.values()))
+        return
+    except Exception as exc:  # noqa: BLE001  logged by log_failure
+        metrics.command("failed")
+        log_failure(exc, requester.user_id)
+        await ack(problem_body(failure_text(exc)))
+        return
+    if isinstance(checked, Refusal):
+        metrics.command("refused")
+        await ack(problem_body(checked.message, trusted=checked.mrkdwn))
+        return
+    metrics.command("confirmation")
+    await ack()
+    services.background.queue(guard(_read_rows(services, client, requester, checked), client, requester))
+
+
+async def _read_rows(services: Services, client: AsyncWebClient, requester: Requester, checked: Checked) -> None:
+    now = services.clock.now()
+    try:
+        offered = await batch_offers.read_and_keep(services, checked, requester.user_id, requester.channel_id, now)
+    except InputError as exc:
+        await requester.problem(client, f"Not scheduled: {exc}")
+        return
+    if isinstance(offered, Refusal):
+        await requester.problem(client, f"Not scheduled: {offered.message}")
+        return
+    await batches.tell_offer(client, requester, offered, now)
 
 
 def history_page(text: str) -> int | None:

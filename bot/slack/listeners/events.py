@@ -12,6 +12,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.batches import batch_ids
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.context import services_of
@@ -38,13 +39,14 @@ async def publish_home(services: Services, client: AsyncWebClient, user_id: str)
         store = services.templates
         member, (mine, _), (team, _), added = await asyncio.gather(
             services.directory.member(user_id),
-            services.store.recent(user_id, 0, blocks.PAGE_SIZE),
-            services.store.recent(None, 0, 2 * blocks.PAGE_SIZE) if admin else _no_team_view(),
+            services.batches.recent(user_id, 0, blocks.PAGE_SIZE),
+            services.batches.recent(None, 0, 2 * blocks.PAGE_SIZE) if admin else _no_team_view(),
             store.added(),
         )
         templates = blocks.templates_blocks(store.configured, added, admin=admin)
         now, masked = services.clock.now(), not services.settings.show_full_numbers
-        view = blocks.home_view(mine, team, member.tz, now, masked=masked, templates=templates)
+        counts = await services.batches.counts(batch_ids(mine, team or []))
+        view = blocks.home_view(mine, team, member.tz, now, masked=masked, templates=templates, counts=counts)
         await client.views_publish(user_id=user_id, view=view)
     except (RedisError, SlackApiError, DirectoryUnavailable) as exc:  # the Home tab shows its last view meanwhile
         log.warning("could not publish the App Home for %s: %s", user_id, type(exc).__name__)
