@@ -63,6 +63,8 @@ HANDOFF_LEAD = MIN_LEAD + timedelta(seconds=30)
 """A send goes with Kaleyra's `time` only while that time is at least this far away: Kaleyra's 15
 minutes, plus margin for clocks and the request itself."""
 MAX_NOTE_CHARS = 500
+_BEGIN_LANES = 8
+"""A group's rows begun at once: its request waits for the slowest, and the connection pool is shared."""
 ACCESS_REASONS = frozenset({Reason.GUEST, Reason.CHANNEL, Reason.NOT_ALLOWED})
 
 
@@ -201,10 +203,13 @@ class Dispatcher:
             else:
                 await self._refused_at_handoff(record, refusal)
         attempts = [new_attempt(record, now + self._lease, scheduled=send_at is not None, by="") for record, _ in ready]
-        starts = [
-            self._begin(record, Act.HANDOFF, attempt, watched=True)
-            for (record, _), attempt in zip(ready, attempts, strict=True)
-        ]
+        lanes = asyncio.Semaphore(_BEGIN_LANES)
+
+        async def begin(record: SmsRecord, attempt: Attempt) -> SmsRecord | None:
+            async with lanes:
+                return await self._begin(record, Act.HANDOFF, attempt, watched=True)
+
+        starts = [begin(record, attempt) for (record, _), attempt in zip(ready, attempts, strict=True)]
         begun = await asyncio.gather(*starts, return_exceptions=True)  # a row not begun is left to its own job
         together = [
             (_Sending(self._store, self._kaleyra, self._clock, started, attempt, self._lease, watched=True), request)
@@ -225,7 +230,8 @@ class Dispatcher:
         )  # fmt: skip
 
         async def on_wire(value: bool) -> None:
-            await asyncio.gather(*(sending.progress(on_wire=value) for sending, _ in together))
+            for sending, _ in together:
+                await sending.progress(on_wire=value)
 
         for sending, one in together:
             audit(sending.record, one, None, "sms_sending")
@@ -431,17 +437,15 @@ class _Sending:
 
     @staticmethod
     async def lease_kept_for(work: Awaitable[T], sendings: Sequence[_Sending]) -> T:
-        """`work` (requests to Kaleyra), with the lease of every attempt in `sendings` renewed meanwhile; a
-        failure of a group's request that the client does not foresee is an unknown outcome, never raised."""
-        renewing = [asyncio.create_task(sending._renew()) for sending in sendings]
+        """`work` (requests to Kaleyra), with the lease of every attempt in `sendings` renewed meanwhile (one
+        after the other: a group's rows share the connection pool with everything else)."""
+        renewing = asyncio.create_task(_renew_all(sendings))
         try:
             return await work
         finally:
-            for task in renewing:
-                task.cancel()
-            for task in renewing:
-                with suppress(asyncio.CancelledError):
-                    await task
+            renewing.cancel()
+            with suppress(asyncio.CancelledError):
+                await renewing
 
     async def _send(self, request: ScheduleRequest) -> SendReport:
         """In requests of at most 100 recipients; stop at the first that is not scheduled. With more than
@@ -469,10 +473,13 @@ class _Sending:
         """Kaleyra said "not now" and a retry waits (False: nothing is at Kaleyra), or the retry goes (True)."""
         await self.progress(on_wire=on_wire)
 
-    async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(self._lease.total_seconds() / 3)
-            await self.progress(on_wire=self._attempt.on_wire)
+    @property
+    def lease(self) -> timedelta:
+        return self._lease
+
+    @property
+    def on_wire(self) -> bool:
+        return self._attempt.on_wire
 
     async def progress(self, *, on_wire: bool) -> None:
         lease_end = self._clock.now() + self._lease
@@ -518,6 +525,14 @@ class _Sending:
         if not changed:
             log.error("the outcome of %s could not be recorded: the record moved on", self._record_id)
         return settled if changed else None
+
+
+async def _renew_all(sendings: Sequence[_Sending]) -> None:
+    """Every third of the lease, each attempt's lease renewed, one after the other."""
+    while True:
+        await asyncio.sleep(sendings[0].lease.total_seconds() / 3)
+        for sending in sendings:
+            await sending.progress(on_wire=sending.on_wire)
 
 
 def _count(result: SendResult) -> None:

@@ -150,7 +150,7 @@ class KaleyraClient:
         max_concurrent: int = 20,
     ) -> None:
         """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests."""
-        self._gate = _Gate(max_concurrent)
+        self._gate = Gate(max_concurrent)
         self._account_url = account_url.rstrip("/")
         self._api_key = api_key
         self._max_retries = max_retries
@@ -284,21 +284,22 @@ class KaleyraClient:
         return float(self._backoff * 2 ** (state.attempt_number - 1))
 
 
-class _Gate:
+class Gate:
     """At most `limit` sends at once, and none while Kaleyra asked every request to wait (Retry-After)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._slots = asyncio.Semaphore(limit)
-        self._paused_until = 0.0  # time.monotonic()
+        self._monotonic = monotonic
+        self._paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
     @asynccontextmanager
     async def turn(self, sleep: Callable[[float], Awaitable[None]]) -> AsyncIterator[None]:
         """A slot, once any pause has ended (`sleep` waits, or gives up when the app stops)."""
         async with self._slots:
-            while (left := self._paused_until - time.monotonic()) > 0:
+            while (left := self._paused_until - self._monotonic()) > 0:
                 await sleep(left)
             yield
 

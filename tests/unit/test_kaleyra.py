@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bot.core.errors import StatusUnavailable
-from bot.core.kaleyra import Rejected, Scheduled, SmsMessage, Uncertain
-from tests.unit.kaleyra_double import API_KEY, KaleyraDouble
+from bot.core.kaleyra import Gate, KaleyraClient, Rejected, Scheduled, SmsMessage, Uncertain
+from tests.unit.kaleyra_double import ACCOUNT_URL, API_KEY, KaleyraDouble, accepted
 
 MESSAGE = SmsMessage(["+919876543210", "+919876543211"], "Hi", "TXN", "KLRHXA",
                      datetime.fromisoformat("2026-11-25T17:00:00+05:30"))  # fmt: skip
@@ -124,3 +124,48 @@ def test_status_api_failure_is_status_unavailable() -> None:
 
     with pytest.raises(StatusUnavailable):
         asyncio.run(scenario())
+
+
+def test_at_most_max_concurrent_sends_are_on_their_way_at_once() -> None:
+    on_their_way, most = 0, 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal on_their_way, most
+        on_their_way += 1
+        most = max(most, on_their_way)
+        await asyncio.sleep(0)  # let the others start, if the gate lets them
+        await asyncio.sleep(0)
+        on_their_way -= 1
+        return accepted(request)
+
+    async def scenario() -> None:
+        client = KaleyraClient(ACCOUNT_URL, API_KEY, transport=httpx.MockTransport(slow), max_concurrent=2)
+        try:
+            results = await asyncio.gather(*(client.send(MESSAGE) for _ in range(6)))
+        finally:
+            await client.aclose()
+        assert all(isinstance(result, Scheduled) for result in results)
+
+    asyncio.run(scenario())
+    assert most == 2
+
+
+def test_kaleyras_retry_after_pauses_every_send_until_it_ends() -> None:
+    async def scenario() -> None:
+        now = [100.0]
+        gate = Gate(4, monotonic=lambda: now[0])
+        waited: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waited.append(seconds)
+            now[0] += seconds
+
+        gate.pause(7)
+        gate.pause(2)  # a shorter pause asked later does not shorten it
+        async with gate.turn(sleep):
+            assert now[0] >= 107
+        async with gate.turn(sleep):  # no pause left: no wait
+            pass
+        assert waited == [7]
+
+    asyncio.run(scenario())

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.quiet_hours import QuietHours, parse_hours
-from bot.core.recipient_rows import Problem, RowRules, Rows, RowsError, decode, read_rows
+from bot.core.recipient_rows import Problem, RowRules, Rows, RowsError, decode, looks_like_rows, read_rows
 from bot.core.templates import Template
 
 NOW = datetime(2026, 12, 4, 3, 30, tzinfo=UTC)  # 09:00 in India
@@ -216,3 +216,27 @@ def test_times_are_read_once_per_phrase_and_never_across_files() -> None:
     first = rows(text).good[0].send_at
     later = rows(text, now=NOW + timedelta(hours=1)).good[0].send_at
     assert first is not None and later is not None and later - first == timedelta(hours=1)
+
+
+def test_a_variable_given_for_every_row_needs_no_column() -> None:
+    result = rows("phone,name,time,when\n+919876543210,Asha,4.00 PM,tomorrow 9am\n", values={"doctor": "Dr. Rao"})
+    [row] = result.good
+    assert row.body == "Hi Asha, your appointment with Dr. Rao is at 4.00 PM."
+    with pytest.raises(RowsError, match="“nurse” is not a variable of template “appointment”"):
+        rows("phone,name,doctor,time,when\n", values={"nurse": "Ann"})
+    in_order = rows("phone,a,b,when\n+919876543210,Asha,4 PM,tomorrow 9am\n", values={"doctor": "Dr. Rao"})
+    assert in_order.good[0].body == "Hi Asha, your appointment with Dr. Rao is at 4 PM.", "the others in order"
+
+
+@pytest.mark.parametrize(
+    ("pasted", "is_rows"),
+    [
+        ("phone\tname\n+919876543210\tAsha", True),
+        ('"Mobile No.",name\n98765 43210,Asha', True),
+        ("+919876543210, +919876543211", False),
+        ("+919876543210\n+919876543211", False),
+        ("phone,name", False),
+    ],
+)
+def test_rows_pasted_where_numbers_go_are_told_from_numbers(pasted: str, is_rows: bool) -> None:
+    assert looks_like_rows(pasted) is is_rows
