@@ -40,4 +40,5 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "wrk is needed for the benchmarks: apt-get install -y wrk" >&2; exit 1; }
 	$(VENV)/bin/python bench/timeparse_bench.py
 	$(VENV)/bin/python bench/rows_bench.py
+	$(VENV)/bin/python bench/batch_bench.py
 	$(VENV)/bin/python bench/app_bench.py

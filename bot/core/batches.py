@@ -60,6 +60,7 @@ KEEP_ROWS = timedelta(days=1)
 PROBLEMS = (State.REFUSED.value, State.FAILED.value, State.MISSED.value, State.UNCERTAIN.value, "undelivered")
 """The counts the owner is told of as they grow."""
 _READ = 500  # records read in one round trip
+_REMEMBERED = 1_000  # batches whose queued job an instance remembers (expired ones are forgotten past it)
 NOT_KEPT = "the app's storage could not confirm it kept these SMS safe"
 LOST = "its rows could not be kept until they were held"
 
@@ -199,6 +200,7 @@ class BatchBook:
         self._update_every = update_every
         self._keep_body = keep_body
         self.notify: Notify | None = None  # the Slack adapter's: the channel post, the owner's news
+        self._queued: dict[str, datetime] = {}  # batch id -> when the `batch` job this instance queued is due
         store.on_row_change = self.touch
 
     # --- before Confirm ------------------------------------------------------------------------------
@@ -434,8 +436,16 @@ class BatchBook:
     # --- the channel post and the owner's news -------------------------------------------------------
 
     async def touch(self, batch_id: str) -> None:
-        """A row changed: the batch's `batch` job, unless one is queued (it runs at most every `update_every`)."""
-        await self._queue.put(BATCH, batch_id, self._clock.now() + self._update_every, unless_queued=True)
+        """A row changed: the batch's `batch` job, unless one is queued (it runs at most every `update_every`).
+        A job this instance queued is remembered until it is due: until then it will see this change too."""
+        now = self._clock.now()
+        if (queued := self._queued.get(batch_id)) is not None and now < queued:
+            return
+        due = now + self._update_every
+        if await self._queue.put(BATCH, batch_id, due, unless_queued=True):
+            if len(self._queued) > _REMEMBERED:
+                self._queued = {known: at for known, at in self._queued.items() if at > now}
+            self._queued[batch_id] = due
 
     async def run(self, batch_id: str) -> datetime | None:
         """The `batch` job: a Confirm whose instance stopped between its steps is completed; then the channel

@@ -105,13 +105,15 @@ class JobQueue:
         self._finish = redis.register_script(_FINISH)
         self.on_put: Callable[[datetime], None] = lambda at: None  # the runner's wake-up
 
-    async def put(self, kind: str, record_id: str, at: datetime, *, unless_queued: bool = False) -> None:
+    async def put(self, kind: str, record_id: str, at: datetime, *, unless_queued: bool = False) -> bool:
         """Add (or move) a job outside a commit; most jobs go in with their record's change instead. With
-        `unless_queued`, a job already queued keeps its time (a debounce: the first change sets when)."""
+        `unless_queued`, a job already queued keeps its time (a debounce: the first change sets when), and
+        the answer says whether this call queued it."""
         name = job_name(kind, record_id)
         added = await self._redis.zadd(due_key(keys.bucket_of(record_id)), {name: at.timestamp()}, nx=unless_queued)
         if added or not unless_queued:
             self.on_put(at)
+        return bool(added) or not unless_queued
 
     async def due_at(self, kind: str, record_id: str) -> datetime | None:
         score = await self._redis.zscore(due_key(keys.bucket_of(record_id)), job_name(kind, record_id))

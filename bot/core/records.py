@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -168,8 +168,16 @@ class SmsRecord:
     def all_final(self) -> bool:
         return all(delivery.is_final(state.status) for state in self.messages.values())
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for a write that serialises it at once (`asdict` would deep-copy every field first)."""
+        data = dict(vars(self))
+        data["messages"] = {message_id: vars(state) for message_id, state in self.messages.items()}
+        if self.attempt is not None:
+            data["attempt"] = vars(self.attempt)
+        return data
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        return json.dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> SmsRecord:

@@ -17,7 +17,7 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,6 +107,7 @@ class Commit:
     bucket: int
     id: str = field(default_factory=lambda: secrets.token_hex(6))
     _keys: list[str] = field(default_factory=list)
+    written: dict[str, SmsRecord] = field(default_factory=dict)  # the records it writes, as written
     _spec: dict[str, list[Any]] = field(
         default_factory=lambda: {
             name: [] for name in ("check", "tally", "set", "expire", "del", "zadd", "zrem", "hdel", "trim")
@@ -247,8 +248,9 @@ class Store:
         if record.batch:
             record.tally = tally_of(record)
             commit.tally(keys.of(record.id, "sms"), tally_key(commit.bucket, record.batch), record.tally, ttl)
-        written = commit.put(keys.of(record.id, "sms"), asdict(record), expected, ttl)
+        written = commit.put(keys.of(record.id, "sms"), record.to_dict(), expected, ttl)
         record.version, record.commit = written["version"], written["commit"]
+        commit.written[record.id] = record
         return record
 
     async def change(
@@ -260,19 +262,23 @@ class Store:
     ) -> tuple[SmsRecord | None, bool]:
         """Read the record and let `step` build a commit from it (None: nothing to do), then apply it;
         when the record moved on meanwhile, read it again and ask `step` again. Returns the record as it
-        is after, and whether `step`'s commit was applied."""
+        is after (as the commit wrote it), and whether `step`'s commit was applied."""
         for _ in range(_CONFLICT_RETRIES):
             record = await self.get(record_id)
             built = step(record)
             commit = await built if isinstance(built, Awaitable) else built
             if commit is None:
                 return record, False
-            if await self.apply(commit, durable=durable) or await self._applied(record_id, commit):
+            if await self.apply(commit, durable=durable):
+                after = commit.written.get(record_id) or await self.get(record_id)  # as this commit wrote it
+            elif await self._applied(record_id, commit):
                 after = await self.get(record_id)
-                counted_otherwise = after is not None and (record is None or tally_of(record) != after.tally)
-                if after is not None and after.batch and counted_otherwise and self.on_row_change is not None:
-                    await self.on_row_change(after.batch)
-                return after, True
+            else:
+                continue
+            counted_otherwise = after is not None and (record is None or tally_of(record) != after.tally)
+            if after is not None and after.batch and counted_otherwise and self.on_row_change is not None:
+                await self.on_row_change(after.batch)
+            return after, True
         raise RuntimeError(f"{record_id} kept changing under {_CONFLICT_RETRIES} tries")
 
     async def move(

@@ -131,6 +131,14 @@ def help_blocks() -> list[Block]:
             "message is filled in and checked before you confirm: at most 30 characters per variable, none empty."
         ),
         _section(
+            "*To many people, each their own SMS* (a batch)\n"
+            "In the form, attach a CSV or tab-separated file (or paste its rows in *Recipients*): the first row names "
+            "the columns, `phone`, the template's variables, and optionally `when` (a time, `9am their time`, or "
+            "`2 hours before {appointment}`). One SMS per row; bad rows are named by line and never hold the others "
+            "back. Name the rows under *Save these rows* to use them again: "
+            "`/schedule-sms list:<name> template:<name> <when>`; `/schedule-sms lists` shows your saved lists."
+        ),
+        _section(
             "*Examples*\n"
             '`/schedule-sms +919876543210 "Your appointment is at 4 PM" tomorrow 10am`\n'
             '`/schedule-sms 98765 43210, 91234 56789 "Store opens at 9" monday 8:30am`\n'

@@ -76,7 +76,11 @@ async def _download(client: AsyncWebClient, url: str, name: str) -> bytes:
                 raise FileUnavailable(
                     f"Slack answered with a web page instead of {name}: the app needs the files:read scope."
                 )
-            data = await response.content.read(MAX_FILE_BYTES + 1)
+            data = bytearray()
+            async for chunk in response.content.iter_chunked(1 << 16):
+                data += chunk
+                if len(data) > MAX_FILE_BYTES:
+                    break
     except aiohttp.ClientError as exc:
         raise FileUnavailable(f"{name} could not be fetched from Slack ({type(exc).__name__}); try again.") from None
     finally:
@@ -84,4 +88,4 @@ async def _download(client: AsyncWebClient, url: str, name: str) -> bytes:
             await session.close()
     if len(data) > MAX_FILE_BYTES:
         raise FileUnavailable(f"{name} is larger than 10 MB, the largest file the form takes.")
-    return data
+    return bytes(data)
