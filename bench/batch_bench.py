@@ -66,6 +66,8 @@ TEMPLATE = Template.create(
 NAMES = ["Asha", "Ravi", "Meera", "Arjun", "Priya", "Kiran", "Deepa", "Vikram", "Lakshmi", "Sanjay"]
 DOCTORS = ["Dr. John", "Dr. Rao", "Dr. Iyer", "Dr. Mehta"]
 TARGET_SECONDS, TARGET_MB, HANDOFF_TARGET = 2.0, 50.0, 60.0
+HANDOFF = timedelta(minutes=60)
+"""HANDOFF_MINUTES as deployed (its default): a row is handed to Kaleyra this long before its time."""
 APP_CORE, OTHER_CORES = 1, {0}
 
 
@@ -226,7 +228,7 @@ def single_sms_bytes(app: App, slack: Slack, store: redis.Redis, count: int) -> 
 def handoff(apps: Sequence[App], slack: Slack, rows: int, *, personal: bool, spread: int, label: str) -> None:
     """A batch whose hand-offs fall within `spread` seconds from about 60 s from now; each number's arrival at
     the stand-in after its row's hand-off time; each sent once."""
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=17)
+    start = datetime.now(UTC).replace(microsecond=0) + HANDOFF + timedelta(minutes=1)
     times = [start + timedelta(seconds=index % spread) for index in range(rows)]
     text = clinic_file(rows, lambda index: times[index], personal=personal)
     file_id = upload(slack, f"{label}.csv", text)
@@ -240,7 +242,7 @@ def handoff(apps: Sequence[App], slack: Slack, rows: int, *, personal: bool, spr
     wall_minus_monotonic = time.time() - time.monotonic()
     good = _due(text, times)
     cpu_before = [one.process.cpu_seconds() for one in apps]
-    deadline = time.monotonic() + (start - timedelta(minutes=16) - datetime.now(UTC)).total_seconds() + 240
+    deadline = time.monotonic() + (start - HANDOFF - datetime.now(UTC)).total_seconds() + 240
     arrivals: dict[str, list[float]] = {}
     requests = 0
     while time.monotonic() < deadline:
@@ -266,11 +268,11 @@ def handoff(apps: Sequence[App], slack: Slack, rows: int, *, personal: bool, spr
 
 
 def _due(text: str, times: Sequence[datetime]) -> dict[str, datetime]:
-    """Each good row's number and hand-off time (its time less the 16 minutes of HANDOFF_MINUTES)."""
+    """Each good row's number and hand-off time (its time less HANDOFF_MINUTES)."""
     due = {}
     for index, cells in enumerate(list(csv.reader(io.StringIO(text)))[1:]):
         if cells[0].startswith("+"):
-            due[cells[0]] = times[index] - timedelta(minutes=16)
+            due[cells[0]] = times[index] - HANDOFF
     return due
 
 
@@ -317,7 +319,7 @@ def main() -> None:
     env = base | {
         "SLACK_API_URL": slack.url + "/api/", "KALEYRA_SID": SID, "KALEYRA_API_KEY": KALEYRA_KEY,
         "KALEYRA_BASE_URL": slack.url, "KALEYRA_SENDER": "KLRHXA", "REDIS_URL": server.url, "LOG_LEVEL": "WARNING",
-        "RATE_LIMIT_PER_MINUTE": "0", "DAILY_SMS_LIMIT": "0", "HANDOFF_MINUTES": "16", "TEMPLATES_FILE": str(templates),
+        "RATE_LIMIT_PER_MINUTE": "0", "DAILY_SMS_LIMIT": "0", "TEMPLATES_FILE": str(templates),
         "MAX_BATCH_ROWS": str(max(args.rows, 10_000)), "STATUS_FIRST_CHECK_SECONDS": "86400",
     }  # fmt: skip
     processes = [slack.server]

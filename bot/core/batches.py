@@ -32,7 +32,7 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -174,6 +174,7 @@ class News:
     counts: Mapping[str, int]
     problems: Mapping[str, int]  # problems that grew since the owner was last told: label -> how many more
     confirmed_late: bool = False  # its Confirm was completed by the watch (the confirming instance stopped)
+    gave_up: bool = False  # ... or could not be: the batch was cancelled by the app, nothing held
 
 
 Notify = Callable[[News], Awaitable[None]]
@@ -285,23 +286,18 @@ class BatchBook:
             record.batch, record.line = batch.id, int(line)
             rows.append(record)
         grouped = _group(rows)
-        by_bucket: dict[int, list[SmsRecord]] = {}
-        for record in rows:
-            by_bucket.setdefault(keys.bucket_of(record.id), []).append(record)
         commits = []
-        for bucket, records in by_bucket.items():
-            for start in range(0, len(records), CHUNK):
-                commit = Commit(bucket)
-                chunk = records[start : start + CHUNK]
-                for record in chunk:
-                    self._store.put_record(commit, record, ABSENT)
-                    assert record.handoff_at is not None
-                    handoff_at = datetime.fromisoformat(record.handoff_at)
-                    later = self._lease if record.id in grouped else timedelta()  # after its group's request
-                    commit.add_job(HANDOFF, record.id, handoff_at + later)
-                    if record.group:
-                        commit.add_job(GROUP, record.id, handoff_at)
-                commits.append((commit, chunk[0].id))
+        for bucket, chunk in _chunks(rows):
+            commit = Commit(bucket)
+            for record in chunk:
+                self._store.put_record(commit, record, ABSENT)
+                assert record.handoff_at is not None
+                handoff_at = datetime.fromisoformat(record.handoff_at)
+                later = self._lease if record.id in grouped else timedelta()  # after its group's request
+                commit.add_job(HANDOFF, record.id, handoff_at + later)
+                if record.group:
+                    commit.add_job(GROUP, record.id, handoff_at)
+            commits.append((commit, chunk[0].id))
         return commits
 
     async def _list_for(self, batch: Batch) -> None:
@@ -418,19 +414,15 @@ class BatchBook:
 
     def _cancel_commits(self, rows: Iterable[SmsRecord], by: str) -> list[tuple[Commit, list[SmsRecord]]]:
         """Per bucket, commits of at most `CHUNK` rows, each row cancelled only if still at the version read."""
-        by_bucket: dict[int, list[SmsRecord]] = {}
-        for record in rows:
-            by_bucket.setdefault(keys.bucket_of(record.id), []).append(record)
         commits = []
-        for bucket, records in by_bucket.items():
-            for start in range(0, len(records), CHUNK):
-                chunk, commit = records[start : start + CHUNK], Commit(bucket)
-                for record in chunk:
-                    self._store.put_record(commit, transition(record, Event.CANCEL, Change(by=by)), record.version)
-                    commit.drop_job(HANDOFF, record.id)
-                    if record.group:
-                        commit.drop_job(GROUP, record.id)
-                commits.append((commit, chunk))
+        for bucket, chunk in _chunks(rows):
+            commit = Commit(bucket)
+            for record in chunk:
+                self._store.put_record(commit, transition(record, Event.CANCEL, Change(by=by)), record.version)
+                commit.drop_job(HANDOFF, record.id)
+                if record.group:
+                    commit.drop_job(GROUP, record.id)
+            commits.append((commit, chunk))
         return commits
 
     # --- the channel post and the owner's news -------------------------------------------------------
@@ -453,7 +445,7 @@ class BatchBook:
         batch = await self.get(batch_id)
         if batch is None:
             return None
-        late = False
+        late = gave_up = False
         if batch.phase == Phase.CREATING:
             now = self._clock.now()
             if datetime.fromisoformat(batch.lease_until) > now:
@@ -465,15 +457,18 @@ class BatchBook:
                 opened, late = await self._complete(taken)
             except NotDurable:
                 await self.cancel(batch_id, "", note=NOT_KEPT)
-                opened, late = await self.get(batch_id), True
-            batch = opened or taken
+                opened = None
+            batch = opened or await self.get(batch_id) or taken
+            gave_up = batch.phase == Phase.CANCELLED
         counts = (await self.counts([batch_id]))[batch_id]
         problems = {label: counts[label] - batch.told.get(label, 0) for label in PROBLEMS}
         problems = {label: more for label, more in problems.items() if more > 0}
         if self.notify is not None:
-            await self.notify(News(batch, counts, problems, confirmed_late=late))
+            await self.notify(News(batch, counts, problems, confirmed_late=late, gave_up=gave_up))
         if problems:
             await self._edit(batch_id, lambda found: _told(found, counts))
+        if (await self.counts([batch_id]))[batch_id] != counts:  # rows moved while the post was written
+            return self._clock.now() + self._update_every
         return None
 
     async def attach_post(self, batch_id: str, channel: str, ts: str) -> Batch | None:
@@ -506,6 +501,16 @@ class BatchBook:
             if await self._store.apply(commit, durable=durable):
                 return edited, True
         raise RuntimeError(f"batch {batch_id} kept changing")
+
+
+def _chunks(rows: Iterable[SmsRecord]) -> Iterator[tuple[int, list[SmsRecord]]]:
+    """Rows by bucket, at most `CHUNK` at a time: each chunk is one commit."""
+    by_bucket: dict[int, list[SmsRecord]] = {}
+    for record in rows:
+        by_bucket.setdefault(keys.bucket_of(record.id), []).append(record)
+    for bucket, records in by_bucket.items():
+        for start in range(0, len(records), CHUNK):
+            yield bucket, records[start : start + CHUNK]
 
 
 def _group(rows: Sequence[SmsRecord]) -> set[str]:

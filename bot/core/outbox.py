@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.core import keys
-from bot.core.batches import BatchBook
+from bot.core.batches import BatchBook, Phase
 from bot.core.clock import Clock
 from bot.core.dispatch import Access, Dispatcher
 from bot.core.errors import NotDurable
@@ -48,7 +48,7 @@ _NOT_KEPT = Refusal(
 )
 _BATCH_NOT_KEPT = Refusal(
     Reason.NOT_DURABLE,
-    "the app's storage could not confirm it kept these SMS safe right now, so none is held and none was sent. "
+    "the app could not make sure it kept these SMS safe right now, so none is held and none was sent. "
     "Submit them again in a moment.",
 )
 Notify = Callable[[Outcome], Awaitable[None]]
@@ -156,9 +156,11 @@ class Outbox:
         except NotDurable:
             await self._quota.give_back(pending.user_id, rows, burst=False)
             return Outcome(Act.CONFIRM, Result.REFUSED, refusal=_BATCH_NOT_KEPT)
-        if batch is None:  # another click took it first
+        if batch is None or batch.phase == Phase.CANCELLED:  # another click took it first; or it was not kept
             await self._quota.give_back(pending.user_id, rows, burst=False)
-            return await self.answer(Act.CONFIRM, pending_id)
+            if batch is None:
+                return await self.answer(Act.CONFIRM, pending_id)
+            return Outcome(Act.CONFIRM, Result.REFUSED, refusal=_BATCH_NOT_KEPT)
         return Outcome(Act.CONFIRM, Result.DONE if opened else Result.WAITING, batch=batch)
 
     def _hold(

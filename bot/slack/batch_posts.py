@@ -47,7 +47,7 @@ class SlackBatchNews:
             await post_batch(self._client, self._batches, batch, counts)
         else:
             await update_batch_post(self._client, batch, counts)
-        text = wording.batch_news(batch, news.problems, confirmed_late=news.confirmed_late)
+        text = wording.batch_news(batch, news.problems, confirmed_late=news.confirmed_late, gave_up=news.gave_up)
         if text:
             await self._client.chat_postMessage(
                 channel=batch.user_id,

@@ -178,37 +178,31 @@ def _recipient_pieces(recipients: str, inputs: int, *, rows: str = "") -> list[s
     """The recipients (or pasted `rows`, a line each) over `inputs` inputs, each number or line whole;
     `FormOverflow` when they do not fit."""
     if rows:
-        return _row_pieces(rows, inputs)
-    if len(recipients) <= TEXT_LIMIT and inputs == 1:
-        return [recipients]
-    pieces = [""]
-    for number in phones.split_recipients(recipients):
-        joined = f"{pieces[-1]}, {number}" if pieces[-1] else number
-        if len(joined) <= TEXT_LIMIT:
-            pieces[-1] = joined
-        else:
-            pieces.append(number)
-    if len(pieces) > inputs or len(pieces[-1]) > TEXT_LIMIT:
-        raise FormOverflow(
-            f"The recipient list is too long for the form ({len(recipients):,} characters); nothing was cut "
-            "and nothing was sent. Send it in smaller groups."
-        )
-    return pieces + [""] * (inputs - len(pieces))
-
-
-def _row_pieces(rows: str, inputs: int) -> list[str]:
-    pieces = [""]
-    for line in rows.splitlines():
-        joined = f"{pieces[-1]}\n{line}" if pieces[-1] else line
-        if len(joined) <= TEXT_LIMIT:
-            pieces[-1] = joined
-        else:
-            pieces.append(line)
-    if len(pieces) > inputs or len(pieces[-1]) > TEXT_LIMIT:
-        raise FormOverflow(
+        too_long = (
             f"The rows pasted are too long for the form ({len(rows):,} characters); nothing was cut and nothing "
             "was sent. Attach them as a file instead."
         )
+        return _pieces(rows.splitlines(), "\n", inputs, too_long)
+    if len(recipients) <= TEXT_LIMIT and inputs == 1:
+        return [recipients]
+    too_long = (
+        f"The recipient list is too long for the form ({len(recipients):,} characters); nothing was cut "
+        "and nothing was sent. Send it in smaller groups."
+    )
+    return _pieces(phones.split_recipients(recipients), ", ", inputs, too_long)
+
+
+def _pieces(items: Iterable[str], joiner: str, inputs: int, too_long: str) -> list[str]:
+    """`items` over `inputs` inputs of at most `TEXT_LIMIT` characters, each item whole."""
+    pieces = [""]
+    for item in items:
+        joined = f"{pieces[-1]}{joiner}{item}" if pieces[-1] else item
+        if len(joined) <= TEXT_LIMIT:
+            pieces[-1] = joined
+        else:
+            pieces.append(item)
+    if len(pieces) > inputs or len(pieces[-1]) > TEXT_LIMIT:
+        raise FormOverflow(too_long)
     return pieces + [""] * (inputs - len(pieces))
 
 

@@ -341,16 +341,20 @@ def _cancel_note(batch: Batch) -> str:
     return f"{escape(batch.note)}; nothing of it was sent." if batch.note else "nothing more of it is sent."
 
 
-def batch_news(batch: Batch, problems: Mapping[str, int], *, confirmed_late: bool) -> str:
-    """The owner's direct message: a batch confirmed by the app after a restart, or rows that could not go."""
+def batch_news(batch: Batch, problems: Mapping[str, int], *, confirmed_late: bool, gave_up: bool) -> str:
+    """The owner's direct message: a batch confirmed by the app after a restart (or that could not be), or
+    rows that could not go."""
     lines = []
     if confirmed_late:
         lines.append(
             f":white_check_mark: Your {batch_label(batch)} is held: the app stopped while confirming it, and "
             "another instance finished it."
         )
-    if batch.phase == Phase.CANCELLED and batch.note:
-        lines.append(f":x: Your {batch_label(batch)} was cancelled by the app: {escape(batch.note)}.")
+    if gave_up:
+        lines.append(
+            f":x: Your {batch_label(batch)} could not be held ({escape(batch.note)}): none of it was sent. "
+            "Submit it again."
+        )
     if problems:
         lines.append(
             f":warning: In your {batch_label(batch)}, since the last message: {counts_text(problems)}. "

@@ -22,6 +22,7 @@ from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
 from tests.e2e.harness import RunningApp, modal_values
 from tests.e2e.test_flow import button_value, clicked, confirmation_for, replies_to, text_of
 from tests.e2e.test_holding import HOLDING
+from tests.e2e.test_templates import open_home
 
 DLT_ID = "1107161234567890123"
 TEMPLATES = f"""
@@ -124,6 +125,12 @@ def test_a_file_from_slack_with_good_and_bad_rows_confirms_the_good_ones(
     post = text_of(batch_post(slack)["blocks"])
     assert "scheduled a batch of 3 SMS from clinic.csv" in post and "3 held" in post
     assert kaleyra.requests == []
+    listed = slack.response_url("list")
+    batch_app.command("list", response_url=listed)
+    line = text_of(wait_for(lambda: replies_to(slack, listed))[0]["blocks"])
+    assert "batch of 3 SMS from clinic.csv · 3 held" in line and "batch_rows" in line, "one line, opening to its rows"
+    home = text_of(open_home(batch_app, slack, "U1"))
+    assert "batch of 3 SMS from clinic.csv · 3 held" in home and line.count("+9198765") == 0
 
     through_handoffs(batch_app, times)
     bodies = sorted(request.body["body"] for request in kaleyra.requests)
@@ -351,3 +358,12 @@ def test_rows_pasted_in_the_recipients_box_are_rows(
     confirmation = confirmation_for(slack, url)
     assert "*2 SMS* from the rows pasted" in text_of(confirmation["blocks"])
     assert "Hi Ravi, your appointment with Dr. Rao is at 5 PM" in text_of(confirmation["blocks"])
+
+
+def test_a_large_file_is_read_whole(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
+    app = start_app(**HOLDING, daily_sms_limit=0)
+    rows = [[f"+9198{10_000_000 + n:08d}", f"Reminder number {n}: your slot is at 10:00."] for n in range(3_000)]
+    url, _ = submit_form(app, slack, template=False, when="in 3 hours",
+                         rows_file=slack.add_file("big.csv", csv_text(["phone", "message"], rows)))  # fmt: skip
+    shown = text_of(confirmation_for(slack, url)["blocks"])
+    assert "*3,000 SMS* from big.csv" in shown and "cannot be sent" not in shown

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from contextlib import suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -33,6 +34,8 @@ from bot.slack.replies import (
     problem_body,
     reply_body,
 )
+
+T = TypeVar("T")
 
 
 def register(app: AsyncApp) -> None:
@@ -80,21 +83,8 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         _open_form(services, client, body, draft, requester)
         return
     now = services.clock.now()
-    try:
-        checked = await check_and_keep(services, draft, requester.user_id, requester.channel_id, now)
-    except InvalidRequest as invalid:  # nothing is lost: the form opens with the fields to fix
-        metrics.command("fix_in_form")
-        await ack()
-        _open_form(services, client, body, draft, requester, list(invalid.errors.values()))
-        return
-    except Exception as exc:  # noqa: BLE001  logged by log_failure
-        metrics.command("failed")
-        log_failure(exc, requester.user_id)
-        await ack(problem_body(failure_text(exc)))
-        return
-    if isinstance(checked, Refusal):
-        metrics.command("refused")
-        await ack(problem_body(checked.message, trusted=checked.mrkdwn))
+    check = check_and_keep(services, draft, requester.user_id, requester.channel_id, now)
+    if (checked := await _checked(ack, services, client, body, draft, requester, check)) is None:
         return
     pending, pending_id, quiet = checked
     if quiet:
@@ -106,6 +96,36 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     confirmation = blocks.confirmation_blocks(pending_id, pending.request, pending.tz, now)
     metrics.command("confirmation")
     await ack(reply_body("Check and confirm your SMS", confirmation))
+
+
+async def _checked(
+    ack: AsyncAck,
+    services: Services,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    draft: Draft,
+    requester: Requester,
+    check: Awaitable[Refusal | T],
+) -> T | None:
+    """The checks before the ack; what they found is answered (None then): a field to fix opens the form with
+    it, nothing lost; a refusal or a failure is the ack's words."""
+    try:
+        checked = await check
+    except InvalidRequest as invalid:
+        metrics.command("fix_in_form")
+        await ack()
+        _open_form(services, client, body, draft, requester, list(invalid.errors.values()))
+        return None
+    except Exception as exc:  # noqa: BLE001  logged by log_failure
+        metrics.command("failed")
+        log_failure(exc, requester.user_id)
+        await ack(problem_body(failure_text(exc)))
+        return None
+    if isinstance(checked, Refusal):
+        metrics.command("refused")
+        await ack(problem_body(checked.message, trusted=checked.mrkdwn))
+        return None
+    return checked
 
 
 def _open_form(
@@ -135,21 +155,8 @@ async def _batch(
 ) -> None:
     """A saved list in one line: the checks that would show in the form run before the ack (the form opens with
     them, as for one SMS); its rows are read after it, and the confirmation follows as a message."""
-    try:
-        checked = await batch_offers.check(services, draft, requester.user_id, requester.channel_id)
-    except InvalidRequest as invalid:
-        metrics.command("fix_in_form")
-        await ack()
-        _open_form(services, client, body, draft, requester, list(invalid.errors.values()))
-        return
-    except Exception as exc:  # noqa: BLE001  logged by log_failure
-        metrics.command("failed")
-        log_failure(exc, requester.user_id)
-        await ack(problem_body(failure_text(exc)))
-        return
-    if isinstance(checked, Refusal):
-        metrics.command("refused")
-        await ack(problem_body(checked.message, trusted=checked.mrkdwn))
+    check = batch_offers.check(services, draft, requester.user_id, requester.channel_id)
+    if (checked := await _checked(ack, services, client, body, draft, requester, check)) is None:
         return
     metrics.command("confirmation")
     await ack()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -34,6 +35,7 @@ from bot.slack.replies import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def register(app: AsyncApp) -> None:
@@ -51,20 +53,8 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         await _submitted_rows(ack, services, str(view.get("id") or ""), user_id, modal, draft)
         return
     now = services.clock.now()
-    try:
-        checked = await check_and_keep(services, draft, user_id, modal.channel_id, now, held=modal.held)
-    except InvalidRequest as invalid:
-        metrics.form_submission("invalid")
-        await ack(response_action="errors", errors=invalid.errors)
-        return
-    except (RedisError, DirectoryUnavailable, TimeoutError) as exc:
-        metrics.form_submission("failed")
-        log.warning("form not checked in time: %s", type(exc).__name__)
-        await ack(response_action="errors", errors={blocks.RECIPIENTS: failure_text(exc)})
-        return
-    if isinstance(checked, Refusal):
-        metrics.form_submission("refused")
-        await ack(response_action="errors", errors={blocks.RECIPIENTS: checked.message})
+    checked = await _checked(ack, check_and_keep(services, draft, user_id, modal.channel_id, now, held=modal.held))
+    if checked is None:
         return
     await ack()
     pending, pending_id, quiet = checked
@@ -79,26 +69,34 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     services.background.queue(guard(work, client, requester))
 
 
+async def _checked(ack: AsyncAck, check: Awaitable[Refusal | T]) -> T | None:
+    """The checks before the ack; what they found wrong is answered in the ack, beside its field (None then)."""
+    try:
+        checked = await check
+    except InvalidRequest as invalid:
+        metrics.form_submission("invalid")
+        await ack(response_action="errors", errors=invalid.errors)
+        return None
+    except (RedisError, DirectoryUnavailable, TimeoutError) as exc:
+        metrics.form_submission("failed")
+        log.warning("form not checked in time: %s", type(exc).__name__)
+        await ack(response_action="errors", errors={blocks.RECIPIENTS: failure_text(exc)})
+        return None
+    if isinstance(checked, Refusal):
+        metrics.form_submission("refused")
+        await ack(response_action="errors", errors={blocks.RECIPIENTS: checked.message})
+        return None
+    return checked
+
+
 async def _submitted_rows(
     ack: AsyncAck, services: Services, view_id: str, user_id: str, modal: ModalContext, draft: Draft
 ) -> None:
     """Rows (a file, pasted rows, a saved list): the checks that show beside the fields run before the ack;
     the rows are read after it, the form saying so meanwhile (a file of 10,000 rows takes longer than Slack's
     3 seconds), and the confirmation comes as a message, where the command was typed."""
-    try:
-        checked = await batch_offers.check(services, draft, user_id, modal.channel_id)
-    except InvalidRequest as invalid:
-        metrics.form_submission("invalid")
-        await ack(response_action="errors", errors=invalid.errors)
-        return
-    except (RedisError, DirectoryUnavailable, TimeoutError) as exc:
-        metrics.form_submission("failed")
-        log.warning("form not checked in time: %s", type(exc).__name__)
-        await ack(response_action="errors", errors={blocks.RECIPIENTS: failure_text(exc)})
-        return
-    if isinstance(checked, Refusal):
-        metrics.form_submission("refused")
-        await ack(response_action="errors", errors={blocks.RECIPIENTS: checked.message})
+    checked = await _checked(ack, batch_offers.check(services, draft, user_id, modal.channel_id))
+    if checked is None:
         return
     metrics.form_submission("confirmation")
     await ack(response_action="update", view=blocks.reading_view(batch_offers.source_of(draft)))
