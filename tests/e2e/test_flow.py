@@ -261,3 +261,9 @@ def test_modal_shows_a_live_length_hint(app: RunningApp, slack: FakeSlack) -> No
     update = wait_for(lambda: slack.of("views.update"))[0]
     assert update["view_id"] == "V9" and update["hash"] == "h9"
     assert "12 characters · Unicode · 1 SMS" in text_of(update["view"])
+
+
+def test_the_confirmation_counts_sms_as_carriers_do_at_part_boundaries(app: RunningApp, slack: FakeSlack) -> None:
+    """A two-septet character (€) cannot be split across parts: 152 + € + 152 is 3 SMS, not 2."""
+    confirmation = schedule(app, slack, f'{NUMBER} "{"a" * 152}€{"a" * 152}" in 2 hours')
+    assert "305 characters · GSM-7 · 3 SMSs" in text_of(confirmation["blocks"])
