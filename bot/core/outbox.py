@@ -28,7 +28,6 @@ from bot.core.records import (
     NOT_SENT,
     Change,
     Event,
-    NotAllowed,
     SmsRecord,
     State,
     held,
@@ -240,18 +239,7 @@ class Outbox:
         if record.phase is State.SENDING:  # its instance may have died: settle that first
             record, _ = await self._dispatcher.abandon(record)
 
-        def step(current: SmsRecord | None) -> Commit | None:
-            try:
-                cancelled = transition(current, Event.CANCEL, Change(by=user_id))
-            except NotAllowed:
-                return None
-            assert current is not None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, cancelled, current.version)
-            commit.drop_job(HANDOFF, record_id)
-            return commit
-
-        after, changed = await self._store.change(record_id, step)
+        after, changed = await self._store.move(record_id, Event.CANCEL, Change(by=user_id), also=_drop_hand_off)
         if not changed or after is None:
             return Outcome(Act.CANCEL, Result.TOO_LATE, (after,) if after else ())
         if after.series:
@@ -319,20 +307,15 @@ class Outbox:
         return None
 
     async def give_up(self, record_id: str, tries: int) -> None:
-        """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told."""
-
-        def step(current: SmsRecord | None) -> Commit | None:
-            try:
-                failed = transition(
-                    current, Event.GIVE_UP, Change(note=f"the app could not hand it off ({tries} tries)")
-                )
-            except NotAllowed:
-                return None
-            assert current is not None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, failed, current.version)
-            return commit
-
-        record, changed = await self._store.change(record_id, step)
+        """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told,
+        and its series goes on."""
+        note = f"the app could not hand it off ({tries} tries)"
+        record, changed = await self._store.move(record_id, Event.GIVE_UP, Change(note=note))
         if changed and record is not None:
             await self._notify(Outcome(Act.HANDOFF, Result.DONE, (record,)))
+            if record.series:
+                await self._series.continue_after(record)
+
+
+def _drop_hand_off(commit: Commit, cancelled: SmsRecord) -> None:
+    commit.drop_job(HANDOFF, cancelled.id)

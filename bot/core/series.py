@@ -15,7 +15,7 @@ from typing import Any
 from bot.core import keys, recurrence
 from bot.core.clock import Clock
 from bot.core.jobs import HANDOFF
-from bot.core.records import Change, Event, NotAllowed, SmsRecord, State, held, transition
+from bot.core.records import Change, Event, SmsRecord, State, held
 from bot.core.store import ABSENT, Commit, Store
 from bot.core.validation import ScheduleRequest
 
@@ -106,18 +106,13 @@ class SeriesBook:
         return Stopped(tuple(cancelled), tuple(under_way), already)
 
     async def cancel_held(self, record_id: str, by: str) -> SmsRecord | None:
-        def step(current: SmsRecord | None) -> Commit | None:
-            if current is None or current.phase is not State.HELD:
-                return None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, transition(current, Event.CANCEL, Change(by=by)), current.version)
-            commit.drop_job(HANDOFF, record_id)
-            return commit
+        """Cancel a send of the series if the app still holds it (not one that failed or was missed: those
+        wait for their owner); the cancelled record, or None."""
 
-        try:
-            record, changed = await self._store.change(record_id, step)
-        except NotAllowed:
-            return None
+        record, changed = await self._store.move(
+            record_id, Event.CANCEL, Change(by=by), when=lambda current: current.phase is State.HELD,
+            also=lambda commit, cancelled: commit.drop_job(HANDOFF, cancelled.id),
+        )  # fmt: skip
         return record if changed else None
 
     def _held(self, record_id: str, request: ScheduleRequest, owner: dict[str, Any], occurrence: int) -> SmsRecord:
