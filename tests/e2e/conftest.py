@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack
-from tests.e2e.harness import RedisServer, RunningApp, make_settings
+from tests.e2e.harness import RedisServer, ReservedPort, RunningApp, make_settings
 
 
 @pytest.fixture(scope="session")
@@ -14,6 +14,14 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def port() -> Iterator[int]:
+    """A port for a server the test starts by number, which no other test is given meanwhile."""
+    reserved = ReservedPort()
+    yield reserved.number
+    reserved.release()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Coroutine
 from contextlib import suppress
 from typing import Any, TypeVar
@@ -31,14 +32,29 @@ KALEYRA_KEY = "Atestkaleyraapikey0123456789"
 SID = "HXAP16TEST97IN"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class ReservedPort:
+    """A port that Linux gives to no other socket until `release()`, for a server started later by
+    number (`python -m bot`, redis-server, restarted on the same port after an outage).
+
+    The port is held by a socket bound with SO_REUSEADDR that never listens: a server that sets
+    SO_REUSEADDR too (asyncio, Python's `socket.create_server` and redis-server do) may still bind it and
+    listen there, while no other bind to port 0 and no outgoing connection is given it. A port found free
+    and let go (bind to port 0, close) would not do: tests in parallel (pytest-xdist) and other processes
+    on the machine could be given it before the server binds it."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.number = int(self._socket.getsockname()[1])
+        weakref.finalize(self, self._socket.close)  # without `release()`: when this object is collected
+
+    def release(self) -> None:
+        self._socket.close()
 
 
 class RedisServer:
-    """A real redis-server on a free loopback port, stoppable and restartable on the same port."""
+    """A real redis-server on a reserved loopback port, stoppable and restartable on the same port."""
 
     def __init__(self, password: str | None = None) -> None:
         self.password = password
@@ -46,7 +62,8 @@ class RedisServer:
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
         self.binary = binary
-        self.port = free_port()
+        self._port = ReservedPort()  # held for as long as this object lives: restarts find the port free
+        self.port = self._port.number
         self.process: subprocess.Popen[bytes] | None = None
         self.start()
 
@@ -63,7 +80,7 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                     sock.sendall(b"PING\r\n")
@@ -71,7 +88,7 @@ class RedisServer:
                         return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
 
     def flush(self) -> None:
         with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
@@ -189,7 +206,7 @@ class RunningApp(SlackRequests):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.port = free_port()
+        self.port = 0  # the port the kernel gives the app's own listening socket, once it listens
         self.loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         ready = threading.Event()
@@ -215,7 +232,8 @@ class RunningApp(SlackRequests):
         bolt, self.services = create_app(self.settings, connect_redis(self.settings))
         self._runner = web.AppRunner(build_web_app(bolt, self.services))
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run `coroutine` on the app's event loop (its Redis client belongs there)."""

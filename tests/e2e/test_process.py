@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, free_port
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, ReservedPort, SlackRequests
 from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,9 +87,8 @@ def process_redis() -> Iterator[RedisServer]:
 
 @pytest.mark.parametrize("with_redis", [True, False])
 def test_starts_serves_health_and_stops_on_sigterm(
-    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path, process_redis: RedisServer, with_redis: bool
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path, process_redis: RedisServer, port: int, with_redis: bool
 ) -> None:
-    port = free_port()
     extra = {"PORT": str(port)} | ({"REDIS_URL": process_redis.url} if with_redis else {})
     process = run_bot(app_env(slack, kaleyra, **extra), tmp_cwd)
     try:
@@ -122,8 +122,10 @@ class BotProcess(SlackRequests):
     """`python -m bot` in HTTP mode, waited on until /healthz answers."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.port = free_port()
-        self.log = (cwd / "app.log").open("w+")
+        self._port = ReservedPort()
+        self.port = self._port.number
+        self.log_path = cwd / "app.log"
+        self.log = self.log_path.open("w+")
         self.process = run_bot({**env, "PORT": str(self.port)}, cwd, self.log)
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(self.url)
@@ -136,9 +138,14 @@ class BotProcess(SlackRequests):
                 time.sleep(0.1)
         raise AssertionError("the app did not become healthy")
 
+    def output(self) -> str:
+        """What the app has written so far."""
+        return self.log_path.read_text()
+
     def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(signal.SIGTERM)  # not sent if it has exited already
         self.process.wait(timeout=60)
+        self._port.release()
         self.log.seek(0)
         output = self.log.read()
         self.log.close()
@@ -192,13 +199,17 @@ def test_no_secret_leaks_from_any_path_and_audit_lines_are_json(
 
 def test_sigterm_finishes_work_in_flight(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path) -> None:
     app = BotProcess(app_env(slack, kaleyra), tmp_cwd)
-    kaleyra.default_delay = 1.5
+    kaleyra.gate = threading.Event()  # Kaleyra answers only once the app is stopping
     url = slack.response_url("cmd")
     app.command(f'{NUMBER} "Hello" in 2 hours', response_url=url)
     confirmation = confirmation_for(slack, url)
     click = slack.response_url("click")
     app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
     wait_for(lambda: kaleyra.requests)
+    app.process.send_signal(signal.SIGTERM)
+    wait_for(lambda: "finishing 1 background jobs" in app.output())  # stopping, with the send in flight
+    kaleyra.gate.set()
+    app.process.wait(timeout=60)
     app.stop()
     assert app.process.returncode == 0
     assert "Scheduled" in replies_to(slack, click)[0]["text"]

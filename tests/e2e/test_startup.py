@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, free_port
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer
 from tests.e2e.test_process import BotProcess, app_env, run_bot
 
 
@@ -42,10 +42,10 @@ def test_all_missing_settings_in_one_line_pointing_to_the_example(
 
 
 def test_a_wrong_or_revoked_bot_token_stops_the_app_at_start(
-    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path, port: int
 ) -> None:
     slack.failing_methods["auth.test"] = "token_revoked"
-    code, [line], _ = stopped_output(app_env(slack, kaleyra, PORT=str(free_port())), tmp_path)
+    code, [line], _ = stopped_output(app_env(slack, kaleyra, PORT=str(port)), tmp_path)
     assert code == 1
     assert line.endswith(
         "ERROR schedule_sms: Slack refused SLACK_BOT_TOKEN (token_revoked): copy the Bot User OAuth Token from the "
@@ -78,12 +78,12 @@ def test_a_clean_start_says_who_it_is_and_warns_about_nothing(
     assert [line for line in output.splitlines() if " WARNING " in line or " ERROR " in line] == []
 
 
-def test_socket_mode_needs_no_signing_secret(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path) -> None:
+def test_socket_mode_needs_no_signing_secret(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path, port: int) -> None:
     from tests.e2e.fakes import FakeSocketMode
 
     socket_mode = FakeSocketMode()
     slack.socket_mode_url = socket_mode.url
-    env = app_env(slack, kaleyra, SLACK_APP_TOKEN="xapp-1-A1-test-app-token-0123456789", PORT=str(free_port()))
+    env = app_env(slack, kaleyra, SLACK_APP_TOKEN="xapp-1-A1-test-app-token-0123456789", PORT=str(port))
     del env["SLACK_SIGNING_SECRET"]
     process = run_bot(env, tmp_path)
     try:
