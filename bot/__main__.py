@@ -8,12 +8,14 @@ import gc
 import logging
 import socket
 import sys
+from datetime import timedelta
 
 from aiohttp import web
 
 from bot import logs, workers
 from bot.app import StartupError, check_slack_token, connect_redis, create_app
 from bot.config import Settings, SettingsError, load_settings
+from bot.core.clock import Clock, OffsetClock
 from bot.core.timeparse import warm_up
 from bot.web.server import build_web_app
 
@@ -68,7 +70,7 @@ def serve(settings: Settings, sock: socket.socket) -> None:
 
 async def _http_mode(settings: Settings) -> web.Application:
     workers.on_first_signal(workers.graceful_exit)
-    bolt, services = create_app(settings, connect_redis(settings))
+    bolt, services = create_app(settings, connect_redis(settings), clock_of(settings))
     log.info("serving Slack at http://0.0.0.0:%d/slack/events", settings.port)
     return build_web_app(bolt, services)
 
@@ -77,7 +79,7 @@ async def _socket_mode(settings: Settings, sock: socket.socket) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     assert settings.slack_app_token is not None
-    bolt, services = create_app(settings, connect_redis(settings))
+    bolt, services = create_app(settings, connect_redis(settings), clock_of(settings))
     runner = web.AppRunner(build_web_app(None, services), access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
@@ -90,6 +92,12 @@ async def _socket_mode(settings: Settings, sock: socket.socket) -> None:
     connecting.cancel()
     await handler.close_async()  # type: ignore[no-untyped-call]
     await runner.cleanup()
+
+
+def clock_of(settings: Settings) -> Clock | None:
+    """The system clock, or in tests one moved by `CLOCK_OFFSET_SECONDS` (refused elsewhere by the settings)."""
+    offset = settings.clock_offset_seconds
+    return OffsetClock(timedelta(seconds=offset)) if offset else None
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.core.clock import Clock
 from bot.services import Services
 from bot.slack import listeners
 
@@ -29,8 +30,8 @@ class StartupError(Exception):
     """The app cannot serve as configured; the message says why in one line."""
 
 
-def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
-    """Called inside the running event loop (the HTTP session belongs to it)."""
+def create_app(settings: Settings, redis: Redis, clock: Clock | None = None) -> tuple[AsyncApp, Services]:
+    """Called inside the running event loop (the HTTP session belongs to it). `clock`: see `Services.build`."""
     signing_secret = settings.slack_signing_secret
     # Bolt builds its own client from the token: handed one of ours while SLACK_BOT_TOKEN is in the
     # environment, it warns at every start that the token is unused.
@@ -47,7 +48,7 @@ def create_app(settings: Settings, redis: Redis) -> tuple[AsyncApp, Services]:
     # one pooled session for the Web API and response_urls (slack_sdk opens one per call otherwise)
     app.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
     app.client.base_url = settings.slack_api_url
-    services = Services.build(settings, redis, app.client)
+    services = Services.build(settings, redis, app.client, clock)
     listeners.register(app, services)
     return app, services
 

@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -29,6 +39,7 @@ LogLevel = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
     BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
 ]
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
 
 
@@ -76,6 +87,7 @@ class Settings(BaseSettings):
     queue_lease_seconds: float = Field(
         default=30, gt=0, validation_alias=AliasChoices("queue_lease_seconds", "status_claim_seconds")
     )
+    queue_max_attempts: int = Field(default=8, ge=1, le=100)
     handoff_minutes: int = Field(default=60, ge=16)
     late_send_minutes: int = Field(default=10, ge=0)
     mkt_send_hours: str = "09:00-21:00"
@@ -95,6 +107,7 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     log_level_libraries: LogLevel = "WARNING"
     log_format: Literal["text", "json"] = "text"
+    clock_offset_seconds: float = 0.0  # tests only: refused unless Slack and Kaleyra are stand-ins on loopback
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -164,6 +177,16 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _clock_moves_only_in_tests(self) -> Settings:
+        """A moved clock would send at the wrong time: it is for tests whose Slack and Kaleyra are stand-ins."""
+        stand_ins = all(urlsplit(url).hostname in _LOOPBACK for url in (self.slack_api_url, self.kaleyra_url))
+        if self.clock_offset_seconds and not stand_ins:
+            raise PydanticCustomError(
+                "test_only", "CLOCK_OFFSET_SECONDS is for tests only: refused unless Slack and Kaleyra are on loopback"
+            )
+        return self
 
     @property
     def kaleyra_url(self) -> str:

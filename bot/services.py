@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
 from bot.config import Settings
-from bot.core.history import History
-from bot.core.holding import Holding
+from bot.core.clock import Clock, SystemClock
+from bot.core.dispatch import Dispatcher
 from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
 from bot.core.kaleyra import KaleyraClient
 from bot.core.outbox import Outbox
 from bot.core.pending import PendingStore
 from bot.core.quiet_hours import QuietHours, parse_hours
 from bot.core.quota import Quota
+from bot.core.series import SeriesBook
 from bot.core.shutdown import Shutdown
+from bot.core.store import Store
 from bot.core.tracking import DeliveryTracker
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import SlackAccess, SlackDirectory
 from bot.slack.handoffs import SlackHandoffNotifier
 from bot.slack.notifications import SlackDeliveryNotifier
 
@@ -33,21 +36,22 @@ class Services:
     settings: Settings
     redis: Redis
     slack: AsyncWebClient
-    store: PendingStore
+    clock: Clock
+    store: Store
+    pending: PendingStore
     kaleyra: KaleyraClient
     outbox: Outbox
     directory: SlackDirectory
     quota: Quota
-    history: History
     tracker: DeliveryTracker
-    holding: Holding
     jobs: JobRunner
     background: Background
     shutdown: Shutdown
 
     @classmethod
-    def build(cls, settings: Settings, redis: Redis, slack: AsyncWebClient) -> Services:
-        store = PendingStore(redis, settings.pending_ttl_seconds)
+    def build(cls, settings: Settings, redis: Redis, slack: AsyncWebClient, clock: Clock | None = None) -> Services:
+        """`clock` is the one every part reads the time from (tests move it)."""
+        clock = clock or SystemClock()
         shutdown = Shutdown()
         kaleyra = KaleyraClient(
             settings.kaleyra_url,
@@ -58,42 +62,46 @@ class Services:
         )
         shared_redis = redis if settings.redis_url is not None else None  # embedded store: counts in-process
         quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
-        queue = JobQueue(redis)
-        history = History(redis, settings.history_days, queue)
-        masked = not settings.show_full_numbers
+        store = Store(redis, clock, settings.history_days)
+        pending = PendingStore(redis, settings.pending_ttl_seconds)
+        directory = SlackDirectory(slack, clock)
+        access = SlackAccess(directory, settings)
+        masked, keep_body = not settings.show_full_numbers, settings.show_message_in_channel
         start, end = parse_hours(settings.mkt_send_hours)
-        holding = Holding(
-            redis, history, queue, kaleyra, quota, SlackHandoffNotifier(slack, masked=masked),
-            handoff_minutes=settings.handoff_minutes, late_minutes=settings.late_send_minutes,
-            quiet_hours=QuietHours(start, end, settings.mkt_send_hours_countries), admins=settings.admin_users,
-            first_check_seconds=settings.status_first_check_seconds, keep_body=settings.show_message_in_channel,
+        quiet_hours = QuietHours(start, end, settings.mkt_send_hours_countries)
+        series = SeriesBook(store, clock, handoff=timedelta(minutes=settings.handoff_minutes), keep_body=keep_body)
+        dispatcher = Dispatcher(
+            store, kaleyra, quota, quiet_hours, access, series, clock,
+            lease_seconds=settings.queue_lease_seconds, late_minutes=settings.late_send_minutes,
+            first_check_seconds=settings.status_first_check_seconds,
         )  # fmt: skip
         outbox = Outbox(
-            store, kaleyra, quota, history,
-            first_check_seconds=settings.status_first_check_seconds,
-            keep_body=settings.show_message_in_channel,
-            holder=holding,
+            store, pending, dispatcher, series, quota, quiet_hours, access, clock,
+            SlackHandoffNotifier(slack, clock, masked=masked),
+            handoff_minutes=settings.handoff_minutes, lease_seconds=settings.queue_lease_seconds,
+            keep_body=keep_body, admins=settings.admin_users,
         )  # fmt: skip
         tracker = DeliveryTracker(
-            history, queue, kaleyra, SlackDeliveryNotifier(slack, masked=masked),
+            store, kaleyra, SlackDeliveryNotifier(slack, clock, masked=masked), clock,
             first_check_seconds=settings.status_first_check_seconds, max_checks=settings.status_max_checks,
         )  # fmt: skip
         jobs = JobRunner(
-            queue, {CHECK: tracker.check, HANDOFF: holding.hand_off},
+            JobQueue(redis), {CHECK: tracker.check, HANDOFF: outbox.hand_off}, clock,
             poll_seconds=settings.queue_poll_seconds, lease_seconds=settings.queue_lease_seconds,
+            max_attempts=settings.queue_max_attempts, give_up={HANDOFF: outbox.give_up},
         )  # fmt: skip
         return cls(
             settings=settings,
             redis=redis,
             slack=slack,
+            clock=clock,
             store=store,
+            pending=pending,
             kaleyra=kaleyra,
             outbox=outbox,
-            directory=SlackDirectory(slack),
+            directory=directory,
             quota=quota,
-            history=history,
             tracker=tracker,
-            holding=holding,
             jobs=jobs,
             background=Background(settings.max_background_jobs, settings.background_workers),
             shutdown=shutdown,

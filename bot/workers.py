@@ -3,9 +3,10 @@
 One Python process uses one core. The parent binds the port once (so a port in use fails once, clearly),
 forks the workers, which all accept on that socket, and then only watches them: SIGTERM or SIGINT is
 passed on to every worker, each finishes its accepted work, and the parent exits when all have. A worker
-stopped by a signal of its own (the platform signals every process) stops the set the same way. A worker
-that dies on its own stops the others too, and the parent exits non-zero, for the platform to restart
-the whole set rather than run on with less capacity than configured.
+stopped by a signal of its own (the platform signals every process) stops the set the same way: only a
+signal stops it. A worker that dies (killed, out of memory, a crash) is replaced at once, so the set keeps
+the capacity configured; one that keeps dying (`MAX_REPLACEMENTS` in a minute) stops the set with a
+non-zero exit, for the platform to restart it rather than fork for ever.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import logging
 import os
 import signal
 import socket
+import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from types import FrameType
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 SOCKET_MODE_MAX_CONNECTIONS = 10  # Slack's limit of Socket Mode connections per app
 Serve = Callable[[Settings, socket.socket], None]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+MAX_REPLACEMENTS = 5
+"""Workers replaced within a minute before the set is taken to be failing as a whole."""
 
 
 def count(settings: Settings) -> int:
@@ -59,30 +64,42 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a child takes no signal before it is set up
-    for _ in range(workers):
+
+    def fork() -> int:
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a child takes no signal before it is set up
         if (pid := os.fork()) == 0:
             _worker(settings, sock, serve)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         pids.add(pid)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    sock.close()  # the workers hold it
+        return pid
+
+    for _ in range(workers):
+        fork()
     log.info("%d workers serving on port %d", workers, settings.port)
-    status = 0
+    status, replaced = 0, deque[float](maxlen=MAX_REPLACEMENTS)
     while pids:
         pid, code = os.wait()
         pids.discard(pid)
         code = os.waitstatus_to_exitcode(code)  # negative: killed by that signal
-        if not stopping:
-            # a worker serves until told to stop, so one that stopped cleanly was signalled itself (the
-            # platform signals every process, the parent not always first); any other exit is a failure
-            if code == 0:
-                log.info("worker %d stopped: stopping the others", pid)
-            else:
-                log.error("worker %d exited with %d: stopping the others", pid, code)
-                status = code if code > 0 else 1
+        if stopping:
+            if code != 0:
+                status = status or (code if code > 0 else 1)
+            continue
+        # a worker serves until told to stop, so one that stopped cleanly was signalled itself (the platform
+        # signals every process, the parent not always first); any other exit is a failure, and is replaced
+        if code == 0:
+            log.info("worker %d stopped: stopping the others", pid)
             stop(signal.SIGTERM, None)
-        elif code != 0:
-            status = status or (code if code > 0 else 1)
+        elif len(replaced) == MAX_REPLACEMENTS and time.monotonic() - replaced[0] < 60:
+            log.error(
+                "worker %d exited with %d, the %dth in a minute: stopping the others", pid, code, len(replaced) + 1
+            )
+            status = code if code > 0 else 1
+            stop(signal.SIGTERM, None)
+        else:
+            replaced.append(time.monotonic())
+            log.error("worker %d exited with %d: replaced by worker %d", pid, code, fork())
+    sock.close()
     return status
 
 

@@ -16,21 +16,22 @@ from bot.core.errors import (
     StatusUnavailable,
     TimeParseError,
 )
-from bot.core.history import History, SmsRecord
 from bot.core.kaleyra import KaleyraClient, Rejected, Scheduled, SendResult, SmsMessage, Uncertain
-from bot.core.outbox import Confirmation, Outbox, Outcome
+from bot.core.outbox import Outbox
+from bot.core.outcomes import Act, Outcome, Result
 from bot.core.pending import Pending, PendingStore
 from bot.core.quota import Quota
+from bot.core.records import SmsRecord, State
 from bot.core.refusals import Reason, Refusal
+from bot.core.store import Store
 from bot.core.timeparse import ParsedTime, interpret, means_now, parse_when
 from bot.core.tracking import DeliveryTracker
 from bot.core.validation import ScheduleRequest, validate, window_refusal
 
 __all__ = [
-    "Confirmation",
+    "Act",
     "DeliveryTracker",
     "Draft",
-    "History",
     "InputError",
     "InvalidRequest",
     "KaleyraClient",
@@ -45,13 +46,16 @@ __all__ = [
     "Reason",
     "Refusal",
     "Rejected",
+    "Result",
     "ScheduleRequest",
     "ScheduleSmsError",
     "Scheduled",
     "SendResult",
     "SmsMessage",
     "SmsRecord",
+    "State",
     "StatusUnavailable",
+    "Store",
     "TimeParseError",
     "Uncertain",
     "interpret",

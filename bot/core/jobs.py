@@ -1,72 +1,94 @@
-"""Shared delayed jobs: one Redis sorted set by due time, each job claimed with a lease and an owner token.
+"""Shared delayed jobs: a sorted set by due time in each bucket, each job claimed with a lease and an owner token.
 
-Any instance runs any due job. `claim` (one Lua script) takes a job only if its score says it is due
-*now* (an instance working from an old `due()` list cannot take a job another has just rescheduled)
-and moves the score to the end of the lease, so a job whose instance dies comes back by itself.
-`finish` and `extend` act only for the token that claimed: a worker whose lease ran out can neither
-reschedule nor remove a job another instance has claimed since. While a job runs, its lease is
-extended; only a dead or frozen process lets it expire.
+Any instance runs any due job. One script call per bucket claims everything due there *now* (an instance
+working from an old reading cannot take a job another has just moved), moving each job's score to the end
+of its lease, so a job whose instance dies comes back by itself; the calls for all buckets go in one round
+trip. `finish` acts only for the token that claimed: a worker whose lease ran out can neither reschedule
+nor remove a job another instance has claimed since. While jobs run, their leases are extended.
 
-Jobs are named `<kind>:<id>`; the runner passes the id to the handler of the kind. A handler returns
-the job's next due time, or None when it is done. Handlers must tolerate running again after a
-crash: the hand-off keeps its own record around the Kaleyra call for exactly that.
+Jobs are named `<kind>:<record id>` and live in their record's bucket, so a record's state change and its
+jobs commit together (`bot.core.store.Commit`). A handler returns the job's next due time, or None when
+it is done. A job whose handler keeps failing is tried `max_attempts` times, with a growing pause, then
+given up: its kind's `give_up` is told (the hand-off marks the SMS failed and tells its owner).
+
+Waiting: each poll learns every bucket's next due time. An idle runner sleeps until the earliest, or
+until it puts a job due sooner itself, and looks at every bucket again at least every `poll_seconds`
+(jobs another instance added). `run_due` is the same step on demand, for tests that move the clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import random
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
-from bot.core.keys import key
+from bot.core import keys
+from bot.core.clock import Clock
+from bot.core.store import due_key, job_name, owners_key, tries_key
 
 log = logging.getLogger(__name__)
 
 CHECK = "check"  # a delivery-status check of a sent SMS
-HANDOFF = "handoff"  # a held SMS handed to Kaleyra
+HANDOFF = "handoff"  # a held SMS handed to Kaleyra (and the watch over a send under way)
 
 Handler = Callable[[str], Awaitable[datetime | None]]
-_MAX_POLLS = 5  # polls with jobs still running, each up to a batch of jobs
-
-_DUE = key("jobs", "due")
-_OWNERS = key("jobs", "owners")
+GiveUp = Callable[[str, int], Awaitable[None]]
 
 _CLAIM = """
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return 1
+local names = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[4]))
+local out = {}
+for _, name in ipairs(names) do
+  redis.call('ZADD', KEYS[1], ARGV[2], name)
+  redis.call('HSET', KEYS[2], name, ARGV[3])
+  out[#out + 1] = name
+  out[#out + 1] = redis.call('HINCRBY', KEYS[3], name, 1)
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+out[#out + 1] = first[2] or ''
+return out
 """
 _EXTEND = """
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-return 1
+local n = 0
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[1] then
+    redis.call('ZADD', KEYS[1], ARGV[2], ARGV[i])
+    n = n + 1
+  end
+end
+return n
 """
-_ADOPT = """
-local items = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-for i = 1, #items, 2 do redis.call('ZADD', KEYS[2], 'NX', items[i + 1], ARGV[1] .. items[i]) end
-redis.call('DEL', KEYS[1])
-return #items / 2
-"""
-_LEGACY_CHECKS = key("status", "due")  # delivery checks as releases before this queue kept them
 _FINISH = """
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[4] == 'done' then redis.call('HDEL', KEYS[3], ARGV[1]) end
 if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
 return 1
 """
 
 
-def _name(kind: str, job_id: str) -> str:
-    return f"{kind}:{job_id}"
+@dataclass(frozen=True)
+class Claimed:
+    name: str
+    bucket: int
+    token: str
+    tries: int
+
+    @property
+    def kind(self) -> str:
+        return self.name.partition(":")[0]
+
+    @property
+    def job_id(self) -> str:
+        return self.name.partition(":")[2]
 
 
 class JobQueue:
@@ -75,52 +97,59 @@ class JobQueue:
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
         self._finish = redis.register_script(_FINISH)
-        self._adopt = redis.register_script(_ADOPT)
+        self.on_put: Callable[[datetime], None] = lambda at: None  # the runner's wake-up
 
-    async def adopt_earlier_checks(self) -> int:
-        """Move delivery checks queued by an earlier release into this queue (once; atomic, idempotent)."""
-        return int(await self._adopt(keys=[_LEGACY_CHECKS, _DUE], args=[_name(CHECK, "")]))
+    async def put(self, kind: str, record_id: str, at: datetime) -> None:
+        """Add (or move) a job outside a commit; most jobs go in with their record's change instead."""
+        await self._redis.zadd(due_key(keys.bucket_of(record_id)), {job_name(kind, record_id): at.timestamp()})
+        self.on_put(at)
 
-    def put_in(self, pipe: Pipeline, kind: str, job_id: str, at: datetime) -> None:
-        """Add (or move) a job inside the caller's transaction."""
-        pipe.zadd(_DUE, {_name(kind, job_id): at.timestamp()})
-
-    async def put(self, kind: str, job_id: str, at: datetime) -> None:
-        await self._redis.zadd(_DUE, {_name(kind, job_id): at.timestamp()})
-
-    async def discard(self, kind: str, job_id: str) -> None:
-        """Drop a job whatever its state; a worker running it then cannot put it back."""
-        name = _name(kind, job_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(_DUE, name)
-            pipe.hdel(_OWNERS, name)
-            await pipe.execute()
-
-    async def due_at(self, kind: str, job_id: str) -> datetime | None:
-        score = await self._redis.zscore(_DUE, _name(kind, job_id))
+    async def due_at(self, kind: str, record_id: str) -> datetime | None:
+        score = await self._redis.zscore(due_key(keys.bucket_of(record_id)), job_name(kind, record_id))
         return datetime.fromtimestamp(score, UTC) if score is not None else None
 
-    async def due(self, now: datetime, limit: int) -> list[str]:
-        found = await self._redis.zrangebyscore(_DUE, "-inf", now.timestamp(), start=0, num=limit)
-        return [str(name) for name in found]
+    async def claim(self, now: datetime, lease_seconds: float, limit: int) -> tuple[list[Claimed], float]:
+        """Up to `limit` due jobs of each bucket, leased to one new token; and the earliest due time left
+        (a timestamp; infinity when every bucket is empty)."""
+        token, lease_end = secrets.token_hex(12), now.timestamp() + lease_seconds
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for bucket in range(keys.BUCKETS):
+                args: list[str | int] = [repr(now.timestamp()), repr(lease_end), token, limit]
+                await self._claim(keys=[due_key(bucket), owners_key(bucket), tries_key(bucket)], args=args, client=pipe)
+            answers = await pipe.execute()
+        claimed, earliest = [], math.inf
+        for bucket, answer in enumerate(answers):
+            *pairs, first = answer
+            claimed += [Claimed(str(pairs[i]), bucket, token, int(pairs[i + 1])) for i in range(0, len(pairs), 2)]
+            if first not in ("", None):
+                earliest = min(earliest, float(first))
+        return claimed, earliest
 
-    async def claim(self, name: str, token: str, now: datetime, lease_seconds: float) -> bool:
-        args: list[str | float] = [name, now.timestamp(), token, now.timestamp() + lease_seconds]
-        return bool(await self._claim(keys=[_DUE, _OWNERS], args=args))
+    async def extend(self, jobs: list[Claimed], until: datetime) -> None:
+        by_bucket: dict[tuple[int, str], list[str]] = {}
+        for job in jobs:
+            by_bucket.setdefault((job.bucket, job.token), []).append(job.name)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for (bucket, token), names in by_bucket.items():
+                args = [token, repr(until.timestamp()), *names]
+                await self._extend(keys=[due_key(bucket), owners_key(bucket)], args=args, client=pipe)
+            await pipe.execute()
 
-    async def extend(self, name: str, token: str, until: datetime) -> bool:
-        return bool(await self._extend(keys=[_DUE, _OWNERS], args=[name, token, until.timestamp()]))
-
-    async def finish(self, name: str, token: str, next_at: datetime | None) -> bool:
-        """Reschedule (or, with None, remove) a job this token holds; False if it no longer does."""
-        args = [name, token, "" if next_at is None else next_at.timestamp()]
-        return bool(await self._finish(keys=[_DUE, _OWNERS], args=args))
+    async def finish(self, job: Claimed, next_at: datetime | None, *, failed: bool = False) -> bool:
+        """Reschedule (or, with None, remove) a job this token holds; False if it no longer does. A failed
+        run keeps its count of tries."""
+        bucket = job.bucket
+        args = [
+            job.name,
+            job.token,
+            "" if next_at is None else repr(next_at.timestamp()),
+            "failed" if failed else "done",
+        ]
+        return bool(await self._finish(keys=[due_key(bucket), owners_key(bucket), tries_key(bucket)], args=args))
 
 
 class JobRunner:
-    """Polls the queue every `poll_seconds` and runs what is due, a batch at a time, concurrently. Polls
-    overlap while jobs run (a claimed job is not due again until its lease ends), so one slow job does
-    not delay the others.
+    """Runs what is due, at most `concurrency` jobs at once; see the module docstring for how it waits.
 
     No in-process timers: everything due lives in Redis, so a restart or another instance picks it up.
     """
@@ -129,26 +158,36 @@ class JobRunner:
         self,
         queue: JobQueue,
         handlers: Mapping[str, Handler],
+        clock: Clock,
         *,
         poll_seconds: float,
         lease_seconds: float,
-        batch: int = 20,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        concurrency: int = 50,
+        max_attempts: int = 8,
+        give_up: Mapping[str, GiveUp] | None = None,
     ) -> None:
         self._queue = queue
         self._handlers = handlers
+        self._give_up = give_up or {}
+        self._clock = clock
         self._poll = poll_seconds
         self._lease = lease_seconds
-        self._batch = batch
-        self._clock = clock
+        self._max_attempts = max_attempts
+        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._held: dict[str, Claimed] = {}  # claimed by this runner and not finished: their leases are kept
+        self._running: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._next_due = math.inf
         self._task: asyncio.Task[None] | None = None
+        queue.on_put = self._put_at
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run_forever())
 
     async def stop(self, timeout: float) -> None:
-        """Stop polling; let jobs in flight (maybe talking to Kaleyra) finish, up to `timeout`."""
+        """Stop claiming; let jobs in flight (maybe talking to Kaleyra) finish, up to `timeout`."""
         if self._task is None:
             return
         self._stopping.set()
@@ -160,59 +199,122 @@ class JobRunner:
             with suppress(asyncio.CancelledError):
                 await self._task
 
-    async def run_once(self) -> int:
-        """Run every due job this instance can claim; returns how many it ran."""
-        names = await self._queue.due(self._clock(), self._batch)
-        results = await asyncio.gather(*(self._run(name) for name in names), return_exceptions=True)
-        for result in results:  # storage failed under some: raised once all have ended, none left running
-            if isinstance(result, BaseException):
-                raise result
-        return sum(result is True for result in results)
+    @property
+    def in_flight(self) -> int:
+        return len(self._held)
+
+    async def run_due(self) -> int:
+        """Claim every job due now (by the app's clock) and run them all to their end; how many ran."""
+        ran = 0
+        while True:
+            claimed, _ = await self._queue.claim(self._clock.now(), self._lease, self._concurrency)
+            if not claimed:
+                return ran
+            await asyncio.gather(*(self._run(job) for job in self._adopt(claimed)))
+            ran += len(claimed)
+
+    def _put_at(self, at: datetime) -> None:
+        if at.timestamp() < self._next_due:
+            self._next_due = at.timestamp()
+            self._wake.set()
+
+    def _adopt(self, claimed: list[Claimed]) -> list[Claimed]:
+        for job in claimed:
+            self._held[job.name] = job
+        return claimed
 
     async def _run_forever(self) -> None:
+        keeper = asyncio.create_task(self._keep_leases())
+        last_full = -math.inf
         try:
-            if adopted := await self._queue.adopt_earlier_checks():
-                log.info("moved %d delivery checks queued by an earlier release", adopted)
-        except RedisError as exc:
-            log.warning("could not look for delivery checks of an earlier release (%s)", type(exc).__name__)
-        polls: set[asyncio.Task[None]] = set()
-        while not self._stopping.is_set():
-            if len(polls) < _MAX_POLLS:  # a slow job (Kaleyra retrying) does not hold up the next poll
-                poll = asyncio.create_task(self._poll_once())
-                polls.add(poll)
-                poll.add_done_callback(polls.discard)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._poll)
-        await asyncio.gather(*polls)
-
-    async def _poll_once(self) -> None:
-        try:
-            await self.run_once()
-        except RedisError as exc:
-            log.warning("queued jobs paused: storage unavailable (%s)", type(exc).__name__)
-
-    async def _run(self, name: str) -> bool:
-        kind, _, job_id = name.partition(":")
-        handler = self._handlers.get(kind)
-        token = secrets.token_hex(12)
-        if handler is None or not await self._queue.claim(name, token, self._clock(), self._lease):
-            return False
-        keeper = asyncio.create_task(self._keep_lease(name, token))
-        try:
-            next_at = await handler(job_id)
-        except Exception:
-            log.exception("queued job %s failed; it will be tried again", kind)
-            return True
+            while not self._stopping.is_set():
+                now = self._clock.now()
+                free = self._concurrency - len(self._held)
+                if free > 0 and (now.timestamp() >= self._next_due or _monotonic() - last_full >= self._poll):
+                    last_full = _monotonic()
+                    with suppress(RedisError):
+                        await self._poll_once(now, free)
+                wait = min(self._poll, max(0.0, self._next_due - self._clock.now().timestamp()))
+                if self._held and len(self._held) >= self._concurrency:
+                    wait = self._poll  # full: a job ending wakes the loop
+                self._wake.clear()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._either(), wait + random.uniform(0, 0.05))
+            if self._running:
+                await asyncio.gather(*self._running, return_exceptions=True)
         finally:
             keeper.cancel()
             with suppress(asyncio.CancelledError):
                 await keeper
-        if not await self._queue.finish(name, token, next_at):
-            log.info("queued job %s was taken over or dropped while it ran", kind)
-        return True
 
-    async def _keep_lease(self, name: str, token: str) -> None:
+    async def _either(self) -> None:
+        """Until woken (a job put due sooner, a job ended, stopping)."""
+        waits = [asyncio.ensure_future(event.wait()) for event in (self._wake, self._stopping)]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    async def _poll_once(self, now: datetime, free: int) -> None:
+        try:
+            claimed, earliest = await self._queue.claim(now, self._lease, free)
+        except RedisError as exc:
+            log.warning("queued jobs paused: storage unavailable (%s)", type(exc).__name__)
+            self._next_due = now.timestamp() + self._poll
+            raise
+        self._next_due = now.timestamp() if claimed else earliest  # more may be due: look again at once
+        for job in self._adopt(claimed):
+            task = asyncio.create_task(self._run(job))
+            self._running.add(task)
+            task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._wake.set()
+
+    async def _run(self, job: Claimed) -> None:
+        async with self._slots:
+            try:
+                await self._run_claimed(job)
+            except RedisError as exc:  # its lease runs out and it is tried again
+                log.warning("queued job %s paused: storage unavailable (%s)", job.kind, type(exc).__name__)
+            finally:
+                self._held.pop(job.name, None)
+
+    async def _run_claimed(self, job: Claimed) -> None:
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            log.error("no handler for queued job %s; dropped", job.kind)
+            await self._queue.finish(job, None)
+            return
+        if job.tries > self._max_attempts:
+            log.error("queued job %s failed %d times; giving up", job.kind, job.tries - 1)
+            if give_up := self._give_up.get(job.kind):
+                await give_up(job.job_id, job.tries - 1)
+            await self._queue.finish(job, None)
+            return
+        try:
+            next_at = await handler(job.job_id)
+        except RedisError:
+            raise
+        except Exception:
+            log.exception("queued job %s failed (try %d of %d)", job.kind, job.tries, self._max_attempts)
+            pause = timedelta(seconds=min(self._lease, 2.0**job.tries))
+            await self._queue.finish(job, self._clock.now() + pause, failed=True)
+            return
+        if not await self._queue.finish(job, next_at):
+            log.info("queued job %s was taken over or dropped while it ran", job.kind)
+        elif next_at is not None:
+            self._put_at(next_at)
+
+    async def _keep_leases(self) -> None:
         while True:
             await asyncio.sleep(self._lease / 3)
-            with suppress(RedisError):
-                await self._queue.extend(name, token, self._clock() + timedelta(seconds=self._lease))
+            if held := list(self._held.values()):
+                with suppress(RedisError):
+                    await self._queue.extend(held, self._clock.now() + timedelta(seconds=self._lease))
+
+
+def _monotonic() -> float:
+    return asyncio.get_running_loop().time()

@@ -10,7 +10,7 @@ drain deadline: the send is reported as `Rejected`, since nothing was sent.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -101,6 +101,7 @@ class Uncertain:
 
 
 SendResult = Scheduled | Rejected | Uncertain
+OnWire = Callable[[bool], Awaitable[None]]
 
 
 class _RetryableError(Exception):
@@ -152,15 +153,24 @@ class KaleyraClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def send(self, message: SmsMessage) -> SendResult:
-        """Schedule (or send now) one request of at most 100 recipients."""
+    async def send(self, message: SmsMessage, on_wire: OnWire | None = None) -> SendResult:
+        """Schedule (or send now) one request of at most 100 recipients. `on_wire` hears when nothing is at
+        Kaleyra while a retry waits (False: the last answer said nothing was sent) and when the retry goes."""
         if len(message.recipients) > MAX_RECIPIENTS_PER_REQUEST:
             raise ValueError(f"at most {MAX_RECIPIENTS_PER_REQUEST} recipients per request")
+
+        async def sleep(seconds: float) -> None:
+            if on_wire is not None:
+                await on_wire(False)
+            await self._sleep_before_retry(seconds)
+            if on_wire is not None:
+                await on_wire(True)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
             wait=self._wait,
             retry=retry_if_exception_type(_RetryableError),
-            sleep=self._sleep_before_retry,
+            sleep=sleep,
             reraise=True,
         )
         last: Rejected | None = None

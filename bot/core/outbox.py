@@ -1,294 +1,303 @@
-"""The outbox: confirm a pending request once, re-check the window and limits, send it, record the outcome."""
+"""The outbox: every SMS from Confirm to Kaleyra, as one state machine (`bot.core.records`).
+
+Confirm keeps the request as a *held* record, with its `handoff` job due at T - `handoff` (or at once,
+for a near or "now" send, which the clicker's own request then sends). Kaleyra v1 cannot cancel a
+scheduled SMS, so until its hand-off the SMS is the app's to cancel, edit or send now. Every send goes
+through the one `Dispatcher`; every change is a compare-and-set from named states, so a click, a
+hand-off and another instance can never both win, and each is answered from where the SMS really is.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Sequence
-from contextlib import suppress
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from redis.exceptions import RedisError
-
-from bot.core import phones
-from bot.core.history import History, MessageState, SmsRecord, digest
-from bot.core.kaleyra import (
-    KaleyraClient,
-    Rejected,
-    Scheduled,
-    SendResult,
-    SmsMessage,
-    Uncertain,
-    chunked,
-)
-from bot.core.pending import Claim, Pending, PendingStore
+from bot.core import keys
+from bot.core.clock import Clock
+from bot.core.dispatch import Access, Dispatcher
+from bot.core.jobs import HANDOFF
+from bot.core.outcomes import Act, Outcome, Result
+from bot.core.pending import Pending, PendingStore
+from bot.core.quiet_hours import QuietHours
 from bot.core.quota import Quota
-from bot.core.refusals import Refusal
-from bot.core.shutdown import finish_despite_cancel
+from bot.core.records import (
+    NOT_SENT,
+    Change,
+    Event,
+    NotAllowed,
+    SmsRecord,
+    State,
+    held,
+    transition,
+)
+from bot.core.refusals import Reason, Refusal
+from bot.core.series import SeriesBook
+from bot.core.store import ABSENT, Commit, Store
 from bot.core.validation import ScheduleRequest, window_refusal
 
 log = logging.getLogger(__name__)
-audit_log = logging.getLogger("schedule_sms.audit")
-
-Outcome = Literal["scheduled", "partial", "failed", "uncertain", "refused", "not_yours", "unknown", "handled", "held"]
-"""What a Confirm (or Cancel) came to; `refused` carries a `Refusal` saying why nothing was sent."""
-
-
-@dataclass(frozen=True)
-class SendReport:
-    """One result per request of at most 100 recipients, in order; later ones skipped after a failure."""
-
-    parts: list[tuple[Sequence[str], SendResult]] = field(default_factory=list)
-    skipped: int = 0
-
-    @property
-    def scheduled(self) -> list[Scheduled]:
-        return [result for _, result in self.parts if isinstance(result, Scheduled)]
-
-    @property
-    def accepted_recipients(self) -> list[str]:
-        """The numbers Kaleyra accepted: only these may be reported to the channel as scheduled."""
-        return [number for batch, result in self.parts if isinstance(result, Scheduled) for number in batch]
-
-    @property
-    def unclear(self) -> bool:
-        """Whether some part's outcome is unknown."""
-        return any(isinstance(result, Uncertain) for _, result in self.parts)
-
-    @property
-    def outcome(self) -> Outcome:
-        if all(isinstance(result, Scheduled) for _, result in self.parts) and not self.skipped:
-            return "scheduled"
-        if self.scheduled:
-            return "partial"
-        if self.unclear:
-            return "uncertain"
-        return "failed"
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    outcome: Outcome
-    pending: Pending | None = None
-    report: SendReport | None = None
-    claim: Claim | None = None  # for `handled`: where the request already stands
-    detail: str = ""  # for `held`: the id of the held SMS's record (space-separated ids: one per zone)
-    refusal: Refusal | None = None
-    recorded: bool = True  # False when the outcome could not be stored: delivery tracking may be late
-
-
-class Holder(Protocol):
-    """Holds SMS whose send time is far enough away, until their hand-off (`bot.core.holding`)."""
-
-    async def intercept(self, pending_id: str, pending: Pending) -> Confirmation | None:
-        """A Confirmation when the request is held (or refused as an edit); None to send it now."""
-
-
-async def send_audited(kaleyra: KaleyraClient, pending: Pending, events: tuple[str, str]) -> SendReport:
-    """The one way a request goes to Kaleyra, at Confirm and at hand-off alike: an audit line before and
-    after, and a failure the client does not foresee reported as `Uncertain`, never raised (part of the
-    request may have been sent)."""
-    audit(pending, None, events[0])
-    try:
-        report = await send_request(kaleyra, pending.request)
-    except Exception as exc:
-        log.exception("sending failed unexpectedly; the outcome is unknown")
-        failure = Uncertain(f"the app failed while sending ({type(exc).__name__})")
-        report = SendReport([(pending.request.recipients, failure)])
-    audit(pending, report, events[1])
-    return report
-
-
-async def send_request(kaleyra: KaleyraClient, request: ScheduleRequest) -> SendReport:
-    """Send in requests of at most 100 recipients; stop at the first that is not scheduled."""
-    parts: list[tuple[Sequence[str], SendResult]] = []
-    batches = chunked(request.recipients)
-    for index, batch in enumerate(batches):
-        message = SmsMessage(
-            batch, request.body, request.route, request.sender, request.send_at,
-            request.template_id, request.callback_profile_id,
-        )  # fmt: skip
-        result = await kaleyra.send(message)
-        parts.append((batch, result))
-        if not isinstance(result, Scheduled):
-            return SendReport(parts, skipped=sum(len(rest) for rest in batches[index + 1 :]))
-    return SendReport(parts)
+Notify = Callable[[Outcome], Awaitable[None]]
+"""Tells an SMS's owner what happened to it when nobody clicked (a hand-off, a job given up)."""
 
 
 class Outbox:
-    """Turns a Confirm click into exactly one send, whatever the clicks, instances and retries."""
-
     def __init__(
         self,
-        store: PendingStore,
-        kaleyra: KaleyraClient,
+        store: Store,
+        pending: PendingStore,
+        dispatcher: Dispatcher,
+        series: SeriesBook,
         quota: Quota,
-        history: History,
+        quiet_hours: QuietHours,
+        access: Access,
+        clock: Clock,
+        notify: Notify,
         *,
-        first_check_seconds: float,
+        handoff_minutes: int,
+        lease_seconds: float,
         keep_body: bool,
-        holder: Holder | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        admins: Collection[str],
     ) -> None:
         self._store = store
-        self._holder = holder
-        self._kaleyra = kaleyra
+        self._pending = pending
+        self._dispatcher = dispatcher
+        self._series = series
         self._quota = quota
-        self._history = history
-        self._first_check = timedelta(seconds=first_check_seconds)
-        self._keep_body = keep_body
+        self.quiet_hours = quiet_hours
+        self._access = access
         self._clock = clock
+        self._notify = notify
+        self._handoff = timedelta(minutes=handoff_minutes)
+        self._lease = timedelta(seconds=lease_seconds)
+        self._keep_body = keep_body
+        self._admins = frozenset(admins)
 
-    async def confirm(self, pending_id: str, user_id: str) -> Confirmation:
-        pending = await self._store.get(pending_id)
-        if pending is None:
-            return await self._handled(pending_id, None)
-        if pending.user_id != user_id:
-            return Confirmation("not_yours", pending)
-        if not await self._store.claim(pending_id):
-            return await self._handled(pending_id, pending)
-        try:  # holding is idempotent per pending id, so a storage failure in it can be retried safely
-            held = await self._holder.intercept(pending_id, pending) if self._holder is not None else None
-        except Exception:
-            with suppress(RedisError):
-                await self._store.release(pending_id)
-            raise
-        if held is not None:
-            if held.outcome == "held":
-                await self._store.finish(pending_id, Claim("held"))
-            else:
-                await self._store.release(pending_id)
-            return held
-        return await self.send_claimed(pending_id, pending)
+    def may_act(self, record: SmsRecord, user_id: str) -> bool:
+        return record.user_id == user_id or user_id in self._admins
 
-    async def send_claimed(self, pending_id: str, pending: Pending) -> Confirmation:
-        """The send path for a request this caller has claimed: refusal checks, "sending" recorded,
-        one send, the outcome recorded. Before the send any failure releases the claim (nothing was
-        sent); after it, storage failures are logged and reported in `recorded`, never raised."""
-        try:
-            refusal = await self._refusal(pending)
-            if refusal is None:
-                await self._store.mark(pending_id, Claim("sending"))
-        except BaseException:  # a storage failure or a shutdown: nothing was sent, so Confirm may be clicked again
-            with suppress(RedisError):
-                await self._store.release(pending_id)
-            raise
-        if refusal is not None:
-            await self._store.release(pending_id)
-            return refusal
-        return await finish_despite_cancel(self._send_and_record(pending_id, pending))
+    # --- before Confirm ------------------------------------------------------------------------------
 
-    async def _send_and_record(self, pending_id: str, pending: Pending) -> Confirmation:
-        report = await send_audited(self._kaleyra, pending, ("sms_sending", "sms_confirmed"))
-        recorded = await self._record(pending_id, pending, report)
-        return Confirmation(report.outcome, pending, report, recorded=recorded)
+    async def confirm(self, pending_id: str, user_id: str) -> Outcome:
+        """Keep the request as held records (one per zone, or a series' first send); a near or "now" send
+        is then sent by this call. The checks of the send run first, so a refusal keeps the request."""
+        for _ in range(5):
+            pending = await self._pending.get(pending_id)
+            if pending is None:
+                return await self.answer(Act.CONFIRM, pending_id)
+            if pending.user_id != user_id:
+                return Outcome(Act.CONFIRM, Result.NOT_YOURS)
+            if refused := await self._refused(pending_id, pending):
+                return refused
+            original = await self._store.get(pending.replaces) if pending.replaces else None
+            if pending.replaces and (
+                original is None or original.phase not in NOT_SENT or not self.may_act(original, user_id)
+            ):
+                refusal = Refusal(Reason.ORIGINAL_GONE, "the SMS you edited is no longer held by the app")
+                return Outcome(Act.CONFIRM, Result.REFUSED, refusal=refusal, original=original, pending_id=pending_id)
+            commit, created = self._hold(pending_id, pending)
+            if original is not None:
+                replaced = transition(original, Event.REPLACE, Change(by=user_id, note=created[0].id))
+                self._store.put_record(commit, replaced, original.version)
+                commit.drop_job(HANDOFF, original.id)
+            if await self._store.apply(commit):
+                return await self._confirmed(created, original, user_id)
+        raise RuntimeError(f"{pending_id} kept changing while it was confirmed")
 
-    async def _refusal(self, pending: Pending) -> Confirmation | None:
-        """Checked again at the moment of sending: Kaleyra's window, then the sender's limits."""
-        refusal = window_refusal(pending.request.send_at, self._clock())
+    async def _refused(self, pending_id: str, pending: Pending) -> Outcome | None:
+        """Why the request may not be kept, checked as its send will be: who may send, each send's window,
+        quiet hours, the limits (not charged: that is at the send)."""
+        request, now = pending.request, self._clock.now()
+        refusal = await self._access.refusal(pending.user_id, pending.channel_id)
+        for _, send_at, _ in request.parts or (("", request.send_at, ()),):
+            refusal = refusal or window_refusal(send_at, now)
+        refusal = refusal or self.quiet_hours.refusal(request, request.send_at or now)
         if refusal is None:
-            recipients = len(pending.request.recipients)
-            refusal = await self._quota.refusal(pending.user_id, recipients, pending.tz, take=True)
-        return Confirmation("refused", pending, refusal=refusal) if refusal is not None else None
+            refusal = await self._quota.refusal(pending.user_id, len(request.recipients), pending.tz, take=False)
+        if refusal is None:
+            return None
+        return Outcome(Act.CONFIRM, Result.REFUSED, refusal=refusal, pending=pending, pending_id=pending_id)
 
-    async def cancel(self, pending_id: str, user_id: str) -> Confirmation:
-        """Cancel wins only if Confirm has not claimed the request first."""
-        return await self._withdraw(pending_id, user_id, Claim("cancelled"))
-
-    async def replace(self, pending_id: str, user_id: str) -> Confirmation:
-        """An edit replaces the request, so the old Confirm can no longer send it; loses to a Confirm
-        that came first (then `claim` says what became of it)."""
-        return await self._withdraw(pending_id, user_id, Claim("replaced"))
-
-    async def _withdraw(self, pending_id: str, user_id: str, why: Claim) -> Confirmation:
-        pending = await self._store.get(pending_id)
-        if pending is not None and pending.user_id != user_id:
-            return Confirmation("not_yours", pending)
-        if pending is None or not await self._store.claim(pending_id, why):
-            return await self._handled(pending_id, pending)
-        await self._store.finish(pending_id, why)
-        return Confirmation("handled", pending, claim=why)
-
-    async def _handled(self, pending_id: str, pending: Pending | None) -> Confirmation:
-        claim = await self._store.claim_state(pending_id)
-        return Confirmation("handled", pending, claim=claim) if claim else Confirmation("unknown")
-
-    async def _record(self, pending_id: str, pending: Pending, report: SendReport) -> bool:
-        """Close the claim and keep the history; a storage failure is logged, not raised, because the
-        user must still hear what Kaleyra answered. False when something could not be stored."""
-        try:
-            if report.outcome == "failed":
-                await self._store.release(pending_id)  # nothing was sent: Try again may send it
-                return True
-            batch_ids = tuple(result.batch_id for result in report.scheduled)
-            await self._store.finish(pending_id, Claim("sent", batch_ids) if batch_ids else Claim("uncertain"))
-            if batch_ids:
-                await self._history.record(
-                    self._history_record(pending_id, pending, report), self._first_check_at(pending)
-                )
-        except RedisError:
-            log.exception("could not record the outcome of %s (%s)", pending_id, report.outcome)
-            return False
-        return True
-
-    def _first_check_at(self, pending: Pending) -> datetime:
-        now = self._clock()
-        return max(now, pending.request.send_at or now) + self._first_check
-
-    def _history_record(self, pending_id: str, pending: Pending, report: SendReport) -> SmsRecord:
+    def _hold(self, pending_id: str, pending: Pending) -> tuple[Commit, list[SmsRecord]]:
+        """The commit keeping `pending` as held records, taking the request out of reach of any other click."""
+        commit = Commit(keys.bucket_of(pending_id))
+        commit.check(keys.of(pending_id, "pending"), 0)
+        commit.delete(keys.of(pending_id, "pending"))
         request = pending.request
-        messages = sent_messages(report)
-        return SmsRecord(
-            id=pending_id,
-            user_id=pending.user_id,
-            channel_id=pending.channel_id,
-            tz=pending.tz,
-            route=request.route,
-            send_at=request.send_at.isoformat() if request.send_at else None,
-            created_at=self._clock().isoformat(),
-            body_digest=digest(request.body),
-            batch_ids=[result.batch_id for result in report.scheduled],
-            messages=messages,
-            body=request.body if self._keep_body else None,
-        )
+        if request.repeat:
+            return commit, [self._series.start(commit, pending_id, request, pending.owner())]
+        sends = [(f"{pending_id}-z{n}", zone, replace(request, recipients=numbers, send_at=at, parts=()))
+                 for n, (zone, at, numbers) in enumerate(request.parts, 1)] or [(pending_id, "", request)]  # fmt: skip
+        created = []
+        for record_id, zone, one in sends:
+            record = replace(self._held_record(record_id, one, pending), zone=zone)
+            self._store.put_record(commit, record, ABSENT)
+            assert record.handoff_at is not None
+            handoff_at = datetime.fromisoformat(record.handoff_at)
+            # a send due now is made by the clicker's own request; the job only watches over it
+            commit.add_job(
+                HANDOFF, record_id, handoff_at + (self._lease if handoff_at <= self._clock.now() else timedelta())
+            )
+            commit.index_in_team(record, self._store.oldest())
+            created.append(record)
+        return commit, created
 
+    def _held_record(self, record_id: str, request: ScheduleRequest, pending: Pending) -> SmsRecord:
+        now = self._clock.now()
+        handoff_at = max(now, request.send_at - self._handoff) if request.send_at else now
+        return held(
+            record_id, request, user_id=pending.user_id, channel_id=pending.channel_id, tz=pending.tz, now=now,
+            handoff_at=handoff_at, keep_body=self._keep_body, trace=pending.trace,
+        )  # fmt: skip
 
-def audit(pending: Pending, report: SendReport | None, event: str) -> None:
-    """An audit line before each send to Kaleyra (`report` None) and one after it, so a crash in between
-    still leaves a trace: who, where, masked recipients, time; after, Kaleyra's ids and the outcome."""
-    request = pending.request
-    fields: dict[str, object] = {
-        "user": pending.user_id,
-        "channel": pending.channel_id,
-        "recipients": [phones.mask(number) for number in request.recipients],
-        "send_at": request.send_at.isoformat() if request.send_at else "now",
-    }
-    if report is not None:
-        fields |= {
-            "kaleyra_ids": [result.batch_id for result in report.scheduled],
-            "outcome": report.outcome,
-            "errors": [r.describe() for _, r in report.parts if isinstance(r, Rejected | Uncertain)],
-        }
-    audit_log.info("%s %s", event, json.dumps(fields), extra={"audit": fields})
+    async def _confirmed(self, created: list[SmsRecord], original: SmsRecord | None, user_id: str) -> Outcome:
+        for record in created:
+            await self._store.index(record)
+        if original is not None and original.series:
+            replaced = await self._store.get(original.id)
+            if replaced is not None:
+                await self._series.continue_after(replaced)
+        now, records, sends = self._clock.now(), [], []
+        for record in created:
+            if record.handoff_at and datetime.fromisoformat(record.handoff_at) <= now:
+                sent = await self._dispatcher.send(record.id, Act.HANDOFF, user_id)
+                sends.append(sent)
+                record = sent.record or record
+            records.append(record)
+        report = next((sent.report for sent in sends if sent.report), None)
+        recorded = all(sent.recorded for sent in sends)
+        return Outcome(Act.CONFIRM, Result.DONE, tuple(records), report=report, original=original, recorded=recorded)
 
+    async def withdraw(self, pending_id: str, user_id: str, act: Act) -> Outcome:
+        """Cancel (`Act.CANCEL`) or Edit (`Act.WITHDRAW_FOR_EDIT`) before Confirm: loses to a Confirm that came
+        first, and is then answered with where the SMS stands."""
+        pending = await self._pending.get(pending_id)
+        if pending is None:
+            return await self.answer(act, pending_id)
+        if pending.user_id != user_id:
+            return Outcome(act, Result.NOT_YOURS)
+        now = self._clock.now()
+        record = held(
+            pending_id, replace(pending.request, send_at=pending.request.send_at or now, parts=()), user_id=user_id,
+            channel_id=pending.channel_id, tz=pending.tz, now=now, handoff_at=now, keep_body=False,
+        )  # fmt: skip
+        state = State.CANCELLED if act is Act.CANCEL else State.REPLACED
+        record = replace(record, state=state, acted_by=user_id, withdrawn=True, request=None)
+        commit = Commit(keys.bucket_of(pending_id))
+        commit.check(keys.of(pending_id, "pending"), 0)
+        commit.delete(keys.of(pending_id, "pending"))
+        self._store.put_record(commit, record, ABSENT)
+        if await self._store.apply(commit):
+            return Outcome(act, Result.DONE, (record,))
+        return await self.answer(act, pending_id)
 
-def sent_messages(report: SendReport) -> dict[str, MessageState]:
-    """Message id -> state for every recipient Kaleyra accepted, with the number the app sent."""
-    return {
-        message_id: MessageState(sent_number(batch, echoed))
-        for batch, result in report.parts
-        if isinstance(result, Scheduled)
-        for echoed, message_id in result.message_ids.items()
-    }
+    async def answer(self, act: Act, pending_id: str) -> Outcome:
+        """For a click on a request that is no longer waiting: what became of it (confirmed, cancelled,
+        replaced), or GONE when it expired unconfirmed."""
+        records = await self._store.get_many([pending_id, f"{pending_id}-z1", f"{pending_id}-1"])
+        return Outcome(act, Result.TOO_LATE, tuple(records)) if records else Outcome(act, Result.GONE)
 
+    # --- the owner's buttons on a held SMS ---------------------------------------------------------
 
-def sent_number(batch: Sequence[str], echoed: str) -> str:
-    """The E.164 number the app sent that Kaleyra's echo stands for: Kaleyra may drop the `+` or the
-    country code, and a number that cannot be masked must never reach a notification."""
-    if echoed in batch:
-        return echoed
-    digits = "".join(char for char in echoed if char.isdigit())
-    matches = [number for number in batch if len(digits) >= 6 and number.lstrip("+").endswith(digits)]
-    return matches[0] if len(matches) == 1 else echoed
+    async def cancel(self, record_id: str, user_id: str) -> Outcome:
+        record = await self._owned(record_id, user_id, Act.CANCEL)
+        if isinstance(record, Outcome):
+            return record
+        if record.phase is State.SENDING:  # its instance may have died: settle that first
+            record, _ = await self._dispatcher.abandon(record)
+
+        def step(current: SmsRecord | None) -> Commit | None:
+            try:
+                cancelled = transition(current, Event.CANCEL, Change(by=user_id))
+            except NotAllowed:
+                return None
+            assert current is not None
+            commit = Commit(keys.bucket_of(record_id))
+            self._store.put_record(commit, cancelled, current.version)
+            commit.drop_job(HANDOFF, record_id)
+            return commit
+
+        after, changed = await self._store.change(record_id, step)
+        if not changed or after is None:
+            return Outcome(Act.CANCEL, Result.TOO_LATE, (after,) if after else ())
+        if after.series:
+            await self._series.continue_after(after)
+        return Outcome(Act.CANCEL, Result.DONE, (after,))
+
+    async def send_now(self, record_id: str, user_id: str, act: Act = Act.SEND_NOW) -> Outcome:
+        """Send now, Send again (after an unknown outcome) or Try again (for its time), by the owner or an admin."""
+        record = await self._owned(record_id, user_id, act)
+        if isinstance(record, Outcome):
+            return record
+        return await self._dispatcher.send(record_id, act, user_id)
+
+    async def stop(self, record_id: str, user_id: str) -> Outcome:
+        """Stop the series `record_id` belongs to: no send is held after it, every held one is cancelled."""
+        record = await self._owned(record_id, user_id, Act.STOP)
+        if isinstance(record, Outcome):
+            return record
+        if not record.series:
+            return Outcome(Act.STOP, Result.GONE, (record,))
+        stopped = await self._series.stop(record.series, user_id)
+        after = await self._store.get(record_id) or record
+        result = Result.TOO_LATE if stopped.already else Result.DONE
+        return Outcome(Act.STOP, result, (after,), stopped=stopped.cancelled, under_way=stopped.under_way, by=user_id)
+
+    async def _owned(self, record_id: str, user_id: str, act: Act) -> SmsRecord | Outcome:
+        """The record, if `user_id` may act on it (its owner, or an admin); else the answer."""
+        record = await self._store.get(record_id)
+        if record is None or record.withdrawn:
+            return Outcome(act, Result.GONE)
+        if not self.may_act(record, user_id):
+            return Outcome(act, Result.NOT_YOURS, (record,))
+        return record
+
+    # --- the queued jobs ---------------------------------------------------------------------------
+
+    async def hand_off(self, record_id: str) -> datetime | None:
+        """The `handoff` job: hands a held SMS to Kaleyra, and watches over a send under way (settling it if
+        its instance died). Returns when to run again, or None."""
+        record = await self._store.get(record_id)
+        if record is None:
+            return None
+        if record.phase is State.SENDING:
+            assert record.attempt is not None
+            if record.attempt.lease_end > self._clock.now():
+                return record.attempt.lease_end  # its owner is alive: look again when its lease ends
+            record, abandoned = await self._dispatcher.abandon(record)
+            if abandoned and record.phase is not State.HELD:
+                await self._notify(Outcome(Act.HANDOFF, Result.DONE, (record,)))
+                if record.series and record.phase is not State.UNCERTAIN:
+                    await self._series.continue_after(record)
+        if record.phase is not State.HELD:
+            return None
+        if record.handoff_at and (handoff_at := datetime.fromisoformat(record.handoff_at)) > self._clock.now():
+            return handoff_at  # early (a watch over a send that came back to held): wait for its own time
+        outcome = await self._dispatcher.send(record_id, Act.HANDOFF, from_job=True)
+        if outcome.result is Result.WAITING:
+            return record.send_time
+        if outcome.result is Result.BUSY and outcome.record and outcome.record.attempt:
+            return outcome.record.attempt.lease_end
+        if outcome.result in (Result.DONE, Result.REFUSED):
+            await self._notify(outcome)
+        return None
+
+    async def give_up(self, record_id: str, tries: int) -> None:
+        """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told."""
+
+        def step(current: SmsRecord | None) -> Commit | None:
+            try:
+                failed = transition(
+                    current, Event.GIVE_UP, Change(note=f"the app could not hand it off ({tries} tries)")
+                )
+            except NotAllowed:
+                return None
+            assert current is not None
+            commit = Commit(keys.bucket_of(record_id))
+            self._store.put_record(commit, failed, current.version)
+            return commit
+
+        record, changed = await self._store.change(record_id, step)
+        if changed and record is not None:
+            await self._notify(Outcome(Act.HANDOFF, Result.DONE, (record,)))

@@ -70,6 +70,10 @@ class Quota:
             raise
         return None
 
+    async def give_back(self, user_id: str, recipients: int) -> None:
+        """Return a charge taken by `refusal(take=True)` for a send that did not start."""
+        await self._give_back([item for item, _ in self._items], user_id, recipients)
+
     async def _give_back(self, items: list[RateLimitItem], user_id: str, recipients: int) -> None:
         for item in items:
             await self._storage.incr(item.key_for(user_id), item.get_expiry(), amount=-recipients)

@@ -42,6 +42,7 @@ _TIME = re.compile(r"(?:\bat\s+)?\b(noon|midnight|(\d{1,2})(?:[:.](\d{2}))?\s*(a
 _UNTIL = re.compile(r"\s+until\s+(.+)$")
 _COUNT = re.compile(r"\s+(?:for\s+)?(\d{1,3})\s+times$")
 _CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_LONGEST_INTERVAL = {rrule.DAILY: 366, rrule.WEEKLY: 52, rrule.MONTHLY: 12}
 _NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -66,6 +67,11 @@ def parse(text: str, tz: str, now: datetime, earliest: datetime, max_days: int) 
         raise TimeParseError(f"Say at what time “{text.strip()}” should send, e.g. “every monday 9am”.")
     at = _time_of_day(timed)
     frequency, interval, weekdays, monthday = _frequency(phrase[: timed.start()].strip(), text)
+    if not 1 <= interval <= _LONGEST_INTERVAL[frequency]:  # 0 would make the rule loop for ever
+        unit = {rrule.DAILY: "day", rrule.WEEKLY: "week", rrule.MONTHLY: "month"}[frequency]
+        raise TimeParseError(
+            f"A series repeats every 1 to {_LONGEST_INTERVAL[frequency]} {unit}s; “{text.strip()}” does not."
+        )
     start = earliest.astimezone(ZoneInfo(tz)).replace(tzinfo=None, second=0, microsecond=0) + timedelta(minutes=1)
     rule = rrule.rrule(
         frequency, interval=interval, dtstart=start,
@@ -149,13 +155,13 @@ def _frequency(phrase: str, text: str) -> tuple[Frequency, int, tuple[int, ...] 
     phrase = re.sub(r"\b(at|on)$", "", phrase).strip()
     if phrase in ("daily", "every day"):
         return rrule.DAILY, 1, None, None
-    if match := re.fullmatch(r"every (\d+) days", phrase):
+    if match := re.fullmatch(r"every (\d{1,4}) days", phrase):
         return rrule.DAILY, int(match.group(1)), None, None
     if phrase in ("every weekday", "weekdays", "every weekday on"):
         return rrule.WEEKLY, 1, (0, 1, 2, 3, 4), None
     if match := re.fullmatch(rf"(?:every|weekly on|every week on)\s+((?:{_DAY}(?:\s+and\s+|\s+)?)+)", phrase):
         return rrule.WEEKLY, 1, _days(match.group(1)), None
-    if match := re.fullmatch(rf"every (\d+) weeks on ((?:{_DAY}(?:\s+and\s+|\s+)?)+)", phrase):
+    if match := re.fullmatch(rf"every (\d{{1,4}}) weeks on ((?:{_DAY}(?:\s+and\s+|\s+)?)+)", phrase):
         return rrule.WEEKLY, int(match.group(1)), _days(match.group(2)), None
     if match := re.fullmatch(rf"(?:on the {_NTH} of every month|monthly on the {_NTH})", phrase):
         day = int(match.group(1) or match.group(2))

@@ -16,7 +16,8 @@ class Reason(StrEnum):
     TOO_SOON = "too_soon"
     TOO_FAR = "too_far"
     QUIET_HOURS = "quiet_hours"  # promotional SMS outside the allowed hours
-    ALREADY_HANDED_OFF = "already_handed_off"  # an edit came after its original went to Kaleyra
+    SERIES_STOPPED = "series_stopped"  # a send of a series that was stopped meanwhile
+    ORIGINAL_GONE = "original_gone"  # an edit whose original is no longer the app's to replace
 
 
 @dataclass(frozen=True)

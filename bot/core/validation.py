@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -39,6 +40,26 @@ class ScheduleRequest:
     notes: tuple[str, ...] = ()
     repeat: str = ""  # a recurring SMS: its rule (`bot.core.recurrence`); `send_at` is the first send
     parts: tuple[Part, ...] = ()  # "their time" across zones: one send per zone; `send_at` is the earliest
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, instants as ISO 8601 (`vars`: `asdict` would deep-copy every field first)."""
+        parts = [(zone, at.isoformat(), numbers) for zone, at, numbers in self.parts]
+        return vars(self) | {"send_at": self.send_at.isoformat() if self.send_at else None, "parts": parts}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScheduleRequest:
+        """What `to_dict` (of this or an older release) wrote; fields of older releases are ignored."""
+        values = {name: value for name, value in data.items() if name in _REQUEST_FIELDS}
+        send_at = values.pop("send_at", None)
+        values["recipients"] = tuple(values.get("recipients", ()))
+        values["notes"] = tuple(values.get("notes", ()))
+        values["parts"] = tuple(
+            (zone, datetime.fromisoformat(at), tuple(numbers)) for zone, at, numbers in values.get("parts", ())
+        )
+        return cls(**values, send_at=datetime.fromisoformat(send_at) if send_at else None)
+
+
+_REQUEST_FIELDS = frozenset(field.name for field in fields(ScheduleRequest))
 
 
 def validate(draft: Draft, tz: str, now: datetime, settings: Settings, *, locale: str | None = None) -> ScheduleRequest:

@@ -14,13 +14,12 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ROUTE_TYPES
 from bot.core import delivery, phones, recurrence, sms
-from bot.core import history as states
 from bot.core.command import Draft
 from bot.core.delivery import Report
-from bot.core.history import SmsRecord
-from bot.core.holding import CANCELLABLE, SENDABLE, cancellable_until
 from bot.core.mrkdwn import escape as escape  # listeners use blocks.escape too
+from bot.core.records import NOT_SENT, SmsRecord, State
 from bot.core.validation import PICKED_FIELD, ScheduleRequest
+from bot.slack.wording import can_retry, state_text
 
 Block = dict[str, Any]
 MODAL_CALLBACK_ID = "schedule_sms"
@@ -405,10 +404,16 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
     return blocks
 
 
-def zone_lines(request: ScheduleRequest, now: datetime) -> list[str]:
-    """A request sent per zone ("9am their time"): each zone's local time, Kaleyra's `time` and recipients."""
+def zone_lines(zoned: ScheduleRequest | Sequence[SmsRecord], now: datetime) -> list[str]:
+    """A request sent per zone ("9am their time"), before Confirm or as held: each zone's local time,
+    Kaleyra's `time` and recipients."""
+    parts = (
+        zoned.parts
+        if isinstance(zoned, ScheduleRequest)
+        else [(record.zone, record.send_time, tuple(record.recipients)) for record in zoned if record.zone]
+    )
     lines = []
-    for zone, send_at, numbers in request.parts:
+    for zone, send_at, numbers in parts:
         local = send_at.astimezone(ZoneInfo(zone))
         lines.append(
             f"• *{zone}*: {local:%a %d %b %Y, %H:%M} {local.tzname()} ({until(send_at, now)}), "
@@ -447,43 +452,26 @@ def outcome_blocks(headline: str, lines: Sequence[str], pending_id: str | None =
     return blocks
 
 
-def channel_post_blocks(
-    user_id: str,
-    recipients: Sequence[str],
-    send_at: datetime | None,
-    route: str,
-    tz: str,
-    batch_ids: Sequence[str],
-    *,
-    masked: bool,
-    body: str | None = None,
-    status: str | None = None,
-    state: str | None = None,
-) -> list[Block]:
-    """The team's view of a scheduled SMS; updated in place as it is handed off and delivered."""
-    when = "now" if send_at is None else describe_time(send_at, tz, datetime.now(send_at.tzinfo))
+def record_post_blocks(record: SmsRecord, now: datetime, *, masked: bool) -> list[Block]:
+    """The team's view of an SMS, always rendered from its record: updated in place as it is handed off,
+    sent and delivered. Only the numbers Kaleyra accepted are shown once it has answered."""
+    send_at = datetime.fromisoformat(record.send_at) if record.send_at else None
+    recipients = record.recipients
+    when = "now" if send_at is None else describe_time(send_at, record.tz, now)
     plural = "s" if len(recipients) != 1 else ""
-    ids = f" · *Kaleyra id:* {escape(', '.join(batch_ids))}" if batch_ids else ""
+    ids = f" · *Kaleyra id:* {escape(', '.join(record.batch_ids))}" if record.batch_ids else ""
     blocks = [
         _section(
-            f":outbox_tray: <@{user_id}> scheduled an SMS to {len(recipients)} "
+            f":outbox_tray: <@{record.user_id}> scheduled an SMS to {len(recipients)} "
             f"recipient{plural}: {recipients_text(recipients, masked)}"
         ),
-        _context(f"*When:* {when} · *Type:* {route}{ids}" + (f" · *State:* {state}" if state else "")),
+        _context(f"*When:* {when} · *Type:* {record.route}{ids} · *State:* {state_text(record, record.tz, now)}"),
     ]
-    if body is not None:
-        blocks.append({"type": "section", "text": _plain(body)})
-    if status:
-        blocks.append(_context(f"*Delivery:* {escape(status)}"))
+    if record.body is not None:
+        blocks.append({"type": "section", "text": _plain(record.body)})
+    if summary := record.summary():
+        blocks.append(_context(f"*Delivery:* {escape(summary)}"))
     return blocks
-
-
-def record_post_blocks(record: SmsRecord, *, masked: bool) -> list[Block]:
-    send_at = datetime.fromisoformat(record.send_at) if record.send_at else None
-    return channel_post_blocks(
-        record.user_id, record.recipients, send_at, record.route, record.tz, record.batch_ids,
-        masked=masked, body=record.body, status=record.summary() or None, state=state_text(record, record.tz),
-    )  # fmt: skip
 
 
 def failure_messages(failures: Sequence[Report], *, masked: bool) -> list[list[Block]]:
@@ -502,9 +490,10 @@ HISTORY_PAGE = "history_page"
 PAGE_SIZE = 10
 
 
-def history_lines(records: Sequence[SmsRecord], tz: str, *, masked: bool, with_author: bool) -> list[Block]:
+def history_lines(
+    records: Sequence[SmsRecord], tz: str, now: datetime, *, masked: bool, with_author: bool
+) -> list[Block]:
     """Upcoming, then recent; an SMS the app still holds gets its own Cancel / Edit / Send now buttons."""
-    now = datetime.now(ZoneInfo(tz))
     upcoming = [record for record in records if record.send_time > now]
     recent = [record for record in records if record.send_time <= now]
     blocks: list[Block] = []
@@ -516,9 +505,9 @@ def history_lines(records: Sequence[SmsRecord], tz: str, *, masked: bool, with_a
             delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
             lines.append(
                 f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
-                f"{recipients_text(record.recipients, masked)} · {state_text(record, tz)}{delivery_counts}"
+                f"{recipients_text(record.recipients, masked)} · {state_text(record, tz, now)}{delivery_counts}"
             )
-            if (buttons := held_actions(record)) is not None:
+            if (buttons := held_actions(record, now)) is not None:
                 blocks += [*_sections("\n".join(lines)), buttons]
                 lines = []
         if lines and lines != [f"*{title}*"]:
@@ -526,9 +515,11 @@ def history_lines(records: Sequence[SmsRecord], tz: str, *, masked: bool, with_a
     return blocks or [_section("Nothing scheduled through the app yet.")]
 
 
-def history_blocks(records: Sequence[SmsRecord], tz: str, page: int, has_more: bool, *, masked: bool) -> list[Block]:
+def history_blocks(
+    records: Sequence[SmsRecord], tz: str, now: datetime, page: int, has_more: bool, *, masked: bool
+) -> list[Block]:
     blocks = [_section(f":card_index_dividers: *Your SMS* (page {page + 1}, newest first)")]
-    blocks += history_lines(records, tz, masked=masked, with_author=False)
+    blocks += history_lines(records, tz, now, masked=masked, with_author=False)
     buttons = []
     if page > 0:
         buttons.append(_button("Newer", HISTORY_PAGE, str(page - 1)))
@@ -539,16 +530,18 @@ def history_blocks(records: Sequence[SmsRecord], tz: str, page: int, has_more: b
     return blocks
 
 
-def home_view(mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: str, *, masked: bool) -> dict[str, Any]:
+def home_view(
+    mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: str, now: datetime, *, masked: bool
+) -> dict[str, Any]:
     blocks: list[Block] = [
         {"type": "header", "text": _plain("schedule-sms")},
         _context("Type `/schedule-sms` in a channel to schedule an SMS; `/schedule-sms list` for older ones."),
         _section("*Your SMS*"),
-        *history_lines(mine, tz, masked=masked, with_author=False),
+        *history_lines(mine, tz, now, masked=masked, with_author=False),
     ]
     if team is not None:
         blocks += [{"type": "divider"}, _section("*Team* (visible to admins)")]
-        blocks += history_lines(team, tz, masked=masked, with_author=True)
+        blocks += history_lines(team, tz, now, masked=masked, with_author=True)
     if len(blocks) > VIEW_BLOCKS:
         hidden = len(blocks) - (VIEW_BLOCKS - 1)
         blocks = [*blocks[: VIEW_BLOCKS - 1], _context(f"{hidden} more sections not shown: use `/schedule-sms list`.")]
@@ -558,49 +551,25 @@ def home_view(mine: Sequence[SmsRecord], team: Sequence[SmsRecord] | None, tz: s
 # --- held SMS: state, buttons, and quiet hours -------------------------------------------------
 
 HELD_CANCEL, HELD_EDIT, HELD_SEND_NOW, SERIES_STOP = "held_cancel", "held_edit", "held_send_now", "series_stop"
+HELD_SEND_AGAIN, HELD_RETRY = "held_send_again", "held_retry"
 QUIET_NEXT = "quiet_next"
 
 
-def state_text(record: SmsRecord, tz: str) -> str:
-    """Where the SMS is, in words: held (cancellable until HH:MM), handed to Kaleyra, sent, delivered, ..."""
-    return _phase_text(record, tz) + (f" · send {record.occurrence} of a series" if record.series else "")
-
-
-def _phase_text(record: SmsRecord, tz: str) -> str:
-    phase = record.phase
-    if (until := cancellable_until(record)) is not None:
-        local = until.astimezone(ZoneInfo(tz))
-        day = "" if local.date() == datetime.now(ZoneInfo(tz)).date() else f"{local:%a %d %b} "
-        return f"held by the app, cancellable until {day}{local:%H:%M} {local.tzname()}"
-    delivered = record.messages and all(state.status == "Delivered" for state in record.messages.values())
-    if phase in (states.HANDED_OFF, states.SENT) and delivered:
-        return "delivered"
-    return {
-        states.HANDING_OFF: "being handed to Kaleyra",
-        states.HANDED_OFF: "handed to Kaleyra",
-        states.SENT: "sent",
-        states.CANCELLED: f"cancelled by <@{record.acted_by}>",
-        states.MISSED: "missed: not sent (the app was down at its hand-off)",
-        states.REPLACED: "replaced by an edit",
-        states.REFUSED: f"not sent: {escape(record.note)}",
-        states.FAILED: "not sent: Kaleyra refused it",
-        states.UNCERTAIN: "outcome unknown: check Kaleyra",
-    }.get(phase, escape(phase))
-
-
-def held_actions(record: SmsRecord) -> Block | None:
-    """Cancel (Skip in a series) / Edit / Send now while the app still has the SMS; Send now alone after an
-    unknown outcome; Stop for a series."""
-    if record.phase not in SENDABLE:
-        return None
+def held_actions(record: SmsRecord, now: datetime) -> Block | None:
+    """The buttons that apply where the SMS is: Cancel (Skip in a series) / Edit / Send now while nothing went
+    out, Try again while its time can still be kept, Send again after an unknown outcome; Stop for a series."""
     buttons = []
-    if record.phase in CANCELLABLE:
+    if record.phase in NOT_SENT:
         cancel = "Skip" if record.series else "Cancel"
         buttons += [_button(cancel, HELD_CANCEL, record.id, style="danger"), _button("Edit", HELD_EDIT, record.id)]
-    buttons.append(_button("Send now", HELD_SEND_NOW, record.id))
-    if record.series:
+        if can_retry(record, now):
+            buttons.append(_button("Try again", HELD_RETRY, record.id, style="primary"))
+        buttons.append(_button("Send now", HELD_SEND_NOW, record.id))
+    elif record.phase is State.UNCERTAIN:
+        buttons.append(_button("Send again", HELD_SEND_AGAIN, record.id))
+    if record.series and (buttons or record.phase is State.SENDING):
         buttons.append(_button("Stop series", SERIES_STOP, record.id))
-    return {"type": "actions", "block_id": f"held-{record.id}", "elements": buttons}
+    return {"type": "actions", "block_id": f"held-{record.id}", "elements": buttons} if buttons else None
 
 
 def series_lines(rule: str, tz: str, now: datetime) -> list[str]:
@@ -612,19 +581,23 @@ def series_lines(rule: str, tz: str, now: datetime) -> list[str]:
     ]
 
 
-def held_outcome_blocks(headline: str, *records: SmsRecord) -> list[Block]:
-    """What the owner is told about held SMS (one per zone for "their time"): the news, each one's state,
+def held_outcome_blocks(
+    headline: str, records: Sequence[SmsRecord], now: datetime, lines: Sequence[str] = ()
+) -> list[Block]:
+    """What the owner is told about their SMS (one per zone for "their time"): the news, each one's state,
     and what they can still do."""
     blocks = [_section(headline)]
+    if lines:
+        blocks += _sections("\n".join(lines))
     for record in records:
-        local = record.send_time.astimezone(ZoneInfo(record.tz))
+        local = record.send_time.astimezone(ZoneInfo(record.zone or record.tz))
         blocks.append(
             _context(
                 f"*When:* {local:%a %d %b %Y, %H:%M} {local.tzname()} · *To:* "
-                f"{recipients_text(record.recipients, masked=False)} · *State:* {state_text(record, record.tz)}"
+                f"{recipients_text(record.recipients, masked=False)} · *State:* {state_text(record, record.tz, now)}"
             )
         )
-        if (buttons := held_actions(record)) is not None:
+        if (buttons := held_actions(record, now)) is not None:
             blocks.append(buttons)
     return blocks
 

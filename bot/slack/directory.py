@@ -15,10 +15,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.core import access
 from bot.core.access import Member
+from bot.core.clock import Clock
 from bot.core.refusals import Refusal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SLACK_TIMEOUT = 5.0
+"""Seconds a check at send time waits for Slack to say who someone is, before the send is tried again."""
 
 
 class DirectoryUnavailable(Exception):
@@ -28,10 +31,13 @@ class DirectoryUnavailable(Exception):
 class SlackDirectory:
     """Users (`users.info`: timezone, locale, guest or not) and user groups (`usergroups.users.list`), cached."""
 
-    def __init__(self, client: AsyncWebClient, ttl_seconds: float = 600, max_entries: int = 50_000) -> None:
+    def __init__(
+        self, client: AsyncWebClient, clock: Clock, ttl_seconds: float = 600, max_entries: int = 50_000
+    ) -> None:
         self._client = client
-        self._members: TTLCache[str, Member] = TTLCache(max_entries, ttl_seconds)
-        self._groups: TTLCache[str, frozenset[str]] = TTLCache(1000, ttl_seconds)
+        timer = lambda: clock.now().timestamp()  # noqa: E731  the app's one clock, which tests move
+        self._members: TTLCache[str, Member] = TTLCache(max_entries, ttl_seconds, timer=timer)
+        self._groups: TTLCache[str, frozenset[str]] = TTLCache(1000, ttl_seconds, timer=timer)
         self._looking_up: dict[str, asyncio.Future[Member]] = {}
 
     async def member(self, user_id: str, *, timeout: float | None = None) -> Member:
@@ -101,3 +107,17 @@ class SlackDirectory:
         except (TimeoutError, aiohttp.ClientError) as exc:
             log.warning("%s failed for %s: %s", method, about, type(exc).__name__)
             raise DirectoryUnavailable(f"{method} failed") from exc
+
+
+class SlackAccess:
+    """Who may send, as the core asks at every send (`bot.core.dispatch.Access`): the allow-lists, user
+    groups, guests and channels, from the directory's cache or Slack."""
+
+    def __init__(self, directory: SlackDirectory, settings: Settings) -> None:
+        self._directory = directory
+        self._settings = settings
+
+    async def refusal(self, user_id: str, channel_id: str) -> Refusal | None:
+        """Raises `DirectoryUnavailable` when Slack cannot say: a send is never made on a guess."""
+        _, refused = await self._directory.sender(self._settings, user_id, channel_id, timeout=SLACK_TIMEOUT)
+        return refused

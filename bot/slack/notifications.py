@@ -5,18 +5,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.clock import Clock
 from bot.core.delivery import FAILED_STATUSES, Report
-from bot.core.history import SmsRecord
+from bot.core.records import SmsRecord
 from bot.slack import blocks
 
 log = logging.getLogger(__name__)
 
 
-async def update_post(client: AsyncWebClient, record: SmsRecord, *, masked: bool) -> None:
+async def update_post(client: AsyncWebClient, record: SmsRecord, now: datetime, *, masked: bool) -> None:
     """Show the record's state in its channel post, if it has one; a refusal is logged, never raised."""
     if not (record.post_channel and record.post_ts):
         return
@@ -26,19 +28,20 @@ async def update_post(client: AsyncWebClient, record: SmsRecord, *, masked: bool
             channel=record.post_channel,
             ts=record.post_ts,
             text=text,
-            blocks=blocks.record_post_blocks(record, masked=masked),
+            blocks=blocks.record_post_blocks(record, now, masked=masked),
         )
     except SlackApiError as exc:
         log.warning("could not update the post of %s: %s", record.id, exc.response.get("error"))
 
 
 class SlackDeliveryNotifier:
-    def __init__(self, client: AsyncWebClient, *, masked: bool) -> None:
+    def __init__(self, client: AsyncWebClient, clock: Clock, *, masked: bool) -> None:
         self._client = client
+        self._clock = clock
         self._masked = masked
 
     async def __call__(self, record: SmsRecord, changed: list[Report]) -> None:
-        await update_post(self._client, record, masked=self._masked)
+        await update_post(self._client, record, self._clock.now(), masked=self._masked)
         failures = [report for report in changed if report.status in FAILED_STATUSES]
         try:  # in the post's thread, or straight to the sender when there is no channel post
             for message in blocks.failure_messages(failures, masked=self._masked) if failures else []:

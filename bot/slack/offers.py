@@ -52,5 +52,5 @@ async def _check_and_keep(
     if held:
         request = replace(request, notes=(*request.notes, REPLACES))
     pending = Pending(request, user_id, channel_id, member.tz, replaces=held)
-    quiet = services.holding.quiet_hours.refusal(request, request.send_at or now)
-    return pending, "" if quiet else await services.store.put(pending), quiet
+    quiet = services.outbox.quiet_hours.refusal(request, request.send_at or now)
+    return pending, "" if quiet else await services.pending.put(pending), quiet

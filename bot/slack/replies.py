@@ -17,8 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import delivery
 from bot.core.command import Draft
-from bot.core.outbox import Confirmation
-from bot.core.pending import Pending
+from bot.core.dispatch import NotDurable
+from bot.core.records import SmsRecord, State
+from bot.core.validation import ScheduleRequest
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.directory import DirectoryUnavailable
@@ -30,7 +31,6 @@ BUSY = "schedule-sms is busy right now; nothing was sent. Please try again in a 
 SLACK_TIMEOUT_BEFORE_FORM = 1.5
 """Seconds Slack may take to say who a user is before a form opens (its trigger_id lives 3 s) or a
 submission is answered (Slack waits 3 s); beyond it the user is asked to try again."""
-UNKNOWN_REQUEST = "This confirmation has expired or is unknown; nothing was sent. Run /schedule-sms again."
 WHO_UNKNOWN = "Slack could not tell schedule-sms who you are right now, so nothing was sent. Try again in a moment."
 
 
@@ -62,10 +62,9 @@ class ModalContext:
         return cls(**{key: str(data.get(key) or "") for key in ("channel_id", "response_url", "replaces", "held")})
 
 
-def draft_of(pending: Pending) -> Draft:
+def draft_of(request: ScheduleRequest, tz: str) -> Draft:
     """The form's fields for an existing request, for Edit."""
-    request = pending.request
-    when = request.send_at.astimezone(ZoneInfo(pending.tz)).strftime("%Y-%m-%d %H:%M") if request.send_at else ""
+    when = request.send_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if request.send_at else ""
     if request.parts:  # read in the recipients' time again: the first zone's wall clock, shown again to confirm
         zone, send_at, _ = request.parts[0]
         when = f"{send_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} their time"
@@ -220,7 +219,9 @@ def failure_text(error: BaseException, progress: Progress | None = None) -> str:
     """Words for a failure, fitting the phase: a false "nothing was sent" would make users send twice."""
     if isinstance(error, DirectoryUnavailable) and not (progress and progress.sent):
         return WHO_UNKNOWN
-    if isinstance(error, RedisError):
+    if isinstance(error, NotDurable):
+        cause = "schedule-sms could not make sure its storage kept the send safe"
+    elif isinstance(error, RedisError):
         cause = "schedule-sms cannot reach its storage right now"
     elif isinstance(error, DirectoryUnavailable | SlackApiError):
         cause = "Slack did not answer schedule-sms in time"
@@ -231,28 +232,6 @@ def failure_text(error: BaseException, progress: Progress | None = None) -> str:
     if progress and progress.sent:
         return f"{progress.sent}. But {cause}, so delivery tracking may be late. Do not send it again."
     return f"{cause}; nothing was sent. Please try again in a moment."
-
-
-def handled_text(outcome: Confirmation) -> str:
-    """What a click on a request that is already taken care of is told: where it stands, truthfully."""
-    claim = outcome.claim
-    if outcome.outcome == "not_yours":
-        return "Only the person who asked for this SMS can confirm, edit or cancel it."
-    if claim is None:
-        return UNKNOWN_REQUEST
-    return {
-        "checking": "This SMS is being confirmed right now; it will not be sent twice. Nothing has been sent yet: "
-        "if no outcome shows up within a minute, the app stopped before sending it and you can schedule it again.",
-        "sending": "This SMS is being sent right now (or the app stopped while sending it, so its outcome is "
-        "unknown); it will not be sent twice. If no outcome shows up within a minute, check Kaleyra's console "
-        "before scheduling it again.",
-        "sent": f"This SMS was already scheduled (Kaleyra id {', '.join(claim.batch_ids)}); it was not sent again.",
-        "uncertain": "The outcome of this SMS is unknown: Kaleyra may have scheduled it. It will not be sent "
-        "twice from here; check Kaleyra's console before scheduling it again.",
-        "cancelled": "This SMS was cancelled; nothing was sent.",
-        "replaced": "This request was replaced by your edit; nothing was sent from it. Use the edited one.",
-        "held": "This SMS was already confirmed and is held by the app; see `/schedule-sms list`.",
-    }[claim.kind]
 
 
 async def guard(
@@ -276,8 +255,23 @@ def log_failure(error: Exception, user_id: str) -> None:
 
 async def history_for(services: Services, user_id: str, page: int) -> list[dict[str, Any]]:
     member = await services.directory.member(user_id)
-    records, more = await services.history.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
-    return blocks.history_blocks(records, member.tz, page, more, masked=False)
+    records, more = await services.store.recent(user_id, page * blocks.PAGE_SIZE, blocks.PAGE_SIZE)
+    return blocks.history_blocks(records, member.tz, services.clock.now(), page, more, masked=False)
+
+
+SHOWN = frozenset({State.HELD, State.SENDING, State.HANDED_OFF, State.SENT})
+"""An SMS the team sees in the channel: one the app will send, or Kaleyra has."""
+
+
+async def publish_post(services: Services, client: AsyncWebClient, requester: Requester, record: SmsRecord) -> None:
+    """The channel post of `record`, rendered from it: updated if there is one, posted once it is worth
+    showing (an SMS that failed at Confirm is posted when a later send succeeds)."""
+    masked = not services.settings.show_full_numbers
+    if record.post_ts:
+        await update_post(client, record, services.clock.now(), masked=masked)
+    elif record.phase in SHOWN and not record.withdrawn:
+        post = blocks.record_post_blocks(record, services.clock.now(), masked=masked)
+        await post_to_channel(services, client, requester, record.id, record.channel_id, post, record.recipients)
 
 
 async def post_to_channel(
@@ -305,11 +299,23 @@ async def post_to_channel(
         await Requester(requester.user_id, "", requester.response_url).problem(client, note)
         return
     channel, ts, masked = str(posted["channel"]), str(posted["ts"]), not services.settings.show_full_numbers
-    record = await services.history.attach_post(record_id, channel, ts)
+    record = await attach_post(services, record_id, channel, ts)
     if record is not None and any(state.status != delivery.SCHEDULED for state in record.messages.values()):
-        await update_post(client, record, masked=masked)  # news came before the post was linked: show it now
+        await update_post(client, record, services.clock.now(), masked=masked)  # news came first: show it now
     try:
         for message in blocks.recipient_list_messages(recipients, masked=masked):
             await client.chat_postMessage(channel=channel, thread_ts=ts, text="Every recipient", blocks=message)
     except SlackApiError as exc:
         log.warning("could not complete the channel post of %s: %s", record_id, exc.response.get("error"))
+
+
+async def attach_post(services: Services, record_id: str, channel: str, ts: str) -> SmsRecord | None:
+    """Link the channel post to the record; returns the record, whose state may have moved on since the post
+    was written (a callback or a hand-off can come first)."""
+
+    def link(record: SmsRecord) -> bool:
+        record.post_channel, record.post_ts = channel, ts
+        return True
+
+    record, _ = await services.store.annotate(record_id, link)
+    return record

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web, web_response
+from redis.exceptions import RedisError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.core.migrate import migrate
 from bot.services import Services
 from bot.web.callback import kaleyra_callback
 from bot.web.health import Health
@@ -56,6 +58,10 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
     web_app.router.add_route("*", "/kaleyra/callback", kaleyra_callback)
 
     async def start_jobs(app: web.Application) -> None:
+        try:  # what an earlier release kept, in today's layout, before any job runs
+            await migrate(services.store)
+        except RedisError as exc:
+            log.warning("could not look for data of an earlier release (%s)", type(exc).__name__)
         services.jobs.start()  # hand-offs and status checks, shared with every other instance
 
     async def close_services(app: web.Application) -> None:

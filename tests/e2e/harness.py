@@ -15,6 +15,7 @@ import uuid
 import weakref
 from collections.abc import Coroutine
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -23,6 +24,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.core.clock import OffsetClock
 from bot.web.server import build_web_app
 
 T = TypeVar("T")
@@ -202,10 +204,12 @@ class SlackRequests:
 
 
 class RunningApp(SlackRequests):
-    """The app's aiohttp server in a thread with its own event loop, as `python -m bot` runs it."""
+    """The app's aiohttp server in a thread with its own event loop, as `python -m bot` runs it, on a clock
+    the test can move (`advance`), so a hand-off 16 minutes ahead is reached without waiting for it."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.clock = OffsetClock()
         self.port = 0  # the port the kernel gives the app's own listening socket, once it listens
         self.loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -229,7 +233,7 @@ class RunningApp(SlackRequests):
     async def _start(self) -> None:
         from bot.app import connect_redis
 
-        bolt, self.services = create_app(self.settings, connect_redis(self.settings))
+        bolt, self.services = create_app(self.settings, connect_redis(self.settings), self.clock)
         self._runner = web.AppRunner(build_web_app(bolt, self.services))
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -238,6 +242,15 @@ class RunningApp(SlackRequests):
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run `coroutine` on the app's event loop (its Redis client belongs there)."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)
+
+    def advance(self, delta: timedelta) -> int:
+        """Move the app's clock on by `delta` and run every queued job now due; how many ran."""
+        self.clock.advance(delta)
+        return self.run_due()
+
+    def run_due(self) -> int:
+        """Run the queued jobs due now by the app's clock (hand-offs, status checks), to their end."""
+        return self.call(self.services.jobs.run_due())
 
     def close(self) -> None:
         if not self.thread.is_alive():

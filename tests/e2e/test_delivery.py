@@ -39,14 +39,14 @@ def send(app: RunningApp, slack: FakeSlack, text: str = TWO) -> dict[str, Any]:
 
 
 def post_recorded(app: RunningApp) -> bool:
-    records, _ = app.call(app.services.history.recent("U1", 0, 1))
+    records, _ = app.call(app.services.store.recent("U1", 0, 1))
     return bool(records and records[0].post_ts)
 
 
 def checks_ended(app: RunningApp) -> bool:
     """The app has dropped the newest SMS's status check from the shared queue: no instance can check it
     again (nothing due lives anywhere else), so counting what was checked is final from here on."""
-    [record], _ = app.call(app.services.history.recent("U1", 0, 1))
+    [record], _ = app.call(app.services.store.recent("U1", 0, 1))
     return app.call(JobQueue(app.services.redis).due_at(CHECK, record.id)) is None
 
 

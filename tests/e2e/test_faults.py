@@ -88,13 +88,13 @@ def test_kaleyra_refusal_shows_its_code_and_allows_a_retry(
     app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
     kaleyra.script = [KaleyraReply(status=401, body=ERROR_E401)]
-    pending_id, outcome = confirm(app, slack)
+    _, outcome = confirm(app, slack)
     assert "E401" in outcome["text"] or "E401" in text_of(outcome["blocks"])
-    assert button_value(outcome, "confirm_sms") == pending_id
+    record_id = button_value(outcome, "held_retry")
 
     url = slack.response_url("retry")
-    app.click("confirm_sms", pending_id, response_url=url)
-    assert "Scheduled" in wait_for(lambda: replies_to(slack, url))[0]["text"]
+    app.click("held_retry", record_id, response_url=url)
+    assert "Scheduled" in text_of(wait_for(lambda: replies_to(slack, url))[0]["blocks"])
     assert len(kaleyra.requests) == 2
 
 

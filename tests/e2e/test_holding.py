@@ -1,13 +1,14 @@
 """Held SMS through the real app: hold, cancel, hand-off at T - HANDOFF_MINUTES, send now, edit, several
-instances, a crash mid hand-off, missed hand-offs, other users, quiet hours.
+instances, a crash mid hand-off, missed hand-offs, other users, quiet hours, series.
 
-HANDOFF_MINUTES is 16 (its minimum) and the send time a few seconds past 16 minutes ahead, so the hand-off
-happens within the test.
+The app runs on a clock the test moves (`RunningApp.advance`): a hand-off 16 minutes ahead is reached at
+once, and "nothing happened" is shown by moving time past the moment and running what is due then.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
@@ -16,26 +17,35 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, opened_view, wait_for
-from tests.e2e.harness import RedisServer, RunningApp
+from tests.e2e.harness import RedisServer, RunningApp, SlackRequests, modal_values
 from tests.e2e.test_delivery import TOKEN, callback
 from tests.e2e.test_flow import NUMBER, button_value, clicked, confirmation_for, replies_to, text_of
+from tests.e2e.test_process import BotProcess, app_env
 
-HOLDING = {"handoff_minutes": 16, "queue_poll_seconds": 0.2, "queue_lease_seconds": 2, "kaleyra_type": "TXN"}
+HOLDING = {"handoff_minutes": 16, "queue_poll_seconds": 3600, "queue_lease_seconds": 30, "kaleyra_type": "TXN"}
 IST = ZoneInfo("Asia/Kolkata")
+HANDOFF = timedelta(minutes=16)
 
 
-def ahead(seconds: float) -> datetime:
-    """A send time `seconds` past the 16 minutes of the hand-off, to the second, in India's time."""
-    return (datetime.now(UTC) + timedelta(minutes=16, seconds=seconds)).astimezone(IST).replace(microsecond=0)
+def ahead(app: RunningApp, seconds: float) -> datetime:
+    """A send time `seconds` past the 16 minutes of the hand-off, by the app's clock, in India's time."""
+    return (app.clock.now() + HANDOFF + timedelta(seconds=seconds)).astimezone(IST).replace(microsecond=0)
 
 
-def confirm(app: RunningApp, slack: FakeSlack, send_at: datetime, body: str = "Hello", **kwargs: Any) -> dict[str, Any]:
+def to_handoff(app: RunningApp, send_at: datetime, past: timedelta = timedelta(seconds=1)) -> None:
+    """Move the app's clock to just past the hand-off of an SMS due at `send_at`, and run what is due."""
+    app.advance(send_at - HANDOFF + past - app.clock.now())
+
+
+def confirm(
+    app: SlackRequests, slack: FakeSlack, send_at: datetime | str, body: str = "Hello", **kwargs: Any
+) -> dict[str, Any]:
     """Schedule and confirm; returns the reply to Confirm."""
     url = slack.response_url("cmd")
-    app.command(f'{NUMBER} "{body}" {send_at.isoformat()}', response_url=url, **kwargs)
+    when = send_at.isoformat() if isinstance(send_at, datetime) else send_at
+    app.command(f'{NUMBER} "{body}" {when}', response_url=url, **kwargs)
     confirmation = confirmation_for(slack, url)
     return clicked(app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"), **kwargs)
 
@@ -53,6 +63,12 @@ def post_updates(slack: FakeSlack) -> list[str]:
     return [text_of(update["blocks"]) for update in slack.of("chat.update")]
 
 
+def listing(app: RunningApp, slack: FakeSlack, user: str = "U1") -> str:
+    url = slack.response_url("list")
+    app.command("list", response_url=url, user=user)
+    return text_of(wait_for(lambda: replies_to(slack, url))[0]["blocks"])
+
+
 @pytest.fixture
 def hold_app(start_app: Any) -> RunningApp:
     return start_app(**HOLDING)
@@ -61,12 +77,11 @@ def hold_app(start_app: Any) -> RunningApp:
 def test_held_then_cancelled_never_reaches_kaleyra(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    send_at = ahead(8)
+    send_at = ahead(hold_app, 8)
     reply = confirm(hold_app, slack, send_at)
     text = text_of(reply["blocks"])
     assert "Held by the app" in text and "cancellable until" in text
-    cancellable_until = (send_at - timedelta(minutes=16)).strftime("%H:%M")
-    assert f"cancellable until {cancellable_until} IST" in text
+    assert f"cancellable until {(send_at - HANDOFF):%H:%M} IST" in text
     assert "cancellable until" in wait_for(lambda: channel_post(slack))
     assert kaleyra.requests == []
 
@@ -74,7 +89,7 @@ def test_held_then_cancelled_never_reaches_kaleyra(
     assert "Cancelled by <@U1>" in text_of(cancelled["blocks"]) and "Nothing was sent" in text_of(cancelled["blocks"])
     assert "held_send_now" not in text_of(cancelled["blocks"]), "nothing left to do with a cancelled SMS"
     wait_for(lambda: any("cancelled by <@U1>" in update for update in post_updates(slack)))
-    time.sleep(max(0.0, (send_at - timedelta(minutes=16) - datetime.now(UTC)).total_seconds()) + 2)
+    to_handoff(hold_app, send_at, past=timedelta(minutes=30))
     assert kaleyra.requests == [], "a cancelled SMS is never handed off"
 
     again = clicked(hold_app, slack, "held_send_now", button_value(reply, "held_send_now"))
@@ -85,16 +100,18 @@ def test_held_then_cancelled_never_reaches_kaleyra(
 def test_handed_off_at_its_moment_with_the_send_time(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    send_at = ahead(4)
+    send_at = ahead(hold_app, 4)
     confirm(hold_app, slack, send_at)
-    [sent] = wait_for(lambda: kaleyra.requests, timeout=20)
+    to_handoff(hold_app, send_at, past=-timedelta(seconds=1))
+    assert kaleyra.requests == [], "not before T - HANDOFF_MINUTES"
+    hold_app.advance(timedelta(seconds=2))
+    [sent] = kaleyra.requests
     assert sent.body["time"] == send_at.isoformat()
-    assert sent.at >= (send_at - timedelta(minutes=16)).timestamp(), "not before T - HANDOFF_MINUTES"
     [news] = wait_for(lambda: dms(slack))
     assert "Handed to Kaleyra" in news and "can no longer be cancelled" in news
     assert "held_cancel" not in news
     wait_for(lambda: any("handed to Kaleyra" in update for update in post_updates(slack)))
-    time.sleep(1)
+    hold_app.advance(timedelta(hours=1))
     assert len(kaleyra.requests) == 1
 
 
@@ -102,8 +119,9 @@ def test_callbacks_find_a_handed_off_sms_by_its_kaleyra_ids(
     start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
     app = start_app(**HOLDING, kaleyra_callback_token=TOKEN, status_first_check_seconds=3600)
-    confirm(app, slack, ahead(2))
-    wait_for(lambda: kaleyra.requests, timeout=20)
+    send_at = ahead(app, 2)
+    confirm(app, slack, send_at)
+    to_handoff(app, send_at)
     [message_id] = wait_for(lambda: kaleyra.message_ids())
     answer = wait_for(lambda: (r := callback(app, "json", id=message_id, status="DELIVERED")).json()["recorded"] and r)
     assert answer.status_code == 200
@@ -113,7 +131,8 @@ def test_callbacks_find_a_handed_off_sms_by_its_kaleyra_ids(
 def test_send_now_calls_kaleyra_at_once_without_a_time(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    reply = confirm(hold_app, slack, ahead(300))
+    send_at = ahead(hold_app, 300)
+    reply = confirm(hold_app, slack, send_at)
     sent_now = clicked(hold_app, slack, "held_send_now", button_value(reply, "held_send_now"))
     assert "Sent now" in text_of(sent_now["blocks"])
     [sent] = kaleyra.requests
@@ -121,118 +140,211 @@ def test_send_now_calls_kaleyra_at_once_without_a_time(
     wait_for(lambda: any("sent" in update and "held by the app" not in update for update in post_updates(slack)))
     cancel = clicked(hold_app, slack, "held_cancel", button_value(reply, "held_cancel"))
     assert "already gone to Kaleyra" in text_of(cancel["blocks"])
-    assert len(kaleyra.requests) == 1
+    to_handoff(hold_app, send_at, past=timedelta(minutes=20))
+    assert len(kaleyra.requests) == 1, "its hand-off no longer sends it"
 
 
 def test_edit_replaces_the_held_sms(hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
-    reply = confirm(hold_app, slack, ahead(300), body="Old text")
+    reply = confirm(hold_app, slack, ahead(hold_app, 300), body="Old text")
     old_id = button_value(reply, "held_edit")
     hold_app.click("held_edit", old_id, response_url=slack.response_url("edit"))
     view = opened_view(slack)
     assert "Old text" in text_of(view) and NUMBER in text_of(view)
 
-    new_time = ahead(8)
-    values = {
-        "recipients": {"value": {"type": "plain_text_input", "value": NUMBER}},
-        "message": {"message_typed": {"type": "plain_text_input", "value": "New text"}},
-        "when": {"value": {"type": "plain_text_input", "value": new_time.isoformat()}},
-        "route": {"value": {"type": "static_select", "selected_option": {"value": "TXN"}}},
-        "sender": {"value": {"type": "plain_text_input", "value": "KLRHXA"}},
-    }
+    new_time = ahead(hold_app, 8)
+    values = modal_values(
+        recipients=NUMBER, message="New text", when=new_time.isoformat(), route="TXN", sender="KLRHXA"
+    )
     assert hold_app.submit(view, values).status_code == 200
-
-    def edited() -> list[dict[str, Any]]:
-        return [r for r in slack.of("respond") if "Check and confirm" in r["text"] and "New text" in text_of(r)]
-
-    confirmation = wait_for(edited)[0]
+    confirmation = wait_for(lambda: _edited(slack, "New text"))[0]
     assert "replaces the SMS you edited" in text_of(confirmation["blocks"])
     assert kaleyra.requests == [], "the edit alone changes nothing"
 
     held = clicked(hold_app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))
-    assert "Held by the app" in text_of(held["blocks"])
+    assert "Held by the app" in text_of(held["blocks"]) and "replaces the SMS you edited" in text_of(held["blocks"])
     old = clicked(hold_app, slack, "held_send_now", old_id)
     assert "replaced by an edit" in text_of(old["blocks"])
 
-    [sent] = wait_for(lambda: kaleyra.requests, timeout=20)
-    assert sent.body["body"] == "New text" and sent.body["time"] == new_time.isoformat()
-    time.sleep(1)
+    to_handoff(hold_app, new_time)
+    hold_app.advance(timedelta(minutes=10))  # past the original's hand-off too
     assert [request.body["body"] for request in kaleyra.requests] == ["New text"]
+    assert kaleyra.requests[0].body["time"] == new_time.isoformat()
+
+
+def _edited(slack: FakeSlack, text: str) -> list[dict[str, Any]]:
+    return [r for r in slack.of("respond") if "Check and confirm" in r["text"] and text in text_of(r)]
+
+
+def _edit(app: RunningApp, slack: FakeSlack, record_id: str, message: str, when: datetime) -> dict[str, Any]:
+    """Edit a held SMS in the form; returns the new confirmation."""
+    app.click("held_edit", record_id, response_url=slack.response_url("edit"))
+    view = wait_for(lambda: [call["view"] for call in slack.of("views.open") if message not in text_of(call)])[-1]
+    values = modal_values(recipients=NUMBER, message=message, when=when.isoformat(), route="TXN", sender="KLRHXA")
+    assert app.submit(view, values).status_code == 200
+    return wait_for(lambda: _edited(slack, message))[0]
+
+
+def test_a_refused_edit_leaves_the_original_held_and_says_so(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    original_at = ahead(hold_app, 600)
+    record_id = button_value(confirm(hold_app, slack, original_at, body="Original"), "held_cancel")
+    confirmation = _edit(hold_app, slack, record_id, "Edited", ahead(hold_app, -30))  # 15.5 minutes ahead
+    hold_app.clock.advance(timedelta(minutes=2))  # Confirm comes late: the edit's time is too close now
+    refused = clicked(hold_app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))
+    said = text_of(refused["blocks"])
+    assert "Not sent" in said and "15 minutes" in said and "The SMS you edited is unchanged and still held" in said
+    assert "held by the app" in listing(hold_app, slack)
+    to_handoff(hold_app, original_at)
+    assert [request.body["body"] for request in kaleyra.requests] == ["Original"]
+
+
+@pytest.mark.parametrize("meanwhile", ["cancelled", "edited again"])
+def test_an_edit_of_an_sms_no_longer_held_gives_the_real_reason(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra, meanwhile: str
+) -> None:
+    record_id = button_value(confirm(hold_app, slack, ahead(hold_app, 600), body="Original"), "held_cancel")
+    confirmation = _edit(hold_app, slack, record_id, "First edit", ahead(hold_app, 900))
+    if meanwhile == "cancelled":
+        clicked(hold_app, slack, "held_cancel", record_id)
+    else:
+        other = _edit(hold_app, slack, record_id, "Second edit", ahead(hold_app, 1200))
+        clicked(hold_app, slack, "confirm_sms", button_value(other, "confirm_sms"))
+    late = text_of(clicked(hold_app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))["blocks"])
+    assert "Not scheduled" in late and "already gone to Kaleyra" not in late
+    assert ("cancelled by <@U1>" if meanwhile == "cancelled" else "replaced by an edit") in late
+    assert kaleyra.requests == []
 
 
 def test_two_instances_hand_off_once(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
-    first, _second = start_app(**HOLDING), start_app(**HOLDING)
-    confirm(first, slack, ahead(3))
-    wait_for(lambda: kaleyra.requests, timeout=20)
+    first, second = start_app(**HOLDING), start_app(**HOLDING)
+    send_at = ahead(first, 3)
+    confirm(first, slack, send_at)
+    for app in (first, second):
+        app.clock.advance(send_at - HANDOFF + timedelta(seconds=1) - app.clock.now())
+    runs = [first.call(first.services.jobs.run_due()), second.call(second.services.jobs.run_due())]
+    assert sum(runs) == 1 and len(kaleyra.requests) == 1
     wait_for(lambda: dms(slack))
-    time.sleep(2)
-    assert len(kaleyra.requests) == 1
     assert len([news for news in dms(slack) if "Handed to Kaleyra" in news]) == 1
 
 
-def test_an_instance_killed_during_the_hand_off_is_never_repeated(
+def test_send_now_just_before_the_hand_off_is_sent_once_and_told_truly(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    send_at = ahead(hold_app, 5)
+    reply = confirm(hold_app, slack, send_at)
+    kaleyra.gate = threading.Event()  # Kaleyra is slow, so the hand-off comes while Send now waits for it
+    url = slack.response_url("now")
+    hold_app.click("held_send_now", button_value(reply, "held_send_now"), response_url=url)
+    wait_for(lambda: kaleyra.requests)
+    to_handoff(hold_app, send_at)  # the hand-off job finds the send under way, by a live instance
+    kaleyra.gate.set()
+    sent = text_of(wait_for(lambda: replies_to(slack, url))[0]["blocks"])
+    assert "Sent now" in sent
+    hold_app.advance(timedelta(minutes=30))
+    assert len(kaleyra.requests) == 1
+    assert not any("outcome is unknown" in news or "app stopped" in news for news in dms(slack))
+    again = clicked(hold_app, slack, "held_send_now", button_value(reply, "held_send_now"))
+    assert "already gone to Kaleyra" in text_of(again["blocks"]) and len(kaleyra.requests) == 1
+
+
+def _process(slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer, cwd: Path, **env: str) -> BotProcess:
+    """An instance as its own process (`python -m bot`), to be killed as a crash kills it."""
+    settings = {
+        "HANDOFF_MINUTES": "16",
+        "QUEUE_POLL_SECONDS": "0.2",
+        "QUEUE_LEASE_SECONDS": "30",
+        "KALEYRA_TYPE": "TXN",
+    }
+    return BotProcess(app_env(slack, kaleyra, REDIS_URL=redis_server.url, **settings | env), cwd)
+
+
+def test_an_instance_dying_during_the_hand_off_is_never_repeated_without_the_owner(
     start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_process import BotProcess, app_env
-
-    redis_server.flush()
-    env = app_env(slack, kaleyra, REDIS_URL=redis_server.url, HANDOFF_MINUTES="16", QUEUE_POLL_SECONDS="0.2",
-                  QUEUE_LEASE_SECONDS="2")  # fmt: skip
-    crashing = BotProcess(env, tmp_path)
+    confirming = start_app(**HOLDING)
+    send_at = ahead(confirming, 600)
+    confirm(confirming, slack, send_at)
+    confirming.close()
     kaleyra.script = [KaleyraReply(delay=30)]  # the hand-off hangs at Kaleyra...
-    confirm(crashing, slack, ahead(3))
-    wait_for(lambda: kaleyra.requests, timeout=20)
+    due = send_at - HANDOFF + timedelta(seconds=1) - datetime.now(UTC)
+    crashing = _process(slack, kaleyra, redis_server, tmp_path, CLOCK_OFFSET_SECONDS=str(due.total_seconds()))
+    wait_for(lambda: kaleyra.requests)
     crashing.process.kill()  # ...and its instance dies in the middle of it
     crashing.process.wait(10)
 
-    survivor = start_app(**HOLDING)
-    [news] = wait_for(lambda: dms(slack), timeout=20)
-    assert "outcome is unknown" in news and "will not be sent again by itself" in news
-    time.sleep(2)
+    survivor = start_app(**HOLDING, kaleyra_callback_token=TOKEN)
+    survivor.advance(due + timedelta(minutes=1))  # past the dead send's lease
+    [news] = wait_for(lambda: dms(slack))
+    assert "outcome is unknown" in news and "will not be sent again by itself" in news and "held_send_now" not in news
+    survivor.advance(timedelta(hours=1))
     assert len(kaleyra.requests) == 1, "an interrupted hand-off is never repeated automatically"
 
-    sent = clicked(survivor, slack, "held_send_now", button_value(slack.of("chat.postMessage")[-1], "held_send_now"))
-    assert "Sent now" in text_of(sent["blocks"])
+    message = slack.of("chat.postMessage")[-1]
+    sent = clicked(survivor, slack, "held_send_again", button_value(message, "held_send_again"))
+    assert "Sent again" in text_of(sent["blocks"])
     assert len(kaleyra.requests) == 2 and "time" not in kaleyra.requests[1].body
+    message_id = kaleyra.message_ids()[-1]  # the second send is followed like any other
+    assert callback(survivor, "json", id=message_id, status="DELIVERED").json()["recorded"] is True
 
 
-def _travel(redis_url: str, record_id: str, send_at: datetime) -> None:
-    """As if the SMS had been confirmed earlier and every instance was down at its hand-off: its send time
-    moves to `send_at`, and its hand-off is due now."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    held_key, record_key = f"schedule-sms:held:{record_id}", f"schedule-sms:sms:{record_id}"
-    held = json.loads(client.get(held_key) or "")
-    held["request"]["send_at"] = send_at.isoformat()
-    record = json.loads(client.get(record_key) or "")
-    record["send_at"], record["handoff_at"] = send_at.isoformat(), (send_at - timedelta(minutes=16)).isoformat()
-    client.set(held_key, json.dumps(held))
-    client.set(record_key, json.dumps(record))
-    client.zadd("schedule-sms:jobs:due", {f"handoff:{record_id}": time.time()})
-    client.close()
+def test_an_instance_dying_while_send_now_waits_to_retry_leaves_it_held(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    survivor = start_app(**HOLDING)
+    crashing = _process(slack, kaleyra, redis_server, tmp_path)
+    record_id = button_value(confirm(crashing, slack, ahead(survivor, 600)), "held_cancel")
+    busy = KaleyraReply(
+        status=429, body={"code": "E429", "message": "Too many requests"}, headers={"Retry-After": "20"}
+    )
+    kaleyra.script = [busy]
+    crashing.click("held_send_now", record_id, response_url=slack.response_url("now"))
+
+    def waiting_to_retry() -> bool:  # Kaleyra said no, and the app noted that nothing is at Kaleyra
+        record = survivor.call(survivor.services.store.get(record_id))
+        return record is not None and record.attempt is not None and not record.attempt.on_wire
+
+    wait_for(waiting_to_retry)
+    crashing.process.kill()
+    crashing.process.wait(10)
+
+    survivor.advance(timedelta(minutes=1))  # the dead send's lease runs out: nothing was at Kaleyra
+    assert "held by the app" in listing(survivor, slack)
+    cancelled = clicked(survivor, slack, "held_cancel", record_id)
+    assert "Cancelled by <@U1>" in text_of(cancelled["blocks"])
+    assert kaleyra.accepted == [] and not dms(slack)
+
+
+def _travel(app: RunningApp, send_at: datetime) -> None:
+    """As if every instance had been down from the hand-off of an SMS due at `send_at` until now + `late`."""
+    app.advance(send_at - app.clock.now())
 
 
 def test_a_missed_hand_off_within_the_late_minutes_is_sent_late(
-    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
     down = start_app(**HOLDING)
-    record_id = button_value(confirm(down, slack, ahead(600)), "held_cancel")
+    send_at = ahead(down, 600)
+    confirm(down, slack, send_at)
     down.close()
-    _travel(redis_server.url, record_id, datetime.now(UTC) - timedelta(minutes=3, seconds=10))
-    start_app(**HOLDING)
-    [sent] = wait_for(lambda: kaleyra.requests, timeout=20)
+    app = start_app(**HOLDING)
+    _travel(app, send_at + timedelta(minutes=3, seconds=10))
+    [sent] = kaleyra.requests
     assert "time" not in sent.body
     [news] = wait_for(lambda: dms(slack))
     assert "Sent now" in news and "went 3 minutes late" in news
 
 
 def test_a_missed_hand_off_past_the_late_minutes_asks_the_user(
-    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
     down = start_app(**HOLDING)
-    record_id = button_value(confirm(down, slack, ahead(600)), "held_cancel")
+    send_at = ahead(down, 600)
+    record_id = button_value(confirm(down, slack, send_at), "held_cancel")
     down.close()
-    _travel(redis_server.url, record_id, datetime.now(UTC) - timedelta(minutes=30))
     app = start_app(**HOLDING)
-    [news] = wait_for(lambda: dms(slack), timeout=20)
+    _travel(app, send_at + timedelta(minutes=30))
+    [news] = wait_for(lambda: dms(slack))
     assert "Not sent" in news and "30 minutes past its send time" in news
     assert kaleyra.requests == [], "never sent late without asking"
     message = slack.of("chat.postMessage")[-1]
@@ -245,26 +357,44 @@ def test_a_missed_hand_off_past_the_late_minutes_asks_the_user(
 
 def test_only_the_owner_or_an_admin_may_act(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     app = start_app(**HOLDING | {"admin_users": "UADMIN"})
-    reply = confirm(app, slack, ahead(600))
+    reply = confirm(app, slack, ahead(app, 600))
     record_id = button_value(reply, "held_cancel")
     for action in ("held_cancel", "held_send_now", "held_edit"):
         refused = clicked(app, slack, action, record_id, user="U2")
         assert "Only the person who scheduled this SMS, or an admin" in text_of(refused["blocks"])
     assert kaleyra.requests == [] and slack.of("views.open") == []
-
-    url = slack.response_url("list")
-    app.command("list", response_url=url)
-    listing = text_of(wait_for(lambda: replies_to(slack, url))[0]["blocks"])
-    assert "held by the app, cancellable until" in listing and "held_cancel" in listing
-
+    shown = listing(app, slack)
+    assert "held by the app, cancellable until" in shown and "held_cancel" in shown
     cancelled = clicked(app, slack, "held_cancel", record_id, user="UADMIN")
     assert "Cancelled by <@UADMIN>" in text_of(cancelled["blocks"])
     assert kaleyra.requests == []
 
 
+def test_a_member_removed_from_the_allowed_users_sends_no_more(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    before = start_app(**HOLDING | {"allowed_users": "U1"})
+    at = (before.clock.now() + timedelta(minutes=40)).astimezone(IST).replace(second=0, microsecond=0)
+    series = confirm(before, slack, f"every day at {at:%H:%M} for 5 times", body="Standup")
+    once_at = ahead(before, 900)
+    single = confirm(before, slack, once_at, body="Once")
+    before.close()
+    after = start_app(**HOLDING | {"allowed_users": "U2"})  # U1 is taken off the list
+    refused = clicked(after, slack, "held_send_now", button_value(single, "held_send_now"))
+    assert "not on the list of people who may send SMS" in text_of(refused["blocks"])
+    assert "held_send_now" in text_of(refused["blocks"]), "the buttons that still apply stay"
+    for send_at in sorted([once_at, *(at + timedelta(days=day) for day in range(5))]):
+        to_handoff(after, send_at)
+    assert kaleyra.requests == [], "neither its hand-offs nor its series send"
+    news = [text for text in dms(slack) if "not on the list" in text]
+    assert len(news) == 2, "each SMS's owner is told once; the series stops rather than refusing each send"
+    assert "send 2 of a series" not in listing(after, slack)
+    assert button_value(series, "series_stop")
+
+
 def test_app_home_shows_held_sms_with_their_buttons(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     app = start_app(**HOLDING)
-    confirm(app, slack, ahead(600))
+    confirm(app, slack, ahead(app, 600))
     event = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
     body = {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event": event,
             "event_id": "EvHome1", "event_time": int(time.time())}  # fmt: skip
@@ -274,11 +404,16 @@ def test_app_home_shows_held_sms_with_their_buttons(start_app: Any, slack: FakeS
     assert "cancellable until" in home and "held_cancel" in home and "held_send_now" in home
 
 
+def _ist(app: RunningApp, hour: int, minute: int, days: int = 0) -> datetime:
+    today = app.clock.now().astimezone(IST).date() + timedelta(days=days)
+    return datetime.combine(today, dtime(hour, minute), IST)
+
+
 def test_promotional_sms_outside_quiet_hours_is_refused_with_the_next_allowed_time(
     start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
     app = start_app(**HOLDING | {"kaleyra_type": "MKT", "mkt_send_hours_countries": "IN"})
-    night = (datetime.now(IST) + timedelta(days=1)).replace(hour=23, minute=30, second=0, microsecond=0)
+    night = _ist(app, 23, 30, days=1)
     url = slack.response_url("cmd")
     app.command(f'{NUMBER} "Sale!" {night.isoformat()}', response_url=url)
     [refusal] = wait_for(lambda: replies_to(slack, url))
@@ -291,10 +426,40 @@ def test_promotional_sms_outside_quiet_hours_is_refused_with_the_next_allowed_ti
     assert kaleyra.requests == []
 
 
+def test_a_now_sms_checked_before_quiet_hours_and_confirmed_in_them_is_refused(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING | {"kaleyra_type": "MKT", "mkt_send_hours_countries": "IN"})
+    app.clock.advance(_ist(app, 20, 59, days=1) - app.clock.now())
+    url = slack.response_url("cmd")
+    app.command(f'{NUMBER} "Sale!" now', response_url=url)
+    confirmation = confirmation_for(slack, url)
+    app.clock.advance(timedelta(minutes=2))  # Confirm comes at 21:01, inside the quiet hours
+    refused = clicked(app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))
+    assert "09:00-21:00" in text_of(refused["blocks"]) and button_value(refused, "quiet_next")
+    assert kaleyra.requests == []
+
+
+def test_a_refused_send_now_keeps_the_sms_held_and_its_hand_off(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING | {"kaleyra_type": "MKT", "mkt_send_hours_countries": "IN"})
+    app.clock.advance(_ist(app, 22, 0, days=1) - app.clock.now())
+    send_at = _ist(app, 10, 0, days=2)
+    reply = confirm(app, slack, send_at, body="Sale!")
+    refused = clicked(app, slack, "held_send_now", button_value(reply, "held_send_now"))
+    said = text_of(refused["blocks"])
+    assert "Not sent" in said and "09:00-21:00" in said and "still held and goes at its time" in said
+    assert "held_send_now" in said and "held by the app" in listing(app, slack)
+    to_handoff(app, send_at)
+    [sent] = kaleyra.requests
+    assert sent.body["time"] == send_at.isoformat(), "its hand-off was kept"
+
+
 def test_a_recurring_series_holds_its_sends_in_turn(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    at = (datetime.now(IST) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    at = (hold_app.clock.now() + timedelta(minutes=30)).astimezone(IST).replace(second=0, microsecond=0)
     url = slack.response_url("cmd")
     hold_app.command(f'{NUMBER} "Standup" every day at {at:%H:%M} for 5 times', response_url=url)
     confirmation = confirmation_for(slack, url)
@@ -310,21 +475,47 @@ def test_a_recurring_series_holds_its_sends_in_turn(
     [request] = kaleyra.requests
     assert request.body["body"] == "Standup" and "time" not in request.body
 
-    def listing() -> str:
-        url = slack.response_url("list")
-        hold_app.command("list", response_url=url)
-        return text_of(wait_for(lambda: replies_to(slack, url))[0]["blocks"])
-
-    second = listing()
+    root = button_value(first, "held_cancel")[:-2]
+    second = listing(hold_app, slack)
     assert "send 2 of a series" in second and f"{sends[1]:%a %d %b %H:%M}" in second
-    skipped = clicked(hold_app, slack, "held_cancel", f"{button_value(first, 'held_cancel')[:-2]}-2")
+    skipped = clicked(hold_app, slack, "held_cancel", f"{root}-2")
     assert "Cancelled by <@U1>" in text_of(skipped["blocks"])
-    assert "send 3 of a series" in listing()
-    stopped = clicked(hold_app, slack, "series_stop", f"{button_value(first, 'held_cancel')[:-2]}-3")
+    assert "send 3 of a series" in listing(hold_app, slack)
+    stopped = clicked(hold_app, slack, "series_stop", f"{root}-3")
     assert "Series stopped by <@U1>" in text_of(stopped["blocks"]) and "next SMS was cancelled" in text_of(stopped)
-    final = listing()
+    final = listing(hold_app, slack)
     assert "send 4 of a series" not in final and "held by the app" not in final
+    hold_app.advance(timedelta(days=6))
     assert len(kaleyra.requests) == 1
+
+
+def test_stop_on_a_send_already_handed_off_cancels_the_next_held_send(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    at = (hold_app.clock.now() + timedelta(minutes=40)).astimezone(IST).replace(second=0, microsecond=0)
+    first = confirm(hold_app, slack, f"every day at {at:%H:%M} for 5 times", body="Standup")
+    to_handoff(hold_app, at)
+    assert len(kaleyra.requests) == 1 and "send 2 of a series" in listing(hold_app, slack)
+    stopped = clicked(hold_app, slack, "series_stop", button_value(first, "series_stop"))
+    said = text_of(stopped["blocks"])
+    assert "Series stopped by <@U1>" in said and "next SMS was cancelled" in said
+    assert "held by the app" not in listing(hold_app, slack)
+    hold_app.advance(timedelta(days=6))
+    assert len(kaleyra.requests) == 1, "no send of a stopped series goes out"
+    again = clicked(hold_app, slack, "series_stop", button_value(first, "series_stop"))
+    assert "already stopped" in text_of(again["blocks"])
+
+
+@pytest.mark.parametrize(
+    "phrase", ["every 0 days at 1am", "every 000 days at 1am for 5 times", "every 0 weeks on friday 5pm"]
+)
+def test_a_series_that_would_never_end_is_refused_at_once(app: RunningApp, slack: FakeSlack, phrase: str) -> None:
+    url = slack.response_url("cmd")
+    answer = app.command(f'{NUMBER} "Hi" {phrase}', response_url=url)
+    assert answer.status_code == 200
+    view = opened_view(slack)
+    assert "A series repeats every 1 to" in text_of(view)
+    assert app.http.get("/healthz").status_code == 200, "the app goes on serving everyone"
 
 
 def test_quiet_hours_from_the_form_close_it_and_offer_the_next_allowed_time(
@@ -334,14 +525,8 @@ def test_quiet_hours_from_the_form_close_it_and_offer_the_next_allowed_time(
     url = slack.response_url("form")
     app.command("", response_url=url)
     view = opened_view(slack)
-    night = (datetime.now(IST) + timedelta(days=1)).replace(hour=22, minute=15, second=0, microsecond=0)
-    values = {
-        "recipients": {"value": {"type": "plain_text_input", "value": NUMBER}},
-        "message": {"message_typed": {"type": "plain_text_input", "value": "Sale!"}},
-        "when": {"value": {"type": "plain_text_input", "value": night.isoformat()}},
-        "route": {"value": {"type": "static_select", "selected_option": {"value": "MKT"}}},
-        "sender": {"value": {"type": "plain_text_input", "value": "KLRHXA"}},
-    }
+    night = _ist(app, 22, 15, days=1)
+    values = modal_values(recipients=NUMBER, message="Sale!", when=night.isoformat(), route="MKT", sender="KLRHXA")
     answer = app.submit(view, values)
     assert answer.status_code == 200 and answer.content in (b"", b"{}"), "the form closes: this is no field error"
     [refusal] = wait_for(lambda: replies_to(slack, url))
@@ -353,27 +538,48 @@ def test_limits_are_checked_again_at_hand_off_and_a_refusal_is_told(
     start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
     app = start_app(**HOLDING | {"daily_sms_limit": 1})
-    held = confirm(app, slack, ahead(6))
+    send_at = ahead(app, 6)
+    held = confirm(app, slack, send_at)
     assert "Held by the app" in text_of(held["blocks"])
     url = slack.response_url("now")
     app.command(f'{NUMBER} "Meanwhile" now', response_url=url)
     clicked(app, slack, "confirm_sms", button_value(confirmation_for(slack, url), "confirm_sms"))
-    [news] = wait_for(lambda: dms(slack), timeout=20)
+    to_handoff(app, send_at)
+    [news] = wait_for(lambda: dms(slack))
     assert "Not sent" in news and "limit of 1 SMS a day" in news and "held_send_now" in news
     assert [request.body["body"] for request in kaleyra.requests] == ["Meanwhile"]
 
 
+def test_a_hand_off_that_keeps_failing_is_given_up_and_the_owner_told(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING | {"handoff_minutes": 60, "allowed_usergroups": "S1", "queue_max_attempts": 3})
+    slack.usergroups["S1"] = ["U1"]
+    send_at = (app.clock.now() + timedelta(hours=2)).astimezone(IST).replace(microsecond=0)
+    confirm(app, slack, send_at)
+    slack.failing_methods["usergroups.users.list"] = "ratelimited"  # Slack cannot say who may send
+    # (what the app knew of the user's groups is older than its 10 minutes by the hand-off)
+    app.advance(send_at - timedelta(minutes=60) - app.clock.now())
+    for _ in range(3):  # each failure waits a little longer before the next try
+        app.advance(timedelta(seconds=30))
+    [news] = wait_for(lambda: dms(slack))
+    assert "Not sent" in news and "could not hand it off (3 tries)" in news and "held_send_now" in news
+    app.advance(timedelta(minutes=30))
+    assert kaleyra.requests == [] and len(dms(slack)) == 1
+
+
 def test_their_time_across_zones_is_one_sms_per_zone_each_at_its_own_time(
-    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
     los_angeles = "+14155550100"
     url = slack.response_url("cmd")
     hold_app.command(f'{NUMBER}, {los_angeles} "Hi" tomorrow 9am their time', response_url=url)
     confirmation = confirmation_for(slack, url)
-    nine = {
-        zone: datetime.combine(datetime.now(ZoneInfo(zone)).date() + timedelta(days=1), dtime(9), ZoneInfo(zone))
+    today = {
+        zone: hold_app.clock.now().astimezone(ZoneInfo(zone)).date()
         for zone in ("Asia/Calcutta", "America/Los_Angeles")
     }
+    nine = {zone: datetime.combine(day + timedelta(days=1), dtime(9), ZoneInfo(zone)) for zone, day in today.items()}
     shown = text_of(confirmation["blocks"])
     for zone, at in nine.items():
         assert zone in shown and at.isoformat() in shown and f"{at:%H:%M} {at.tzname()}" in shown
@@ -388,11 +594,9 @@ def test_their_time_across_zones_is_one_sms_per_zone_each_at_its_own_time(
             if element.get("action_id") == "held_cancel"]  # fmt: skip
     assert len(held) == 2 and kaleyra.requests == []
 
-    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    client.zadd("schedule-sms:jobs:due", {f"handoff:{record_id}": time.time() for record_id in held})  # due now
-    client.close()
-    wait_for(lambda: len(kaleyra.requests) == 2, timeout=20)
-    time.sleep(1)
+    for at in sorted(nine.values()):
+        to_handoff(hold_app, at)
+    hold_app.advance(timedelta(days=2))
     sent = {request.body["to"]: request.body["time"] for request in kaleyra.requests}
     assert len(kaleyra.requests) == 2, "each zone handed off exactly once"
     assert sent == {NUMBER: nine["Asia/Calcutta"].isoformat(), los_angeles: nine["America/Los_Angeles"].isoformat()}

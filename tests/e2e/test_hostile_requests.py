@@ -125,7 +125,7 @@ def test_callback_status_text_is_bounded_escaped_and_does_not_flap(
     [update] = wait_for(lambda: slack.of("chat.update"))
     assert "<!channel>" not in update["text"] and "&lt;!Channel" in update["text"]
     assert "<!channel>" not in text_of(update["blocks"]) and len(update["text"]) < 200
-    stored = app.services.history
+    stored = app.services.store
     record_id = app.call(stored.find(Report(first, "Sent")))
     record = app.call(stored.get(record_id)) if record_id else None
     assert record is not None and len(record.to_json()) < 5000

@@ -192,7 +192,7 @@ def test_no_secret_leaks_from_any_path_and_audit_lines_are_json(
     for secret in (KALEYRA_KEY, BOT_TOKEN, SIGNING_SECRET, "redis-password-0123456789"):
         assert secret not in everything
     assert "E401" in text_of([call.params for call in slack.calls])
-    audits = [json.loads(line) for line in output.splitlines() if '"sms_confirmed"' in line]
+    audits = [json.loads(line) for line in output.splitlines() if '"sms_sent"' in line]
     assert [audit["outcome"] for audit in audits] == ["failed", "uncertain", "uncertain", "failed", "scheduled"]
     assert all(audit["recipients"] == ["+91•••••43210"] and audit["user"] == "U1" for audit in audits)
 

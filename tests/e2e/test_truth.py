@@ -60,7 +60,7 @@ def test_storage_lost_after_kaleyra_accepted_never_says_nothing_was_sent(
     assert "Scheduled" in said[0] and "delivery tracking may be late" in said[0] and accepted["id"] in said[0]
     assert "was scheduled (Kaleyra id " + accepted["id"] in said[1] and "delivery tracking may be late" in said[1]
     assert not any("nothing was sent" in text.lower() for text in said)
-    assert [event for event, _ in audit_lines(caplog)] == ["sms_sending", "sms_confirmed"]
+    assert [event for event, _ in audit_lines(caplog)] == ["sms_sending", "sms_sent"]
     assert audit_lines(caplog)[1][1]["kaleyra_ids"] == [accepted["id"]]
 
 
@@ -93,7 +93,7 @@ def test_history_is_kept_from_the_send_time(start_app: Any, slack: FakeSlack, re
     confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 60 days')
     assert "Scheduled" in clicked(app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))["text"]
     store = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    [record] = store.keys("schedule-sms:sms:*")
+    [record] = store.keys("schedule-sms:{b*}:sms:*")
     assert store.ttl(record) > 60 * 24 * 3600
     assert store.zcard("schedule-sms:history:user:U1") == 1
 
@@ -248,7 +248,7 @@ def test_the_admin_home_shows_every_record(start_app: Any, slack: FakeSlack, kal
     assert text_of(home["view"]).count("<@U1> →") == 20
 
 
-def test_shutdown_during_retries_tells_the_user_and_leaves_a_true_claim(
+def test_shutdown_during_retries_tells_the_user_and_leaves_a_true_record(
     slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     redis_server.flush()
@@ -266,20 +266,20 @@ def test_shutdown_during_retries_tells_the_user_and_leaves_a_true_claim(
     wait_for(lambda: kaleyra.requests)
     output = first.stop()  # SIGTERM while the retry waits out Retry-After: 30 s, more than the drain allows
     outcome = wait_for(lambda: replies_to(slack, click))[0]
-    assert "Not sent" in outcome["text"] and "restarting" in text_of(outcome["blocks"])
-    assert button_value(outcome, "confirm_sms") == pending_id
+    assert "Not sent" in text_of(outcome["blocks"]) and "restarting" in text_of(outcome["blocks"])
+    record_id = button_value(outcome, "held_retry")
     audits = [json.loads(line) for line in output.splitlines() if '"schedule_sms.audit"' in line]
     assert [(audit["message"], audit.get("outcome")) for audit in audits] == [
         ("sms_sending", None),
-        ("sms_confirmed", "failed"),
+        ("sms_sent", "failed"),
     ]
 
-    second = BotProcess(env, tmp_path)  # the claim says "not sent": Try again works after the restart
+    second = BotProcess(env, tmp_path)  # the record says "not sent": Try again works after the restart
     try:
-        again = clicked(second, slack, "confirm_sms", pending_id)
+        again = clicked(second, slack, "held_retry", record_id)
     finally:
         second.stop()
-    assert "Scheduled" in again["text"]
+    assert "Scheduled" in text_of(again["blocks"])
     assert len(kaleyra.requests) == 2 and len(kaleyra.accepted) == 1
 
 

@@ -24,8 +24,12 @@ def redis() -> Iterator[RedisServer]:
 
 
 def workers_of(app: BotProcess) -> list[int]:
+    """The app's worker processes; none once it has exited."""
     pid = app.process.pid
-    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def alive(pid: int) -> bool:
@@ -77,17 +81,48 @@ def test_one_worker_without_redis(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_pa
     assert "WEB_CONCURRENCY=2 needs REDIS_URL" in output
 
 
-def test_a_worker_that_dies_stops_the_others(
+def test_a_worker_that_dies_is_replaced_and_only_a_signal_stops_the_set(
     slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
 ) -> None:
     app = BotProcess(app_env(slack, kaleyra, REDIS_URL=redis.url, WEB_CONCURRENCY="2"), tmp_path)
-    first, second = workers_of(app)
-    os.kill(first, signal.SIGKILL)
+    try:
+        first, second = workers_of(app)
+        os.kill(first, signal.SIGKILL)  # killed, as the out-of-memory killer does
+        [replacement] = wait_for(lambda: [pid for pid in workers_of(app) if pid not in (first, second)])
+        assert alive(second) and app.process.poll() is None
+        for index in range(4):  # both workers serve: the set kept its capacity
+            url = slack.response_url(f"cmd{index}")
+            SlackRequests(app.url).command(f'{NUMBER} "Hello {index}" in 2 hours', response_url=url)
+            confirmation_for(slack, url)
+    finally:
+        output = app.stop()
+    assert app.process.returncode == 0, output
+    assert not alive(second) and not alive(replacement)
+    assert f"worker {first} exited with -9: replaced by worker {replacement}" in output
+
+
+def test_a_worker_that_keeps_dying_stops_the_set(
+    slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
+) -> None:
+    app = BotProcess(app_env(slack, kaleyra, REDIS_URL=redis.url, WEB_CONCURRENCY="2"), tmp_path)
+    seen, killed = set(workers_of(app)), 0
+    victim = min(seen)
+    while app.process.poll() is None and killed < 10:
+        os.kill(victim, signal.SIGKILL)
+        killed += 1
+
+        def replaced() -> list[int] | bool:  # the victim's replacement, or the set has stopped
+            fresh = [pid for pid in workers_of(app) if pid not in seen] if app.process.poll() is None else []
+            return fresh or app.process.poll() is not None
+
+        if (found := wait_for(replaced)) is True:
+            break
+        victim = found[0]
+        seen.add(victim)
     app.process.wait(timeout=60)
     output = app.stop()
-    assert app.process.returncode != 0
-    assert not alive(second)
-    assert f"worker {first} exited" in output
+    assert app.process.returncode != 0 and killed == 6
+    assert "the 6th in a minute: stopping the others" in output
 
 
 def test_a_worker_stopped_by_sigterm_before_its_parent_stops_the_set_cleanly(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,12 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import phones, sms
+from bot.core import keys, phones, sms
 from bot.core.command import Draft, parse_command
 from bot.core.delivery import Report
-from bot.core.history import MessageState, SmsRecord
 from bot.core.kaleyra import SmsMessage
-from bot.core.pending import Claim, Pending, PendingStore
+from bot.core.pending import Pending, PendingStore
+from bot.core.records import MessageState, SmsRecord, State
 from bot.core.validation import ScheduleRequest
 from bot.slack import blocks
 from tests.slack_models import validate_blocks, validate_view
@@ -66,6 +67,12 @@ def test_masking_keeps_country_and_last_digits() -> None:
         ("₹" * 71, "71 characters · Unicode · 2 SMSs"),
         ("{" * 80, "80 characters · GSM-7 · 1 SMS"),
         ("{" * 81, "81 characters · GSM-7 · 2 SMSs"),
+        # a two-septet character is never split across parts: the first part holds 152 septets, not 153
+        ("a" * 152 + "€" + "a" * 152, "305 characters · GSM-7 · 3 SMSs"),
+        ("a" * 153 + "€" + "a" * 151, "305 characters · GSM-7 · 2 SMSs"),
+        # nor is a surrogate pair: 66 + 2 would pass the 67 code units of a part
+        ("₹" * 66 + "😀" + "₹" * 66, "133 characters · Unicode · 3 SMSs"),
+        ("₹" * 65 + "😀" + "₹" * 67, "133 characters · Unicode · 2 SMSs"),
     ],
 )
 def test_sms_size(body: str, described: str) -> None:
@@ -129,18 +136,9 @@ RECORD = SmsRecord(
 )  # fmt: skip
 
 
-def post_blocks(*, masked: bool, body: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    return blocks.channel_post_blocks(
-        "U1",
-        REQUEST.recipients,
-        REQUEST.send_at,
-        "MKT",
-        "Asia/Kolkata",
-        ["b1"],
-        masked=masked,
-        body=body,
-        status=status,
-    )
+def post_blocks(*, masked: bool, body: str | None = None) -> list[dict[str, Any]]:
+    held = replace(RECORD, messages={}, to=list(REQUEST.recipients), body=body, state=State.HELD)
+    return blocks.record_post_blocks(held, datetime(2026, 11, 24, 14, 30, tzinfo=UTC), masked=masked)
 
 
 def test_every_payload_passes_slack_sdk_models() -> None:
@@ -150,14 +148,18 @@ def test_every_payload_passes_slack_sdk_models() -> None:
         blocks.problem_blocks("x" * 4000),
         blocks.confirmation_blocks("id-0123456789", REQUEST, "Asia/Kolkata", now),
         blocks.outcome_blocks("Done", ["line"], "id-0123456789"),
-        post_blocks(masked=True, body="Hello", status="1 Delivered"),
-        blocks.record_post_blocks(RECORD, masked=True),
+        post_blocks(masked=True, body="Hello"),
+        blocks.record_post_blocks(RECORD, now, masked=True),
         *blocks.failure_messages([Report("b1:1", "UnDelivered", "CON-DND", "+919876543210")], masked=True),
-        blocks.history_blocks([RECORD] * 10, "Asia/Kolkata", 1, True, masked=False),
-        blocks.history_blocks([], "Asia/Kolkata", 0, False, masked=False),
+        blocks.history_blocks([RECORD] * 10, "Asia/Kolkata", now, 1, True, masked=False),
+        blocks.history_blocks([], "Asia/Kolkata", now, 0, False, masked=False),
+        *(
+            blocks.held_outcome_blocks("News", [replace(RECORD, state=state, series="s")], now, ["a line"])
+            for state in State
+        ),
     ):
         validate_blocks(payload)
-    home = blocks.home_view([RECORD] * 10, [RECORD] * 20, "America/New_York", masked=True)
+    home = blocks.home_view([RECORD] * 10, [RECORD] * 20, "America/New_York", now, masked=True)
     validate_view(home)
     for senders in ((), ("KLRHXA", "OTHER")):
         validate_view(
@@ -177,19 +179,15 @@ def test_escape_defuses_mentions() -> None:
     assert blocks.escape("<!channel> @here & @everyone") == "&lt;!channel&gt; @\u2060here &amp; @\u2060everyone"
 
 
-def test_store_claims_once_and_releases() -> None:
+def test_a_pending_request_reads_back_as_kept_and_an_edit_lives_beside_its_original() -> None:
     async def scenario() -> None:
         store = PendingStore(fakeredis.FakeAsyncRedis(decode_responses=True), ttl_seconds=60)
         pending = Pending(REQUEST, "U1", "C1", "Asia/Kolkata")
         pending_id = await store.put(pending)
         assert await store.get(pending_id) == pending
-        claims = await asyncio.gather(*(store.claim(pending_id) for _ in range(20)))
-        assert claims.count(True) == 1
-        await store.release(pending_id)
-        assert await store.claim(pending_id)
-        await store.finish(pending_id, Claim("sent", ("b1",)))
-        assert await store.get(pending_id) is None and await store.claim_state(pending_id) == Claim("sent", ("b1",))
-        assert not await store.claim(pending_id)
+        edit_id = await store.put(replace(pending, replaces=pending_id))
+        assert keys.bucket_of(edit_id) == keys.bucket_of(pending_id) and edit_id != pending_id
+        assert await store.get("unknown-id") is None
 
     asyncio.run(scenario())
 
@@ -222,13 +220,21 @@ def test_a_number_read_again_is_read_in_its_own_region() -> None:
 
 
 def _segments_by_definition(body: str) -> tuple[bool, int]:
-    """GSM-7 septets (two for an extension character) or UTF-16 code units, counted one character at a time."""
+    """GSM-7 septets (two for an extension character) or UTF-16 code units, one character at a time, filling
+    each part and starting the next when a character does not fit whole."""
     basic, extended = sms._GSM7_BASIC, sms._GSM7_EXTENDED
     if all(char in basic or char in extended for char in body):
-        units, single, multi, is_unicode = sum(2 if char in extended else 1 for char in body), 160, 153, False
+        sizes, single, multi, is_unicode = [2 if char in extended else 1 for char in body], 160, 153, False
     else:
-        units, single, multi, is_unicode = sum(2 if ord(char) > 0xFFFF else 1 for char in body), 70, 67, True
-    return is_unicode, 1 if units <= single else -(-units // multi)
+        sizes, single, multi, is_unicode = [2 if ord(char) > 0xFFFF else 1 for char in body], 70, 67, True
+    if sum(sizes) <= single:
+        return is_unicode, 1
+    parts, used = 1, 0
+    for size in sizes:
+        if used + size > multi:
+            parts, used = parts + 1, 0
+        used += size
+    return is_unicode, parts
 
 
 @settings(max_examples=300, deadline=None)

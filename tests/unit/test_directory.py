@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.access import Member
+from bot.core.clock import SystemClock
 from bot.slack.directory import DirectoryUnavailable, SlackDirectory
 
 
@@ -38,7 +39,7 @@ class Slack(AsyncWebClient):
 def test_commands_arriving_together_share_one_lookup_per_user() -> None:
     async def main() -> None:
         slack = Slack()
-        directory = SlackDirectory(slack)
+        directory = SlackDirectory(slack, SystemClock())
         asking = [asyncio.create_task(directory.member(user)) for user in ["U1"] * 100 + ["U2"] * 50]
         await asyncio.sleep(0)
         slack.answer.set()
@@ -54,7 +55,7 @@ def test_commands_arriving_together_share_one_lookup_per_user() -> None:
 def test_a_failed_lookup_is_shared_and_not_remembered() -> None:
     async def main() -> None:
         slack = Slack(error="ratelimited")
-        directory = SlackDirectory(slack)
+        directory = SlackDirectory(slack, SystemClock())
         asking = [asyncio.create_task(directory.member("U1")) for _ in range(10)]
         await asyncio.sleep(0)
         slack.answer.set()
@@ -70,7 +71,7 @@ def test_a_failed_lookup_is_shared_and_not_remembered() -> None:
 def test_one_caller_giving_up_leaves_the_lookup_to_the_others() -> None:
     async def main() -> None:
         slack = Slack()
-        directory = SlackDirectory(slack)
+        directory = SlackDirectory(slack, SystemClock())
         impatient = asyncio.create_task(directory.member("U1"))
         patient = asyncio.create_task(directory.member("U1"))
         await asyncio.sleep(0)

@@ -1,19 +1,16 @@
-"""The rules of holding, without sockets: the hand-off decision by time, quiet hours, and the shared queue."""
+"""The rules of holding, without sockets: the hand-off decision by time, quiet hours, and series phrases."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import fakeredis
 import pytest
 
 from bot.core import recurrence
+from bot.core.dispatch import Step, decide
 from bot.core.errors import TimeParseError
-from bot.core.holding import Step, decide
-from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
 from bot.core.quiet_hours import QuietHours, parse_hours
 from bot.core.validation import ScheduleRequest
 
@@ -31,8 +28,8 @@ LA = ZoneInfo("America/Los_Angeles")
         (timedelta(minutes=15, seconds=30), Step.SCHEDULE),
         (timedelta(minutes=15, seconds=29), Step.WAIT),  # too close for Kaleyra's scheduler: the app sends at T
         (timedelta(seconds=1), Step.WAIT),
-        (timedelta(0), Step.SEND_NOW),
-        (-timedelta(minutes=10), Step.SEND_NOW),  # the app was down: a little late, said so
+        (timedelta(0), Step.SEND_LATE),
+        (-timedelta(minutes=10), Step.SEND_LATE),  # the app was down: a little late, said so
         (-timedelta(minutes=10, seconds=1), Step.MISSED),  # too late to send without asking
         (-timedelta(hours=5), Step.MISSED),
     ],
@@ -86,89 +83,6 @@ def test_hours_across_midnight_and_bad_hours() -> None:
     for bad in ("9 to 5", "09:00-09:00", "25:00-26:00"):
         with pytest.raises(ValueError):
             parse_hours(bad)
-
-
-# --- the shared queue (fakeredis runs its Lua scripts) -------------------------------------------
-
-
-def test_a_due_job_is_claimed_once_however_many_try() -> None:
-    async def scenario() -> None:
-        queue = JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
-        await queue.put(HANDOFF, "a", NOW)
-        claims = await asyncio.gather(*(queue.claim("handoff:a", f"t{i}", NOW, 30) for i in range(20)))
-        assert claims.count(True) == 1
-        assert await queue.due(NOW, 10) == [], "a claimed job is not due until its lease runs out"
-        assert await queue.due(NOW + timedelta(seconds=31), 10) == ["handoff:a"]
-
-    asyncio.run(scenario())
-
-
-def test_a_claim_checks_the_due_time_so_an_old_list_cannot_run_a_job_twice() -> None:
-    async def scenario() -> None:
-        queue = JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
-        await queue.put(CHECK, "r", NOW)
-        stale = await queue.due(NOW, 10)  # another instance read the list...
-        assert await queue.claim("check:r", "first", NOW, 30)
-        assert await queue.finish("check:r", "first", NOW + timedelta(minutes=5))  # ...checked and rescheduled
-        assert stale == ["check:r"] and not await queue.claim("check:r", "second", NOW, 30)
-
-    asyncio.run(scenario())
-
-
-def test_only_the_owner_token_finishes_or_extends_a_job() -> None:
-    async def scenario() -> None:
-        queue = JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
-        await queue.put(HANDOFF, "a", NOW)
-        assert await queue.claim("handoff:a", "crashed", NOW, 30)
-        later = NOW + timedelta(seconds=31)  # its lease ran out; another instance takes the job
-        assert await queue.claim("handoff:a", "alive", later, 30)
-        assert not await queue.finish("handoff:a", "crashed", None)
-        assert not await queue.extend("handoff:a", "crashed", later + timedelta(hours=1))
-        assert await queue.due_at(HANDOFF, "a") == later + timedelta(seconds=30)
-        assert await queue.finish("handoff:a", "alive", None)
-        assert await queue.due_at(HANDOFF, "a") is None
-
-    asyncio.run(scenario())
-
-
-def test_delivery_checks_queued_by_an_earlier_release_are_adopted_once() -> None:
-    async def scenario() -> None:
-        redis = fakeredis.FakeAsyncRedis(decode_responses=True)
-        await redis.zadd("schedule-sms:status:due", {"rec-1": NOW.timestamp(), "rec-2": NOW.timestamp() + 60})
-        queue = JobQueue(redis)
-        await queue.put(CHECK, "rec-2", NOW + timedelta(hours=1))  # already queued here: kept as it is
-        assert await queue.adopt_earlier_checks() == 2
-        assert await queue.adopt_earlier_checks() == 0
-        assert await queue.due_at(CHECK, "rec-1") == NOW
-        assert await queue.due_at(CHECK, "rec-2") == NOW + timedelta(hours=1)
-
-    asyncio.run(scenario())
-
-
-def test_the_runner_runs_due_jobs_reschedules_and_retries_failures() -> None:
-    async def scenario() -> None:
-        queue = JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
-        ran: list[str] = []
-
-        async def check(job_id: str) -> datetime | None:
-            ran.append(job_id)
-            return NOW + timedelta(minutes=1) if job_id == "again" else None
-
-        async def broken(job_id: str) -> datetime | None:
-            raise RuntimeError("Kaleyra's answer could not be read")
-
-        runner = JobRunner(queue, {CHECK: check, HANDOFF: broken}, poll_seconds=1, lease_seconds=5, clock=lambda: NOW)
-        for job_id in ("done", "again"):
-            await queue.put(CHECK, job_id, NOW)
-        await queue.put(CHECK, "later", NOW + timedelta(seconds=1))
-        await queue.put(HANDOFF, "x", NOW)
-        assert await runner.run_once() == 3
-        assert sorted(ran) == ["again", "done"]
-        assert await queue.due_at(CHECK, "done") is None
-        assert await queue.due_at(CHECK, "again") == NOW + timedelta(minutes=1)
-        assert await queue.due_at(HANDOFF, "x") == NOW + timedelta(seconds=5), "a failed job comes back after its lease"
-
-    asyncio.run(scenario())
 
 
 # --- recurring SMS --------------------------------------------------------------------------------
@@ -233,45 +147,18 @@ def test_the_first_send_is_at_least_fifteen_minutes_ahead() -> None:
         ("every day 25:00", "not a time of day"),
         ("on the 32nd of every month at 9am", "no day 32"),
         ("daily 9am until today", "ends before its first time"),
+        # an interval of 0 would make the rule loop for ever before the ack: refused before any rule is built
+        ("every 0 days at 1am", "every 1 to 366 days"),
+        ("every 000 days at 1am for 5 times", "every 1 to 366 days"),
+        ("every 0 weeks on friday 5pm", "every 1 to 52 weeks"),
+        ("every 0 weeks on friday at 5pm for 3 times", "every 1 to 52 weeks"),
+        ("every 367 days at 9am", "every 1 to 366 days"),
+        ("every 99999999999999999999 days at 9am", "not a series the app understands"),
     ],
 )
 def test_series_that_cannot_be_read_are_refused_with_a_reason(text: str, says: str) -> None:
     with pytest.raises(TimeParseError, match=says):
         _series(text)
-
-
-def test_a_slow_job_does_not_hold_up_the_others_and_stop_lets_it_finish() -> None:
-    async def scenario() -> None:
-        queue = JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
-        release, ran = asyncio.Event(), []
-
-        async def handoff(job_id: str) -> datetime | None:
-            await release.wait()  # Kaleyra answering slowly
-            ran.append(job_id)
-            return None
-
-        async def check(job_id: str) -> datetime | None:
-            ran.append(job_id)
-            return None
-
-        runner = JobRunner(queue, {HANDOFF: handoff, CHECK: check}, poll_seconds=0.01, lease_seconds=5)
-        await queue.put(HANDOFF, "slow", datetime.now(UTC))
-        runner.start()
-        await asyncio.sleep(0.05)
-        await queue.put(CHECK, "quick", datetime.now(UTC))
-        for _ in range(200):
-            if ran:
-                break
-            await asyncio.sleep(0.01)
-        assert ran == ["quick"], "the check ran while the hand-off was still waiting"
-        stopping = asyncio.create_task(runner.stop(timeout=5))
-        await asyncio.sleep(0.05)
-        assert not stopping.done(), "shutdown waits for the hand-off in flight"
-        release.set()
-        await stopping
-        assert ran == ["quick", "slow"] and await queue.due_at(HANDOFF, "slow") is None
-
-    asyncio.run(scenario())
 
 
 def test_quiet_hours_check_each_zones_send_at_its_own_time() -> None:

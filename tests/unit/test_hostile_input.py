@@ -6,19 +6,20 @@ import asyncio
 import hashlib
 import hmac
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from bot.core import delivery, history, holding
+from bot.core import delivery
 from bot.core.command import Draft, misspelt_subcommand
 from bot.core.errors import InvalidRequest
-from bot.core.history import MessageState, SmsRecord
 from bot.core.kaleyra import Scheduled, SmsMessage, Uncertain
-from bot.core.outbox import SendReport
+from bot.core.outcomes import Act, Outcome, Result, SendReport
+from bot.core.records import MessageState, SmsRecord, State
 from bot.core.validation import validate
-from bot.slack import blocks
+from bot.slack import blocks, wording
 from bot.web.inbound import slack_signature_ok
 from tests.slack_models import validate_blocks
 from tests.unit.kaleyra_double import KaleyraDouble
@@ -87,7 +88,7 @@ def test_kaleyra_ids_and_statuses_are_escaped_in_posts() -> None:
         body_digest="d", batch_ids=["<!channel>&<https://evil|x>"],
         messages={"m1": MessageState("+919876543210", "<!Here> *Bold*", "")},
     )  # fmt: skip
-    post = blocks.record_post_blocks(record, masked=True)
+    post = blocks.record_post_blocks(record, NOW, masked=True)
     validate_blocks(post)
     text = str(post)
     assert "<!channel>" not in text and "&lt;!channel&gt;&amp;&lt;https://evil|x&gt;" in text
@@ -133,7 +134,15 @@ def test_an_absurdly_long_kaleyra_id_is_not_stored_but_reported_as_uncertain() -
     assert isinstance(result, Uncertain) and "could not be read" in result.describe()
 
 
-def test_hand_off_news_escapes_kaleyras_ids() -> None:
+def test_hand_off_news_escapes_kaleyras_ids_and_words() -> None:
     hostile = Scheduled("<!channel>", {"+919876543210": "m1"})
-    news = holding._headline(history.HANDED_OFF, SendReport([(["+919876543210"], hostile)]), None, "UTC", "")
+    record = SmsRecord(
+        id="r1", user_id="U1", channel_id="C1", tz="UTC", route="TXN", send_at=NOW.isoformat(),
+        created_at=NOW.isoformat(), body_digest="d", batch_ids=["<!channel>"], messages={}, state=State.HANDED_OFF,
+    )  # fmt: skip
+    report = SendReport([(["+919876543210"], hostile)])
+    news = wording.headline(Outcome(Act.HANDOFF, Result.DONE, (record,), report=report), NOW)
     assert "<!channel>" not in news and "&lt;!channel&gt;" in news
+    failed = replace(record, state=State.FAILED, note="<@U1> <!here> refused")
+    said = wording.headline(Outcome(Act.HANDOFF, Result.DONE, (failed,)), NOW)
+    assert "<@U1>" not in said and "<!here>" not in said

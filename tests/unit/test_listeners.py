@@ -14,6 +14,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.core import keys
 from bot.services import Services
 from bot.slack.context import ProvideServices, services_of
 from bot.slack.listeners import commands
@@ -101,7 +102,7 @@ def test_a_complete_command_is_confirmed_in_its_ack_and_kept_for_confirm() -> No
     assert answer["response_type"] == "ephemeral" and answer["text"] == "Check and confirm your SMS"
     validate_blocks(answer["blocks"])
     (pending_id,) = {e["value"] for b in answer["blocks"] for e in b.get("elements", []) if e.get("value")}
-    kept = asyncio.run(redis.get(f"schedule-sms:pending:{pending_id}"))
+    kept = asyncio.run(redis.get(keys.of(pending_id, "pending")))
     assert kept is not None and "Your table is ready" in kept
     assert slack.forms == []
 

@@ -1,4 +1,4 @@
-"""The rules that keep what the app says about a send true: claim states, masking, splitting long
+"""The rules that keep what the app says about a send true: masking, splitting long
 text without cutting it, the form holding every recipient, limits, and retries during shutdown."""
 
 from __future__ import annotations
@@ -14,28 +14,14 @@ from redis.exceptions import RedisError
 
 from bot.core import phones
 from bot.core.command import Draft
+from bot.core.dispatch import sent_number
 from bot.core.kaleyra import KaleyraClient, Rejected, Scheduled, SmsMessage
-from bot.core.outbox import sent_number
-from bot.core.pending import Claim
 from bot.core.quota import Quota
 from bot.core.refusals import Reason
 from bot.core.shutdown import Shutdown, finish_despite_cancel
 from bot.slack import blocks
 from bot.slack.directory import DirectoryUnavailable
 from bot.slack.replies import Progress, failure_text
-
-
-@pytest.mark.parametrize(
-    "claim",
-    [Claim("checking"), Claim("sending"), Claim("sent", ("b1", "b2")), Claim("uncertain"), Claim("cancelled"),
-     Claim("replaced")],
-)  # fmt: skip
-def test_claims_read_back_as_written(claim: Claim) -> None:
-    assert Claim.parse(claim.dump()) == claim
-
-
-def test_an_unknown_claim_reads_as_an_unknown_outcome() -> None:
-    assert Claim.parse("something-new").kind == "sending"
 
 
 @settings(max_examples=300, deadline=None)

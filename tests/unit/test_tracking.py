@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import fakeredis
 
+from bot.core import keys
+from bot.core.clock import SystemClock
 from bot.core.delivery import Report
-from bot.core.history import History, MessageState, SmsRecord
 from bot.core.jobs import CHECK, JobQueue, JobRunner
+from bot.core.records import MessageState, SmsRecord
+from bot.core.store import ABSENT, Commit, Store
 from bot.core.tracking import DeliveryTracker
 from tests.unit.kaleyra_double import KaleyraDouble
 
@@ -25,19 +28,37 @@ def record(record_id: str = "rec-0123456789") -> SmsRecord:
     )  # fmt: skip
 
 
+class History:
+    """Records kept as the outbox keeps them, with their first status check."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def record(self, sms: SmsRecord, first_check_at: datetime) -> None:
+        commit = Commit(keys.bucket_of(sms.id))
+        self._store.put_record(commit, sms, ABSENT)
+        commit.add_job(CHECK, sms.id, first_check_at)
+        assert await self._store.apply(commit)
+        await self._store.index(sms)
+
+    async def get(self, record_id: str) -> SmsRecord | None:
+        return await self._store.get(record_id)
+
+
 def tracker(
     kaleyra: KaleyraDouble, told: Told, max_checks: int = 3
 ) -> tuple[DeliveryTracker, JobRunner, History, JobQueue]:
     """The tracker's status checks run by a job runner on an in-memory Redis."""
     redis = fakeredis.FakeAsyncRedis(decode_responses=True)
-    jobs = JobQueue(redis)
-    history = History(redis, retention_days=90, jobs=jobs)
+    jobs, clock = JobQueue(redis), SystemClock()
+    store = Store(redis, clock, retention_days=90)
 
     async def notify(sms: SmsRecord, changed: list[Report]) -> None:
         told.append((sms.id, changed))
 
-    tracking = DeliveryTracker(history, jobs, kaleyra.client(), notify, first_check_seconds=60, max_checks=max_checks)
-    return tracking, JobRunner(jobs, {CHECK: tracking.check}, poll_seconds=1, lease_seconds=60), history, jobs
+    tracking = DeliveryTracker(store, kaleyra.client(), notify, clock, first_check_seconds=60, max_checks=max_checks)
+    runner = JobRunner(jobs, {CHECK: tracking.check}, clock, poll_seconds=1, lease_seconds=60)
+    return tracking, runner, History(store), jobs
 
 
 def test_a_due_record_is_polled_and_the_change_told_once() -> None:
@@ -47,8 +68,8 @@ def test_a_due_record_is_polled_and_the_change_told_once() -> None:
     async def scenario() -> None:
         _, checks, history, _ = tracker(kaleyra, told)
         await history.record(record(), datetime.now(UTC) - timedelta(seconds=1))
-        assert await checks.run_once() == 1
-        assert await checks.run_once() == 0, "rescheduled for later, not checked again at once"
+        assert await checks.run_due() == 1
+        assert await checks.run_due() == 0, "rescheduled for later, not checked again at once"
         stored = await history.get("rec-0123456789")
         assert stored is not None and stored.messages["b1:1"].status == "Delivered" and stored.checks == 1
 
@@ -83,8 +104,8 @@ def test_polling_stops_when_every_message_is_final() -> None:
     async def scenario() -> None:
         _, checks, history, jobs = tracker(kaleyra, [])
         await history.record(record(), datetime.now(UTC) - timedelta(seconds=1))
-        await checks.run_once()
-        assert await jobs.due(datetime.now(UTC) + timedelta(days=1), 10) == []
+        await checks.run_due()
+        assert await jobs.due_at(CHECK, "rec-0123456789") is None
 
     asyncio.run(scenario())
 
@@ -93,7 +114,7 @@ def test_polling_gives_up_after_the_limit_when_kaleyra_cannot_say() -> None:
     async def scenario() -> None:
         _, checks, history, jobs = tracker(KaleyraDouble(status_api_down=True), [], max_checks=1)
         await history.record(record(), datetime.now(UTC) - timedelta(seconds=1))
-        assert await checks.run_once() == 1
-        assert await jobs.due(datetime.now(UTC) + timedelta(days=1), 10) == []
+        assert await checks.run_due() == 1
+        assert await jobs.due_at(CHECK, "rec-0123456789") is None
 
     asyncio.run(scenario())

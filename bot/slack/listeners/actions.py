@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -13,27 +12,24 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.core import delivery, kaleyra
-from bot.core.outbox import Confirmation, Outcome, SendReport
-from bot.core.pending import Claim, Pending
+from bot.core.outcomes import Act, Outcome, Result
+from bot.core.records import State
 from bot.core.refusals import Reason
 from bot.core.shutdown import finish_despite_cancel
 from bot.services import Services
-from bot.slack import blocks
+from bot.slack import blocks, wording
 from bot.slack.context import services_of
 from bot.slack.listeners import held
 from bot.slack.replies import (
     BUSY,
-    UNKNOWN_REQUEST,
     ModalContext,
     Progress,
     Requester,
     draft_of,
     guard,
-    handled_text,
     history_for,
     open_modal,
-    post_to_channel,
+    publish_post,
     valid_id,
 )
 
@@ -124,95 +120,47 @@ class _Click(Requester):
 
 async def _confirm(services: Services, client: AsyncWebClient, click: _Click, progress: Progress) -> None:
     if click.pending_id is None:
-        await click.problem(client, UNKNOWN_REQUEST)
+        await click.problem(client, wording.UNKNOWN_REQUEST)
         return
-    member, refused = await services.directory.sender(services.settings, click.user_id, click.channel_id)
-    if refused is not None:
-        await click.problem(client, refused.message, trusted=refused.mrkdwn)
-        return
-    outcome = await services.outbox.confirm(click.pending_id, member.user_id)
-    if outcome.outcome in ("unknown", "handled", "not_yours"):
-        await click.problem(client, handled_text(outcome))
-        return
-    if outcome.outcome == "held":  # kept by the app until its hand-off: see listeners/held.py
-        progress.sent = "Your SMS was confirmed and is held by the app until its hand-off to Kaleyra"
-        zones = blocks.zone_lines(outcome.pending.request, datetime.now(UTC)) if outcome.pending else []
-        await held.announce(services, client, click, outcome.detail.split(), zones)
-        return
-    pending = outcome.pending
-    assert pending is not None
-    batch_ids = [result.batch_id for result in outcome.report.scheduled] if outcome.report else []
-    progress.sent = _what_was_sent(outcome.outcome, batch_ids)
-    headline, lines = _outcome_text(outcome)
-    retry_id = click.pending_id if outcome.outcome in ("failed", "refused") else None
-    await click.tell(client, headline, blocks.outcome_blocks(headline, lines, retry_id), replace_original=True)
-    if outcome.report and batch_ids:
-        await _post_to_channel(services, client, click, pending, outcome.report)
+    outcome = await services.outbox.confirm(click.pending_id, click.user_id)
+    progress.sent = _what_was_sent(outcome)
+    await tell_confirmation(services, client, click, outcome)
 
 
-def _what_was_sent(outcome: Outcome, batch_ids: list[str]) -> str:
+async def tell_confirmation(services: Services, client: AsyncWebClient, requester: Requester, outcome: Outcome) -> None:
+    """What a Confirm (or Try again on a refused request) came to, and the channel posts of what it kept."""
+    now = services.clock.now()
+    text = wording.headline(outcome, now)
+    if outcome.result in (Result.GONE, Result.NOT_YOURS, Result.TOO_LATE):
+        await requester.problem(client, text, trusted=True)
+        return
+    if outcome.result is Result.REFUSED:
+        refusal = outcome.refusal
+        assert refusal is not None
+        if refusal.reason is Reason.QUIET_HOURS and outcome.pending is not None:
+            await held.offer_next_allowed(services, client, requester, outcome.pending, refusal.message)
+            return
+        retry = outcome.pending_id if refusal.reason is not Reason.ORIGINAL_GONE else None
+        await requester.tell(client, text, blocks.outcome_blocks(text, [], retry), replace_original=True)
+        return
+    if all(record.phase is State.HELD for record in outcome.records) and len(outcome.records) > 1:
+        text += "\n" + "\n".join(blocks.zone_lines(outcome.records, now))
+    payload = blocks.held_outcome_blocks(text, outcome.records, now, wording.lines_of(outcome))
+    await requester.tell(client, text, payload, replace_original=True)
+    for record in outcome.records:
+        await publish_post(services, client, requester, record)
+
+
+def _what_was_sent(outcome: Outcome) -> str:
     """What Kaleyra has, for any later failure message ("" when nothing was sent)."""
-    if batch_ids:
-        return f"Your SMS was {'partly ' if outcome == 'partial' else ''}scheduled (Kaleyra id {', '.join(batch_ids)})"
-    if outcome == "uncertain":
+    ids = [batch_id for record in outcome.records for batch_id in record.batch_ids]
+    if ids:
+        return f"Your SMS was scheduled (Kaleyra id {', '.join(ids)})"
+    if any(record.phase is State.UNCERTAIN for record in outcome.records):
         return "The outcome of your SMS is unknown (Kaleyra may have scheduled it)"
+    if any(record.phase is State.HELD for record in outcome.records):
+        return "Your SMS was confirmed and is held by the app until its hand-off to Kaleyra"
     return ""
-
-
-def _outcome_text(outcome: Confirmation) -> tuple[str, list[str]]:
-    if outcome.refusal is not None:
-        if outcome.refusal.reason in (Reason.PAST, Reason.TOO_SOON, Reason.TOO_FAR):
-            return f":hourglass: Not sent: {outcome.refusal.message}", ["Edit the time and confirm again."]
-        return f":no_entry: Not sent: {outcome.refusal.message}", []
-    report = outcome.report
-    assert report is not None
-    lines: list[str] = []
-    for batch, result in report.parts:
-        label = f"{len(batch)} recipient{'s' if len(batch) != 1 else ''}"
-        if isinstance(result, kaleyra.Scheduled):
-            lines.append(f"• {label}: accepted, Kaleyra id `{blocks.escape(result.batch_id)}`")
-        else:
-            lines.append(f"• {label}: {blocks.escape(result.describe())}")
-    if report.skipped:
-        lines.append(f"• {report.skipped} recipients: not sent, because an earlier request failed.")
-    if not outcome.recorded and outcome.outcome != "failed":
-        lines.append("• The app could not record this SMS (its storage is unavailable): delivery tracking may be late.")
-    pending = outcome.pending
-    assert pending is not None
-    when = (
-        "right away"
-        if pending.request.send_at is None
-        else f"for {blocks.describe_time(pending.request.send_at, pending.tz, datetime.now(UTC))}"
-    )
-    headline = {
-        "scheduled": f":white_check_mark: Scheduled {when}."
-        + (" Kaleyra has it now, so it can no longer be cancelled." if pending.request.send_at else ""),
-        "partial": ":warning: Only part of this SMS was accepted; for the rest the outcome is unknown (see below): "
-        "check Kaleyra's console before sending it again."
-        if report.unclear
-        else ":warning: Only part of this SMS was accepted; the rest was not sent.",
-        "failed": ":x: Not sent. You can try again or edit it.",
-        "uncertain": ":grey_question: The outcome is unknown: Kaleyra may have scheduled it. It will not be sent "
-        "again from here; check Kaleyra's console before scheduling it again.",
-    }[outcome.outcome]
-    return headline, lines
-
-
-async def _post_to_channel(
-    services: Services, client: AsyncWebClient, click: _Click, pending: Pending, report: SendReport
-) -> None:
-    """The team sees what Kaleyra accepted: only the accepted recipients when part of it failed."""
-    request, settings = pending.request, services.settings
-    batch_ids = [result.batch_id for result in report.scheduled]
-    post = blocks.channel_post_blocks(
-        pending.user_id, report.accepted_recipients, request.send_at, request.route, pending.tz, batch_ids,
-        masked=not settings.show_full_numbers,
-        body=request.body if settings.show_message_in_channel else None,
-        status=delivery.SCHEDULED,
-    )  # fmt: skip
-    await post_to_channel(
-        services, client, click, click.pending_id or "", pending.channel_id, post, report.accepted_recipients
-    )
 
 
 async def _show_history(services: Services, client: AsyncWebClient, click: _Click, page: int) -> None:
@@ -223,23 +171,28 @@ async def _show_history(services: Services, client: AsyncWebClient, click: _Clic
 
 async def _edit(services: Services, client: AsyncWebClient, click: _Click) -> None:
     """Open the form with every field of the request; submitting it replaces the request (see views)."""
-    pending = await services.store.get(click.pending_id) if click.pending_id else None
-    if pending is None or pending.user_id != click.user_id:
-        state = await services.store.claim_state(click.pending_id) if click.pending_id else None
-        await click.problem(client, handled_text(Confirmation("handled", claim=state)))
+    if click.pending_id is None:
+        await click.problem(client, wording.UNKNOWN_REQUEST)
         return
-    draft = draft_of(pending)
-    context = ModalContext(pending.channel_id, click.response_url or "", replaces=click.pending_id or "")
-    await open_modal(services, client, click.trigger_id, draft, context, click)
+    pending = await services.pending.get(click.pending_id)
+    if pending is None:  # confirmed, cancelled or replaced meanwhile: say which
+        outcome = await services.outbox.answer(Act.WITHDRAW_FOR_EDIT, click.pending_id)
+        await click.problem(client, wording.headline(outcome, services.clock.now()), trusted=True)
+        return
+    if pending.user_id != click.user_id:
+        await click.problem(client, wording.NOT_YOURS_PENDING)
+        return
+    context = ModalContext(pending.channel_id, click.response_url or "", replaces=click.pending_id)
+    await open_modal(services, client, click.trigger_id, draft_of(pending.request, pending.tz), context, click)
 
 
 async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> None:
     if click.pending_id is None:
-        await click.problem(client, UNKNOWN_REQUEST)
+        await click.problem(client, wording.UNKNOWN_REQUEST)
         return
-    outcome = await services.outbox.cancel(click.pending_id, click.user_id)
-    if outcome.claim == Claim("cancelled") and outcome.pending is not None:
+    outcome = await services.outbox.withdraw(click.pending_id, click.user_id, Act.CANCEL)
+    if outcome.result is Result.DONE:
         text = ":wastebasket: Cancelled. Nothing was sent."
         await click.tell(client, text, blocks.outcome_blocks(text, []), replace_original=True)
         return
-    await click.problem(client, handled_text(outcome))
+    await click.problem(client, wording.headline(outcome, services.clock.now()), trusted=True)

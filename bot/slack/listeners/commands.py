@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -65,7 +64,7 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         await ack()
         _open_form(services, client, body, draft, requester)
         return
-    now = datetime.now(UTC)
+    now = services.clock.now()
     try:
         checked = await check_and_keep(services, draft, requester.user_id, requester.channel_id, now)
     except InvalidRequest as invalid:  # nothing is lost: the form opens with the fields to fix

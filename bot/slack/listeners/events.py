@@ -36,10 +36,11 @@ async def publish_home(services: Services, client: AsyncWebClient, user_id: str)
         admin = user_id in services.settings.admin_users
         member, (mine, _), (team, _) = await asyncio.gather(
             services.directory.member(user_id),
-            services.history.recent(user_id, 0, blocks.PAGE_SIZE),
-            services.history.recent(None, 0, 2 * blocks.PAGE_SIZE) if admin else _no_team_view(),
+            services.store.recent(user_id, 0, blocks.PAGE_SIZE),
+            services.store.recent(None, 0, 2 * blocks.PAGE_SIZE) if admin else _no_team_view(),
         )
-        view = blocks.home_view(mine, team, member.tz, masked=not services.settings.show_full_numbers)
+        now, masked = services.clock.now(), not services.settings.show_full_numbers
+        view = blocks.home_view(mine, team, member.tz, now, masked=masked)
         await client.views_publish(user_id=user_id, view=view)
     except (RedisError, SlackApiError, DirectoryUnavailable) as exc:  # the Home tab shows its last view meanwhile
         log.warning("could not publish the App Home for %s: %s", user_id, type(exc).__name__)

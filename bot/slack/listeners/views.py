@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -12,10 +12,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.errors import InvalidRequest
+from bot.core.outcomes import Act, Result
 from bot.core.refusals import Refusal
 from bot.core.validation import ScheduleRequest
 from bot.services import Services
-from bot.slack import blocks
+from bot.slack import blocks, wording
 from bot.slack.context import services_of
 from bot.slack.directory import DirectoryUnavailable
 from bot.slack.listeners import held
@@ -25,7 +26,6 @@ from bot.slack.replies import (
     Requester,
     failure_text,
     guard,
-    handled_text,
     valid_id,
 )
 
@@ -43,7 +43,7 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     user_id = str((body.get("user") or {}).get("id", ""))
     modal = ModalContext.load(str(view.get("private_metadata") or ""))
     draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
-    now = datetime.now(UTC)
+    now = services.clock.now()
     try:
         checked = await check_and_keep(services, draft, user_id, modal.channel_id, now, held=modal.held)
     except InvalidRequest as invalid:
@@ -81,11 +81,12 @@ async def _confirm_later(
     two can ever be confirmed, and says so if the old one was confirmed first."""
     replaced = False
     if old_id := valid_id(replaces):
-        old = await services.outbox.replace(old_id, requester.user_id)
-        replaced = old.claim is not None and old.claim.kind == "replaced"
-        if not replaced and old.outcome == "handled":
+        old = await services.outbox.withdraw(old_id, requester.user_id, Act.WITHDRAW_FOR_EDIT)
+        replaced = old.result is Result.DONE
+        if not replaced and old.result is not Result.NOT_YOURS:
+            where = wording.headline(old, now)
             await requester.problem(
-                client, f"{handled_text(old)} The edited SMS below is a new one: confirm it only if you want both."
+                client, f"{where} The edited SMS below is a new one: confirm it only if you want both.", trusted=True
             )
     confirmation = blocks.confirmation_blocks(pending_id, request, tz, now)
     await requester.tell(client, "Check and confirm your SMS", confirmation, replace_original=replaced)

@@ -1,0 +1,449 @@
+"""The one way an SMS goes to Kaleyra: its hand-off, Confirm of a near or "now" send, Send now, Try again,
+and the owner's second send after an unknown outcome all come here.
+
+At the moment of sending, and in this order, the same checks run for all of them: who may send (the
+owner, from that channel), the series not stopped, Kaleyra's window, quiet hours, the owner's limits
+(charged here, given back if the send does not start). A refusal changes nothing for a click (the SMS
+stays as it was, and the clicker hears why); at a hand-off nobody is there to hear it, so the SMS is
+marked refused and its owner told.
+
+Then the record moves to `sending` with a new attempt: an owner token and a lease, renewed while the
+send runs. Only the token's holder can settle the attempt, so a hand-off and a click racing for the
+same SMS send it once. A send whose owner died (its lease ran out) is settled by whoever finds it:
+back to where it was when no request can be at Kaleyra, else an unknown outcome that is never sent
+again without the owner's explicit second choice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from redis.exceptions import RedisError
+
+from bot.core import keys, phones
+from bot.core.clock import Clock
+from bot.core.errors import ScheduleSmsError
+from bot.core.jobs import CHECK, HANDOFF
+from bot.core.kaleyra import KaleyraClient, Scheduled, SendResult, SmsMessage, Uncertain, chunked
+from bot.core.outcomes import Act, Outcome, Result, SendReport
+from bot.core.quiet_hours import QuietHours
+from bot.core.quota import Quota
+from bot.core.records import (
+    NOT_SENT,
+    Attempt,
+    Change,
+    Event,
+    MessageState,
+    SmsRecord,
+    State,
+    new_attempt,
+    transition,
+)
+from bot.core.refusals import Reason, Refusal
+from bot.core.series import SeriesBook
+from bot.core.shutdown import finish_despite_cancel
+from bot.core.store import Commit, Store
+from bot.core.validation import MIN_LEAD, ScheduleRequest, window_refusal
+
+log = logging.getLogger(__name__)
+audit_log = logging.getLogger("schedule_sms.audit")
+
+HANDOFF_LEAD = MIN_LEAD + timedelta(seconds=30)
+"""A send goes with Kaleyra's `time` only while that time is at least this far away: Kaleyra's 15
+minutes, plus margin for clocks and the request itself."""
+MAX_NOTE_CHARS = 500
+ACCESS_REASONS = frozenset({Reason.GUEST, Reason.CHANNEL, Reason.NOT_ALLOWED})
+
+
+class Access(Protocol):
+    """Who may send: answered by the Slack adapter (allow-lists, user groups, guests, channels)."""
+
+    async def refusal(self, user_id: str, channel_id: str) -> Refusal | None: ...
+
+
+class Durability(Protocol):
+    """Whether a write has reached what must survive a failover before Kaleyra is called."""
+
+    async def settled(self, key: str) -> bool: ...
+
+
+class Step(StrEnum):
+    SCHEDULE = "schedule"  # hand to Kaleyra with time = T
+    WAIT = "wait"  # too close for Kaleyra's scheduler: send it ourselves at T
+    SEND_LATE = "send_late"  # T has just passed: send now, a little late
+    MISSED = "missed"  # T passed too long ago: ask the owner
+
+
+def decide(send_at: datetime, now: datetime, late: timedelta) -> Step:
+    """What a hand-off does at `now` for an SMS due at `send_at` (normally: schedule it with Kaleyra)."""
+    if send_at - now >= HANDOFF_LEAD:
+        return Step.SCHEDULE
+    if now < send_at:
+        return Step.WAIT
+    return Step.SEND_LATE if now - send_at <= late else Step.MISSED
+
+
+_FROM: dict[Act, frozenset[State]] = {
+    Act.HANDOFF: frozenset({State.HELD}),
+    Act.SEND_NOW: NOT_SENT,
+    Act.RETRY: NOT_SENT,
+    Act.SEND_AGAIN: frozenset({State.UNCERTAIN}),
+}
+
+
+class NotDurable(ScheduleSmsError):
+    """The "sending" mark could not be made to survive a failover: nothing was sent, for now."""
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        kaleyra: KaleyraClient,
+        quota: Quota,
+        quiet_hours: QuietHours,
+        access: Access,
+        series: SeriesBook,
+        clock: Clock,
+        *,
+        lease_seconds: float,
+        late_minutes: int,
+        first_check_seconds: float,
+        durability: Durability | None = None,
+    ) -> None:
+        self._store = store
+        self._kaleyra = kaleyra
+        self._quota = quota
+        self._quiet = quiet_hours
+        self._access = access
+        self._series = series
+        self._clock = clock
+        self._lease = timedelta(seconds=lease_seconds)
+        self._late = timedelta(minutes=late_minutes)
+        self._first_check = timedelta(seconds=first_check_seconds)
+        self._durability = durability
+
+    async def send(self, record_id: str, act: Act, by: str = "", *, from_job: bool = False) -> Outcome:
+        """`act` is HANDOFF (the job, or Confirm of a near send), SEND_NOW, RETRY or SEND_AGAIN. With
+        `from_job` the queued job that called is the watch over the send (its lease is kept while it runs)."""
+        record = await self._store.get(record_id)
+        if record is None or record.withdrawn:
+            return Outcome(act, Result.GONE)
+        if record.phase is State.SENDING:
+            if record.attempt is not None and record.attempt.lease_end > self._clock.now():
+                return Outcome(act, Result.BUSY, (record,))
+            record, _ = await self.abandon(record)
+        if record.phase not in _FROM[act] or (request := record.schedule) is None:
+            return Outcome(act, Result.TOO_LATE, (record,))
+        now = self._clock.now()
+        plan = self._plan(act, request.send_at or now, now)
+        if isinstance(plan, Step):  # nothing is sent now
+            if plan is Step.WAIT:
+                return Outcome(act, Result.WAITING, (await self._wait(record),))
+            if plan is Step.MISSED:
+                note = f"{_minutes(now - record.send_time)} minutes late"
+                return await self._settle_without_sending(record, Event.MISS, Outcome(act, Result.DONE), note)
+            too_close = window_refusal(request.send_at, now) or _TOO_CLOSE
+            return Outcome(act, Result.REFUSED, (record,), refusal=too_close)
+        send_at, late = plan
+        request = replace(request, send_at=send_at)
+        refusal = await self._refusal(record, request, now)
+        if refusal is None:
+            refusal = await self._quota.refusal(record.user_id, len(request.recipients), record.tz, take=True)
+        if refusal is not None:
+            if act is not Act.HANDOFF:  # somebody clicked: the SMS stays as it was, and they hear why
+                return Outcome(act, Result.REFUSED, (record,), refusal=refusal)
+            outcome = Outcome(act, Result.REFUSED, refusal=refusal)
+            return await self._settle_without_sending(record, Event.REFUSE, outcome, refusal.message, refusal)
+        attempt = new_attempt(record, now + self._lease, scheduled=send_at is not None, by=by)
+        begun = await self._begin(record, act, attempt, watched=not from_job)
+        if begun is None or begun.attempt != attempt:
+            await self._quota.give_back(record.user_id, len(request.recipients))
+            current = begun or await self._store.get(record_id)
+            busy = current is not None and current.phase is State.SENDING
+            return Outcome(act, Result.BUSY if busy else Result.TOO_LATE, (current,) if current else ())
+        sending = _Sending(self._store, self._kaleyra, self._clock, begun, attempt, self._lease, watched=not from_job)
+        return await finish_despite_cancel(self._send_begun(sending, begun, request, act, late))
+
+    def _plan(self, act: Act, send_at: datetime, now: datetime) -> Step | tuple[datetime | None, timedelta]:
+        """When to send: with Kaleyra's `time` (a datetime), at once (None, and how late), or not now (a Step)."""
+        if act is Act.SEND_NOW:
+            return None, timedelta()
+        step = decide(send_at, now, self._late)
+        if step is Step.SCHEDULE:
+            return send_at, timedelta()
+        if act is Act.SEND_AGAIN:  # the owner's second send: for its time if it still can be, else now
+            return None, timedelta()
+        if act is Act.RETRY:
+            return step  # Try again is for its time only: too close now, and the owner is told so
+        return (None, now - send_at) if step is Step.SEND_LATE else step
+
+    async def _wait(self, record: SmsRecord) -> SmsRecord:
+        """Too close for Kaleyra's scheduler: the hand-off moves to the send time, when the app sends it."""
+        send_at = record.send_time
+
+        def at_send_time(commit: Commit, moved: SmsRecord) -> None:
+            commit.add_job(HANDOFF, moved.id, send_at)
+
+        change = Change(handoff_at=send_at)
+        moved, _ = await self._store.move(record.id, Event.RESCHEDULE, change, also=at_send_time)
+        return moved or record
+
+    async def abandon(self, record: SmsRecord) -> tuple[SmsRecord, bool]:
+        """Settle an attempt whose owner is gone (its lease ran out): back to where it was when nothing can
+        be at Kaleyra, else an unknown outcome. The record as it stands after, and whether this call
+        settled it (only one caller does, so the owner is told once)."""
+        now = self._clock.now()
+
+        def expired(current: SmsRecord) -> bool:
+            return current.attempt is not None and current.attempt.lease_end <= now
+
+        def requeue(commit: Commit, settled: SmsRecord) -> None:
+            if settled.phase is State.HELD and settled.handoff_at:
+                commit.add_job(HANDOFF, settled.id, datetime.fromisoformat(settled.handoff_at))
+
+        note = "the app stopped while handing this SMS to Kaleyra"
+        after, changed = await self._store.move(record.id, Event.ABANDON, Change(note=note), when=expired, also=requeue)
+        if changed and after is not None:
+            log.warning("a send of %s was abandoned by its instance: now %s", after.id, after.phase)
+        return after or record, changed
+
+    async def _refusal(self, record: SmsRecord, request: ScheduleRequest, now: datetime) -> Refusal | None:
+        """The checks at the moment of sending, in their one order (the limits come after, charged)."""
+        if refusal := await self._access.refusal(record.user_id, record.channel_id):
+            return refusal
+        if record.series and await self._series.stopped(record.series):
+            return Refusal(Reason.SERIES_STOPPED, "its series was stopped")
+        if request.send_at is not None and (refusal := window_refusal(request.send_at, now)):
+            return refusal
+        return self._quiet.refusal(request, request.send_at or now)
+
+    async def _settle_without_sending(
+        self, record: SmsRecord, event: Event, outcome: Outcome, note: str, refusal: Refusal | None = None
+    ) -> Outcome:
+        """A hand-off that does not send (missed, refused): the record says why and the series goes on, or
+        stops when its owner may no longer send."""
+        settled, changed = await self._store.move(record.id, event, Change(note=note))
+        if not changed or settled is None:
+            return Outcome(outcome.act, Result.TOO_LATE, (settled,) if settled else ())
+        if settled.series:
+            if refusal is not None and refusal.reason in ACCESS_REASONS:
+                await self._series.stop(settled.series, "")
+            else:
+                await self._series.continue_after(settled)
+        return replace(outcome, records=(settled,))
+
+    async def _begin(self, record: SmsRecord, act: Act, attempt: Attempt, *, watched: bool) -> SmsRecord | None:
+        """`sending`, with `attempt`, only if the record is as the checks saw it. A click's send moves the
+        hand-off job to the lease's end, to settle the attempt if this instance dies (a job sending is
+        itself that watch). The mark must be durable before Kaleyra is called (`Durability`)."""
+        event = Event.BEGIN_AGAIN if act is Act.SEND_AGAIN else Event.BEGIN
+
+        def unchanged(current: SmsRecord) -> bool:
+            return current.version == record.version
+
+        def watch(commit: Commit, begun: SmsRecord) -> None:
+            if watched:
+                commit.add_job(HANDOFF, begun.id, attempt.lease_end)
+
+        change = Change(by=attempt.by, attempt=attempt)
+        after, changed = await self._store.move(record.id, event, change, when=unchanged, also=watch)
+        if not changed:
+            return None
+        if self._durability is not None and not await self._durability.settled(keys.of(record.id, "sms")):
+            idle = replace(attempt, on_wire=False)  # nothing was sent: the attempt is taken back
+            await self._store.move(record.id, Event.PROGRESS, Change(attempt=idle))
+            await self._store.move(record.id, Event.ABANDON, when=lambda current: current.attempt == idle)
+            raise NotDurable("the app's storage could not confirm it kept the send safely; nothing was sent")
+        return after
+
+    async def _send_begun(
+        self, sending: _Sending, record: SmsRecord, request: ScheduleRequest, act: Act, late: timedelta
+    ) -> Outcome:
+        audit(record, request, None, "sms_sending")
+        report = await sending.run(request)
+        audit(record, request, report, "sms_sent")
+        try:
+            settled = await sending.settle(report, self.first_check_at(request.send_at))
+            if settled is None:
+                return Outcome(act, Result.TOO_LATE, report=report)
+            await self._store.index(settled)
+            if settled.series and settled.phase is not State.UNCERTAIN:
+                await self._series.continue_after(settled)
+        except RedisError:  # Kaleyra's answer is known: the user must still hear it, never "nothing was sent"
+            log.exception("could not record the outcome of %s", record.id)
+            return Outcome(act, Result.DONE, (sending.outcome_of(record, report),), report=report, recorded=False)
+        return Outcome(act, Result.DONE, (settled,), report=report, late=late)
+
+    def first_check_at(self, send_at: datetime | None) -> datetime:
+        now = self._clock.now()
+        return max(now, send_at or now) + self._first_check
+
+
+class _Sending:
+    """One attempt's life: its requests to Kaleyra, its lease renewed while it runs, its settling."""
+
+    def __init__(
+        self,
+        store: Store,
+        kaleyra: KaleyraClient,
+        clock: Clock,
+        record: SmsRecord,
+        attempt: Attempt,
+        lease: timedelta,
+        *,
+        watched: bool,
+    ) -> None:
+        self._store = store
+        self._kaleyra = kaleyra
+        self._clock = clock
+        self._record_id = record.id
+        self._attempt = attempt
+        self._lease = lease
+        self._watched = watched
+        self._accepted: list[tuple[Sequence[str], Scheduled]] = []
+
+    async def run(self, request: ScheduleRequest) -> SendReport:
+        """Send, renewing the lease meanwhile; a failure the client does not foresee is an unknown outcome
+        (part of it may have been sent), never raised."""
+        renewing = asyncio.create_task(self._renew())
+        try:
+            return await self._send(request)
+        except Exception as exc:
+            log.exception("sending failed unexpectedly; the outcome is unknown")
+            return SendReport([(request.recipients, Uncertain(f"the app failed while sending ({type(exc).__name__})"))])
+        finally:
+            renewing.cancel()
+            with suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _send(self, request: ScheduleRequest) -> SendReport:
+        """In requests of at most 100 recipients; stop at the first that is not scheduled. With more than
+        one request, each answer is kept on the record as it comes, so a crash later loses none."""
+        parts: list[tuple[Sequence[str], SendResult]] = []
+        batches = chunked(request.recipients)
+        for index, batch in enumerate(batches):
+            message = SmsMessage(
+                batch, request.body, request.route, request.sender, request.send_at,
+                request.template_id, request.callback_profile_id,
+            )  # fmt: skip
+            if index:
+                await self._progress(on_wire=True)
+            result = await self._kaleyra.send(message, on_wire=self._progress_wire)
+            parts.append((batch, result))
+            if not isinstance(result, Scheduled):
+                return SendReport(parts, skipped=sum(len(rest) for rest in batches[index + 1 :]))
+            self._accepted.append((batch, result))
+            if len(batches) > 1:
+                await self._progress(on_wire=False)
+        return SendReport(parts)
+
+    async def _progress_wire(self, on_wire: bool) -> None:
+        """Kaleyra said "not now" and a retry waits (False: nothing is at Kaleyra), or the retry goes (True)."""
+        await self._progress(on_wire=on_wire)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            await self._progress(on_wire=self._attempt.on_wire)
+
+    async def _progress(self, *, on_wire: bool) -> None:
+        lease_end = self._clock.now() + self._lease
+        attempt = replace(self._attempt, lease_until=lease_end.isoformat(), on_wire=on_wire)
+
+        def also(commit: Commit, moved: SmsRecord) -> None:
+            _with_parts(moved, self._accepted)
+            if self._watched:
+                commit.add_job(HANDOFF, moved.id, lease_end)
+
+        _, changed = await self._store.move(self._record_id, Event.PROGRESS, Change(attempt=attempt), also=also)
+        if changed:
+            self._attempt = attempt
+
+    def _answer(self, report: SendReport) -> tuple[Event, Change]:
+        """The event Kaleyra's answer is, with the owner's token."""
+        self._accepted = [(batch, result) for batch, result in report.parts if isinstance(result, Scheduled)]
+        errors = report.errors()[:MAX_NOTE_CHARS]  # Kaleyra's words, stored on the record: bounded
+        if self._accepted:
+            to = State.HANDED_OFF if self._attempt.scheduled else State.SENT
+            return Event.ACCEPTED, Change(to=to, note=errors, attempt=self._attempt)
+        return Event.UNKNOWN if report.unclear else Event.REJECTED, Change(note=errors, attempt=self._attempt)
+
+    def outcome_of(self, begun: SmsRecord, report: SendReport) -> SmsRecord:
+        """The record as the answer makes it, for words when it could not be stored."""
+        settled = transition(begun, *self._answer(report))
+        _with_parts(settled, self._accepted)
+        return settled
+
+    async def settle(self, report: SendReport, first_check_at: datetime) -> SmsRecord | None:
+        """The attempt's outcome on the record, by its owner's token (so also after it was taken for
+        abandoned); the delivery check queued for what Kaleyra took."""
+        event, change = self._answer(report)
+
+        def also(commit: Commit, settled: SmsRecord) -> None:
+            _with_parts(settled, self._accepted)
+            if self._watched:
+                commit.drop_job(HANDOFF, settled.id)
+            if self._accepted:
+                commit.add_job(CHECK, settled.id, first_check_at)
+
+        settled, changed = await self._store.move(self._record_id, event, change, also=also)
+        if not changed:
+            log.error("the outcome of %s could not be recorded: the record moved on", self._record_id)
+        return settled if changed else None
+
+
+def _with_parts(record: SmsRecord, accepted: list[tuple[Sequence[str], Scheduled]]) -> None:
+    """Kaleyra's ids for the parts it took, with the numbers the app sent."""
+    record.batch_ids = [result.batch_id for _, result in accepted]
+    record.messages = {
+        message_id: record.messages.get(message_id) or MessageState(sent_number(batch, echoed))
+        for batch, result in accepted
+        for echoed, message_id in result.message_ids.items()
+    }
+
+
+def sent_number(batch: Sequence[str], echoed: str) -> str:
+    """The E.164 number the app sent that Kaleyra's echo stands for: Kaleyra may drop the `+` or the
+    country code, and a number that cannot be masked must never reach a notification."""
+    if echoed in batch:
+        return echoed
+    digits = "".join(char for char in echoed if char.isdigit())
+    matches = [number for number in batch if len(digits) >= 6 and number.lstrip("+").endswith(digits)]
+    return matches[0] if len(matches) == 1 else echoed
+
+
+def audit(record: SmsRecord, request: ScheduleRequest, report: SendReport | None, event: str) -> None:
+    """An audit line before each send to Kaleyra (`report` None) and one after it, so a crash in between
+    still leaves a trace: who, where, masked recipients, time; after, Kaleyra's ids and the outcome."""
+    fields: dict[str, object] = {
+        "sms": record.id,
+        "user": record.user_id,
+        "channel": record.channel_id,
+        "recipients": [phones.mask(number) for number in request.recipients],
+        "send_at": request.send_at.isoformat() if request.send_at else "now",
+    }
+    if report is not None:
+        fields |= {
+            "kaleyra_ids": [result.batch_id for result in report.scheduled],
+            "outcome": report.outcome,
+            "errors": report.errors(),
+        }
+    audit_log.info("%s %s", event, json.dumps(fields), extra={"audit": fields})
+
+
+_TOO_CLOSE = Refusal(
+    Reason.TOO_SOON, "It is now too close to its time for Kaleyra to schedule it; send it now or edit it."
+)
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds() // 60))

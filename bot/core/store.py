@@ -1,0 +1,309 @@
+"""Records, series and their jobs in Redis, changed only by compare-and-set.
+
+A `Commit` gathers what one step writes in one bucket (`bot.core.keys`): records and series, each
+written only if its `version` is still the one read (or, for a new one, if it does not exist yet),
+with the jobs that go with the change. One Lua script applies it all or nothing, on one node even in
+a Redis Cluster. Keys outside a bucket (a user's list, Kaleyra's ids) are written after the commit:
+they only point to records, and a reader skips a pointer to a record that is not there.
+
+The client retries a command once when its connection drops, and the first try may have run: every
+commit carries a unique id, written into what it changes, so a retry that finds its own id knows the
+commit took effect instead of taking it for somebody else's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.core import keys
+from bot.core.clock import Clock
+from bot.core.delivery import Report
+from bot.core.records import Change, Event, NotAllowed, SmsRecord, transition
+
+log = logging.getLogger(__name__)
+ABSENT = -1
+LONGEST_WAIT = timedelta(days=93)
+"""Kaleyra schedules up to three calendar months ahead (at most 92 days), plus a day of margin."""
+WITHDRAWN_KEEP = timedelta(days=7)
+"""How long a request withdrawn before Confirm is remembered, to answer a late click on it."""
+_CONFLICT_RETRIES = 20
+
+_COMMIT = """
+local spec = cjson.decode(ARGV[1])
+local function version(k)
+  local raw = redis.call('GET', k)
+  if not raw then return -1 end
+  local ok, doc = pcall(cjson.decode, raw)
+  if not ok or type(doc) ~= 'table' then return -2 end
+  return tonumber(doc['version']) or 0
+end
+for _, c in ipairs(spec['check']) do
+  if version(KEYS[c[1]]) ~= c[2] then return 0 end
+end
+for _, w in ipairs(spec['set']) do redis.call('SET', KEYS[w[1]], w[2], 'PX', w[3]) end
+for _, d in ipairs(spec['del']) do redis.call('DEL', KEYS[d]) end
+for _, z in ipairs(spec['zadd']) do redis.call('ZADD', KEYS[z[1]], z[2], z[3]) end
+for _, z in ipairs(spec['zrem']) do redis.call('ZREM', KEYS[z[1]], z[2]) end
+for _, h in ipairs(spec['hdel']) do redis.call('HDEL', KEYS[h[1]], h[2]) end
+for _, t in ipairs(spec['trim']) do redis.call('ZREMRANGEBYSCORE', KEYS[t[1]], '-inf', t[2]) end
+return 1
+"""
+
+
+def job_name(kind: str, record_id: str) -> str:
+    return f"{kind}:{record_id}"
+
+
+def due_key(bucket: int) -> str:
+    return keys.in_bucket(bucket, "jobs", "due")
+
+
+def owners_key(bucket: int) -> str:
+    return keys.in_bucket(bucket, "jobs", "owners")
+
+
+def tries_key(bucket: int) -> str:
+    return keys.in_bucket(bucket, "jobs", "tries")
+
+
+def team_key(bucket: int) -> str:
+    """The team's records by time, one index per bucket, so no single slot holds the whole team."""
+    return keys.in_bucket(bucket, "history", "team")
+
+
+def user_key(user_id: str) -> str:
+    return keys.key("history", "user", user_id)
+
+
+@dataclass
+class Commit:
+    """One atomic step in one bucket. Documents (records, series) carry `version`: `put` writes one if
+    it is still at `expected` (ABSENT: not there yet), raising its version and stamping the commit's id."""
+
+    bucket: int
+    id: str = field(default_factory=lambda: secrets.token_hex(6))
+    _keys: list[str] = field(default_factory=list)
+    _spec: dict[str, list[Any]] = field(
+        default_factory=lambda: {name: [] for name in ("check", "set", "del", "zadd", "zrem", "hdel", "trim")}
+    )
+
+    def _index(self, key: str) -> int:
+        if f"{{b{self.bucket}}}" not in key:
+            raise ValueError(f"{key} is outside bucket {self.bucket}: one commit, one slot")
+        if key not in self._keys:
+            self._keys.append(key)
+        return self._keys.index(key) + 1
+
+    def put(self, key: str, document: dict[str, Any], expected: int, ttl: timedelta) -> dict[str, Any]:
+        written = document | {"version": max(expected, 0) + 1, "commit": self.id}
+        index = self._index(key)
+        self._spec["check"].append([index, expected])
+        self._spec["set"].append([index, json.dumps(written), str(max(1, int(ttl.total_seconds() * 1000)))])
+        return written
+
+    def check(self, key: str, version: int) -> None:
+        """Write nothing to `key`, but only if it is still at `version` (a series stopped meanwhile)."""
+        self._spec["check"].append([self._index(key), version])
+
+    def delete(self, key: str) -> None:
+        self._spec["del"].append(self._index(key))
+
+    def add_job(self, kind: str, record_id: str, at: datetime) -> None:
+        self._spec["zadd"].append([self._index(due_key(self.bucket)), repr(at.timestamp()), job_name(kind, record_id)])
+
+    def drop_job(self, kind: str, record_id: str) -> None:
+        name = job_name(kind, record_id)
+        self._spec["zrem"].append([self._index(due_key(self.bucket)), name])
+        for bookkeeping in (owners_key(self.bucket), tries_key(self.bucket)):
+            self._spec["hdel"].append([self._index(bookkeeping), name])
+
+    def index_in_team(self, record: SmsRecord, oldest: datetime) -> None:
+        """List `record` in its bucket's team index, dropping entries created before `oldest`."""
+        index = self._index(team_key(self.bucket))
+        self._spec["zadd"].append([index, repr(datetime.fromisoformat(record.created_at).timestamp()), record.id])
+        self._spec["trim"].append([index, repr(oldest.timestamp())])
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def spec(self) -> str:
+        return json.dumps(self._spec)
+
+
+class Store:
+    def __init__(self, redis: Redis, clock: Clock, retention_days: int) -> None:
+        self._redis = redis
+        self._clock = clock
+        self._retention = timedelta(days=retention_days)
+        self._commit = redis.register_script(_COMMIT)
+
+    @property
+    def redis(self) -> Redis:
+        return self._redis
+
+    async def healthy(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except Exception:  # noqa: BLE001  any failure to answer means unhealthy
+            return False
+
+    async def apply(self, commit: Commit) -> bool:
+        """Everything in `commit`, or nothing if a document moved on since it was read."""
+        return bool(await self._commit(keys=commit.keys, args=[commit.spec()]))
+
+    # --- records ---------------------------------------------------------------------------------
+
+    async def get(self, record_id: str) -> SmsRecord | None:
+        raw = await self._redis.get(keys.of(record_id, "sms"))
+        return SmsRecord.from_json(raw) if isinstance(raw, str) else None
+
+    async def get_many(self, record_ids: Sequence[str]) -> list[SmsRecord]:
+        """In one round trip (per node), in order; expired ones are skipped."""
+        if not record_ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for record_id in record_ids:
+                pipe.get(keys.of(record_id, "sms"))
+            found = await pipe.execute()
+        return [SmsRecord.from_json(raw) for raw in found if isinstance(raw, str)]
+
+    def put_record(self, commit: Commit, record: SmsRecord, expected: int) -> SmsRecord:
+        """Add `record` to `commit` (at `expected` version), kept `retention` from its send time."""
+        now = self._clock.now()
+        ttl = max(record.send_time, now) + self._retention - now
+        if record.withdrawn:
+            ttl = WITHDRAWN_KEEP
+        written = commit.put(keys.of(record.id, "sms"), asdict(record), expected, ttl)
+        record.version, record.commit = written["version"], written["commit"]
+        return record
+
+    async def change(
+        self,
+        record_id: str,
+        step: Callable[[SmsRecord | None], Awaitable[Commit | None] | Commit | None],
+    ) -> tuple[SmsRecord | None, bool]:
+        """Read the record and let `step` build a commit from it (None: nothing to do), then apply it;
+        when the record moved on meanwhile, read it again and ask `step` again. Returns the record as it
+        is after, and whether `step`'s commit was applied."""
+        for _ in range(_CONFLICT_RETRIES):
+            record = await self.get(record_id)
+            built = step(record)
+            commit = await built if isinstance(built, Awaitable) else built
+            if commit is None:
+                return record, False
+            if await self.apply(commit) or await self._applied(record_id, commit):
+                return await self.get(record_id), True
+        raise RuntimeError(f"{record_id} kept changing under {_CONFLICT_RETRIES} tries")
+
+    async def move(
+        self,
+        record_id: str,
+        event: Event,
+        change: Change | None = None,
+        *,
+        when: Callable[[SmsRecord], bool] = lambda record: True,
+        also: Callable[[Commit, SmsRecord], None] = lambda commit, record: None,
+    ) -> tuple[SmsRecord | None, bool]:
+        """Apply `event` to the record as it is now, if its state allows it (`bot.core.records.TABLE`) and
+        `when` holds; `also` adds what goes with the change (jobs) and may complete the moved record. The
+        record as it is after, and whether this call moved it."""
+
+        def step(current: SmsRecord | None) -> Commit | None:
+            if current is None or not when(current):
+                return None
+            try:
+                moved = transition(current, event, change or Change())
+            except NotAllowed:
+                return None
+            commit = Commit(keys.bucket_of(record_id))
+            also(commit, moved)
+            self.put_record(commit, moved, current.version)
+            return commit
+
+        return await self.change(record_id, step)
+
+    async def annotate(
+        self,
+        record_id: str,
+        edit: Callable[[SmsRecord], bool],
+        also: Callable[[Commit, SmsRecord], None] = lambda commit, record: None,
+    ) -> tuple[SmsRecord | None, bool]:
+        """Change what is not the SMS's state (its channel post, delivery statuses) by compare-and-set:
+        `edit` changes a copy of the record and says whether there is anything to write."""
+
+        def step(current: SmsRecord | None) -> Commit | None:
+            if current is None:
+                return None
+            edited = SmsRecord.from_json(current.to_json())
+            if not edit(edited):
+                return None
+            commit = Commit(keys.bucket_of(record_id))
+            also(commit, edited)
+            self.put_record(commit, edited, current.version)
+            return commit
+
+        return await self.change(record_id, step)
+
+    async def _applied(self, record_id: str, commit: Commit) -> bool:
+        """After a commit answered "moved on": whether it was our own commit, applied by a first try whose
+        reply was lost."""
+        record = await self.get(record_id)
+        return record is not None and record.commit == commit.id
+
+    def oldest(self) -> datetime:
+        """Records created before this have surely expired (kept `retention` past a send at most 93 days on)."""
+        return self._clock.now() - self._retention - LONGEST_WAIT
+
+    async def index(self, record: SmsRecord) -> None:
+        """Point the user's list and Kaleyra's ids at `record`, once it exists."""
+        now = self._clock.now()
+        ttl = int((max(record.send_time, now) + self._retention - now).total_seconds())
+        index_ttl = int((self._retention + LONGEST_WAIT).total_seconds())
+        oldest = self.oldest().timestamp()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            if not record.withdrawn:
+                user = user_key(record.user_id)
+                pipe.zadd(user, {record.id: datetime.fromisoformat(record.created_at).timestamp()})
+                pipe.zremrangebyscore(user, "-inf", oldest)
+                pipe.expire(user, index_ttl)
+            for message_id in record.messages:
+                pipe.set(keys.key("message", message_id), record.id, ex=max(ttl, 1))
+            for batch_id in record.batch_ids:
+                pipe.set(keys.key("batch", batch_id), record.id, ex=max(ttl, 1))
+            await pipe.execute()
+
+    async def find(self, report: Report) -> str | None:
+        """The record a delivery report belongs to, by message id, or by batch id (some callbacks send that)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.get(keys.key("message", report.message_id))
+            pipe.get(keys.key("batch", report.message_id))
+            by_message, by_batch = await pipe.execute()
+        found = by_message or by_batch
+        return found if isinstance(found, str) else None
+
+    async def recent(self, user_id: str | None, offset: int, count: int) -> tuple[list[SmsRecord], bool]:
+        """Newest first, for one user (or the team with None); and whether there are more."""
+        if user_id is not None:
+            ids = [str(found) for found in await self._redis.zrevrange(user_key(user_id), offset, offset + count)]
+        else:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for bucket in range(keys.BUCKETS):
+                    pipe.zrevrange(team_key(bucket), 0, offset + count, withscores=True)
+                answers = await pipe.execute()
+            merged = sorted(((score, str(found)) for answer in answers for found, score in answer), reverse=True)
+            ids = [found for _, found in merged[offset : offset + count + 1]]
+        return await self.get_many(ids[:count]), len(ids) > count
+
+    async def get_document(self, key: str) -> dict[str, Any] | None:
+        """A versioned document other than a record (a series)."""
+        raw = await self._redis.get(key)
+        return json.loads(raw) if isinstance(raw, str) else None

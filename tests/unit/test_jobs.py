@@ -1,0 +1,145 @@
+"""The shared queue without sockets (fakeredis runs its Lua scripts): one claim per due job, leases and owner
+tokens, bounded retries, and a runner that runs what is due without holding one job up behind another."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import fakeredis
+
+from bot.core import keys
+from bot.core.clock import OffsetClock
+from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
+from tests.unit.world import FrozenClock
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def queue() -> JobQueue:
+    return JobQueue(fakeredis.FakeAsyncRedis(decode_responses=True))
+
+
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+def test_a_due_job_is_claimed_once_however_many_try() -> None:
+    async def scenario() -> None:
+        jobs = queue()
+        await jobs.put(HANDOFF, "a", NOW)
+        claims = await asyncio.gather(*(jobs.claim(NOW, 30, 10) for _ in range(20)))
+        assert sum(len(claimed) for claimed, _ in claims) == 1
+        assert (await jobs.claim(NOW, 30, 10))[0] == [], "a claimed job is not due until its lease runs out"
+        [again], _ = await jobs.claim(NOW + timedelta(seconds=31), 30, 10)
+        assert again.name == "handoff:a" and again.tries == 2
+
+    asyncio.run(scenario())
+
+
+def test_jobs_live_in_their_records_bucket_and_every_bucket_is_claimed_in_one_call() -> None:
+    async def scenario() -> None:
+        jobs = queue()
+        ids = [keys.new_id() for _ in range(40)]
+        for record_id in ids:
+            await jobs.put(CHECK, record_id, NOW)
+        await jobs.put(CHECK, "later", NOW + timedelta(minutes=5))
+        claimed, earliest = await jobs.claim(NOW, 600, 100)
+        assert sorted(job.job_id for job in claimed) == sorted(ids)
+        assert all(job.bucket == keys.bucket_of(job.job_id) for job in claimed)
+        assert len({job.bucket for job in claimed}) > 1, "load spreads over the buckets"
+        assert earliest == (NOW + timedelta(minutes=5)).timestamp(), "the next due time, for an idle runner"
+
+    asyncio.run(scenario())
+
+
+def test_only_the_owner_token_finishes_or_extends_a_job() -> None:
+    async def scenario() -> None:
+        jobs = queue()
+        await jobs.put(HANDOFF, "a", NOW)
+        [crashed], _ = await jobs.claim(NOW, 30, 1)
+        later = NOW + timedelta(seconds=31)  # its lease ran out; another instance takes the job
+        [alive], _ = await jobs.claim(later, 30, 1)
+        assert not await jobs.finish(crashed, None)
+        await jobs.extend([crashed], later + timedelta(hours=1))
+        assert await jobs.due_at(HANDOFF, "a") == later + timedelta(seconds=30)
+        await jobs.extend([alive], later + timedelta(minutes=1))
+        assert await jobs.due_at(HANDOFF, "a") == later + timedelta(minutes=1)
+        assert await jobs.finish(alive, None)
+        assert await jobs.due_at(HANDOFF, "a") is None
+
+    asyncio.run(scenario())
+
+
+def test_the_runner_runs_due_jobs_reschedules_and_retries_failures_a_bounded_number_of_times() -> None:
+    async def scenario() -> None:
+        jobs, time = queue(), clock()
+        ran: list[str] = []
+        given_up: list[tuple[str, int]] = []
+
+        async def check(job_id: str) -> datetime | None:
+            ran.append(job_id)
+            return time.now() + timedelta(minutes=1) if job_id == "again" else None
+
+        async def broken(job_id: str) -> datetime | None:
+            raise RuntimeError("Kaleyra's answer could not be read")
+
+        async def give_up(job_id: str, tries: int) -> None:
+            given_up.append((job_id, tries))
+
+        runner = JobRunner(
+            jobs, {CHECK: check, HANDOFF: broken}, time, poll_seconds=1, lease_seconds=5, max_attempts=3,
+            give_up={HANDOFF: give_up},
+        )  # fmt: skip
+        for job_id in ("done", "again"):
+            await jobs.put(CHECK, job_id, NOW)
+        await jobs.put(CHECK, "later", NOW + timedelta(seconds=1))
+        await jobs.put(HANDOFF, "x", NOW)
+        assert await runner.run_due() == 3
+        assert sorted(ran) == ["again", "done"]
+        assert await jobs.due_at(CHECK, "done") is None
+        assert await jobs.due_at(CHECK, "again") == NOW + timedelta(minutes=1)
+        assert await jobs.due_at(HANDOFF, "x") == NOW + timedelta(seconds=2), "a failure is tried again shortly"
+        for _ in range(3):
+            time.advance(timedelta(seconds=5))
+            await runner.run_due()
+        assert given_up == [("x", 3)] and await jobs.due_at(HANDOFF, "x") is None
+
+    asyncio.run(scenario())
+
+
+def test_a_slow_job_does_not_hold_up_the_others_and_stop_lets_it_finish() -> None:
+    async def scenario() -> None:
+        jobs = queue()
+        release, ran = asyncio.Event(), []
+
+        async def handoff(job_id: str) -> datetime | None:
+            await release.wait()  # Kaleyra answering slowly
+            ran.append(job_id)
+            return None
+
+        async def check(job_id: str) -> datetime | None:
+            ran.append(job_id)
+            return None
+
+        runner = JobRunner(jobs, {HANDOFF: handoff, CHECK: check}, OffsetClock(), poll_seconds=5, lease_seconds=5)
+        await jobs.put(HANDOFF, "slow", datetime.now(UTC))
+        runner.start()
+        for _ in range(200):
+            if runner.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        await jobs.put(CHECK, "quick", datetime.now(UTC))  # wakes the idle runner: no poll interval to wait out
+        for _ in range(200):
+            if ran:
+                break
+            await asyncio.sleep(0.01)
+        assert ran == ["quick"], "the check ran while the hand-off was still waiting"
+        stopping = asyncio.create_task(runner.stop(timeout=5))
+        await asyncio.sleep(0.05)
+        assert not stopping.done(), "shutdown waits for the hand-off in flight"
+        release.set()
+        await stopping
+        assert ran == ["quick", "slow"] and await jobs.due_at(HANDOFF, "slow") is None
+
+    asyncio.run(scenario())
