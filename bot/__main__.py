@@ -12,11 +12,13 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import logs, workers
-from bot.app import StartupError, check_slack_token, connect_redis, create_app
+from bot import logs, private_redis, storage, workers
+from bot.app import check_slack_token, create_app
 from bot.config import Settings, SettingsError, load_settings
 from bot.core.clock import Clock, OffsetClock
 from bot.core.timeparse import warm_up
+from bot.startup import StartupError
+from bot.storage import connect_redis
 from bot.web.server import build_web_app
 
 log = logging.getLogger("schedule_sms")
@@ -32,9 +34,16 @@ def main() -> None:
     try:
         listening = listen(settings.port)
         asyncio.run(check_slack_token(settings))
+        # one private redis-server (without REDIS_URL) for the process and all its workers, stopped last
+        with private_redis.storage_for(settings) as settings:
+            asyncio.run(storage.check_at_start(settings))
+            run(settings, listening)
     except StartupError as exc:
         log.error("%s", exc)
         raise SystemExit(1) from None
+
+
+def run(settings: Settings, listening: socket.socket) -> None:
     warm_up()  # before any fork: every worker starts with dateparser's data loaded, in pages they share
     # What is loaded by now lives as long as the process: kept out of every later collection, which would
     # otherwise walk dateparser's data each time (a pause of about 50 ms) and, after a fork, copy its pages

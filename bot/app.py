@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 
 import aiohttp
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.redis_client import RedisClient
 from bot.services import Services
 from bot.slack import listeners
+from bot.startup import StartupError
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +24,7 @@ TOKEN_ERRORS = frozenset(
 """auth.test errors that mean the bot token itself is wrong: no request could ever succeed with it."""
 
 
-class StartupError(Exception):
-    """The app cannot serve as configured; the message says why in one line."""
-
-
-def create_app(settings: Settings, redis: Redis, clock: Clock | None = None) -> tuple[AsyncApp, Services]:
+def create_app(settings: Settings, redis: RedisClient, clock: Clock | None = None) -> tuple[AsyncApp, Services]:
     """Called inside the running event loop (the HTTP session belongs to it). `clock`: see `Services.build`."""
     signing_secret = settings.slack_signing_secret
     # Bolt builds its own client from the token: handed one of ours while SLACK_BOT_TOKEN is in the
@@ -72,36 +66,3 @@ async def check_slack_token(settings: Settings) -> None:
         log.warning("could not reach Slack to check SLACK_BOT_TOKEN (%s); starting anyway", type(exc).__name__)
         return
     log.info("signed in to Slack as %s in team %s", identity.get("user"), identity.get("team"))
-
-
-def connect_redis(settings: Settings) -> Redis:
-    """The configured Redis, or an in-process one that is lost on restart and not shared.
-
-    The pool waits up to `REDIS_POOL_TIMEOUT_SECONDS` for a free connection instead of failing at once,
-    so a burst (of health checks, say) queues behind real work rather than failing it.
-
-    A command is retried once, shortly, only when its connection dropped (a pooled connection left
-    stale by a Redis restart), never on a timeout: redis-py's default would retry ten times on either,
-    re-running commands that a slow server may already have executed. A retried command can still
-    have run once before the drop; each non-idempotent one is safe to repeat where it is issued
-    (see `PendingStore.claim`).
-    """
-    if settings.redis_url is not None:
-        pool = BlockingConnectionPool.from_url(
-            settings.redis_url.get_secret_value(),
-            max_connections=settings.redis_max_connections,
-            timeout=settings.redis_pool_timeout_seconds,
-            decode_responses=True,
-            socket_timeout=2,
-            socket_connect_timeout=2,
-            health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1, supported_errors=(RedisConnectionError,)),
-        )
-        return Redis.from_pool(pool)
-    import fakeredis
-
-    log.warning(
-        "REDIS_URL is not set: using an in-process store. Pending requests are lost on restart "
-        "and not shared between instances; set REDIS_URL in production."
-    )
-    return fakeredis.FakeAsyncRedis(decode_responses=True)

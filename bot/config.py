@@ -40,6 +40,11 @@ LogLevel = Annotated[
     BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
 ]
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+DurabilityMode = Annotated[
+    Literal["auto", "none", "replicas", "aof", "both"],
+    BeforeValidator(lambda value: value.strip().lower() if isinstance(value, str) else value),
+]
+"""What a critical write waits for (bot.core.durability.Mode)."""
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
 
 
@@ -97,6 +102,10 @@ class Settings(BaseSettings):
     daily_sms_limit: int = Field(default=1000, ge=0)
 
     redis_url: SecretStr | None = None
+    redis_data_dir: str = ".data/redis"
+    redis_durability: DurabilityMode = "auto"
+    redis_min_replicas_acked: int = Field(default=1, ge=1, le=16)
+    redis_durability_timeout_ms: int = Field(default=500, ge=1, le=1500)
     port: int = Field(default=3000, ge=1, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64)
     max_background_jobs: int = Field(default=200, ge=1)
@@ -129,6 +138,15 @@ class Settings(BaseSettings):
         """Slack signs HTTP requests only: Socket Mode envelopes come over a connection the app opened."""
         if value is None and "slack_app_token" in info.data and info.data["slack_app_token"] is None:
             raise PydanticCustomError("missing", "needed in HTTP mode (SLACK_APP_TOKEN unset)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.storage import parse_redis_url
+
+        if value is not None:
+            parse_redis_url(value.get_secret_value())
         return value
 
     @field_validator("kaleyra_api_domain")

@@ -156,8 +156,10 @@ def secret_values(settings: Settings) -> list[str]:
     ]
     found = [value.get_secret_value() for value in values]
     if settings.redis_url is not None:
-        from urllib.parse import urlsplit
+        from urllib.parse import parse_qs, unquote, urlsplit
 
-        password = urlsplit(settings.redis_url.get_secret_value()).password
-        found += [password] if password else []
+        url = urlsplit(settings.redis_url.get_secret_value())
+        query = parse_qs(url.query)  # redis-py takes a password in the query too; the sentinels' is there
+        passwords = [url.password, *query.get("password", []), *query.get("sentinel_password", [])]
+        found += [form for password in passwords if password for form in {password, unquote(password)}]
     return found

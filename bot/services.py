@@ -6,19 +6,20 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
-from redis.asyncio import Redis
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.background import Background
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.dispatch import Dispatcher
+from bot.core.durability import Durability, Mode
 from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
 from bot.core.kaleyra import KaleyraClient
 from bot.core.outbox import Outbox
 from bot.core.pending import PendingStore
 from bot.core.quiet_hours import QuietHours, parse_hours
 from bot.core.quota import Quota
+from bot.core.redis_client import RedisClient
 from bot.core.series import SeriesBook
 from bot.core.shutdown import Shutdown
 from bot.core.store import Store
@@ -34,7 +35,7 @@ DRAIN_SECONDS = 20
 @dataclass
 class Services:
     settings: Settings
-    redis: Redis
+    redis: RedisClient
     slack: AsyncWebClient
     clock: Clock
     store: Store
@@ -49,7 +50,9 @@ class Services:
     shutdown: Shutdown
 
     @classmethod
-    def build(cls, settings: Settings, redis: Redis, slack: AsyncWebClient, clock: Clock | None = None) -> Services:
+    def build(
+        cls, settings: Settings, redis: RedisClient, slack: AsyncWebClient, clock: Clock | None = None
+    ) -> Services:
         """`clock` is the one every part reads the time from (tests move it)."""
         clock = clock or SystemClock()
         shutdown = Shutdown()
@@ -62,7 +65,11 @@ class Services:
         )
         shared_redis = redis if settings.redis_url is not None else None  # embedded store: counts in-process
         quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
-        store = Store(redis, clock, settings.history_days)
+        durability = Durability(
+            redis, Mode(settings.redis_durability), min_replicas=settings.redis_min_replicas_acked,
+            timeout_ms=settings.redis_durability_timeout_ms,
+        )  # fmt: skip
+        store = Store(redis, clock, settings.history_days, durability)
         pending = PendingStore(redis, settings.pending_ttl_seconds)
         directory = SlackDirectory(slack, clock)
         access = SlackAccess(directory, settings)

@@ -1,4 +1,4 @@
-"""`WEB_CONCURRENCY` worker processes on one port, each with its own event loop, all sharing Redis.
+"""`WEB_CONCURRENCY` worker processes on one port, each with its own event loop, all sharing one Redis.
 
 One Python process uses one core. The parent binds the port once (so a port in use fails once, clearly),
 forks the workers, which all accept on that socket, and then only watches them: SIGTERM or SIGINT is
@@ -6,7 +6,9 @@ passed on to every worker, each finishes its accepted work, and the parent exits
 stopped by a signal of its own (the platform signals every process) stops the set the same way: only a
 signal stops it. A worker that dies (killed, out of memory, a crash) is replaced at once, so the set keeps
 the capacity configured; one that keeps dying (`MAX_REPLACEMENTS` in a minute) stops the set with a
-non-zero exit, for the platform to restart it rather than fork for ever.
+non-zero exit, for the platform to restart it rather than fork for ever. The private redis-server
+(`REDIS_URL` unset), which the parent started before forking and stops after the workers, is not replaced:
+if it dies, the set stops with a non-zero exit.
 """
 
 from __future__ import annotations
@@ -35,10 +37,14 @@ MAX_REPLACEMENTS = 5
 
 
 def count(settings: Settings) -> int:
-    """How many workers are safe: one without Redis (the in-process store is not shared)."""
+    """How many workers are safe: one on the in-memory store, which is not shared (a private redis-server,
+    started before the workers are forked, is)."""
     wanted = settings.web_concurrency
     if wanted > 1 and settings.redis_url is None:
-        log.warning("WEB_CONCURRENCY=%d needs REDIS_URL (the in-process store is not shared): running 1", wanted)
+        log.warning(
+            "WEB_CONCURRENCY=%d needs a shared Redis (REDIS_URL, or redis-server installed to run a private one); "
+            "the in-memory store is not shared: running 1", wanted,
+        )  # fmt: skip
         return 1
     if settings.socket_mode and wanted > SOCKET_MODE_MAX_CONNECTIONS:
         log.warning(
@@ -79,8 +85,13 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
     status, replaced = 0, deque[float](maxlen=MAX_REPLACEMENTS)
     while pids:
         pid, code = os.wait()
-        pids.discard(pid)
         code = os.waitstatus_to_exitcode(code)  # negative: killed by that signal
+        if pid not in pids:  # the parent's other child, the private redis-server: the workers' store is gone
+            log.error("the private redis-server (pid %d) exited with %d: stopping the workers", pid, code)
+            status = 1
+            stop(signal.SIGTERM, None)
+            continue
+        pids.discard(pid)
         if stopping:
             if code != 0:
                 status = status or (code if code > 0 else 1)

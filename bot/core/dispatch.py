@@ -28,9 +28,9 @@ from typing import Protocol
 
 from redis.exceptions import RedisError
 
-from bot.core import keys, phones
+from bot.core import phones
 from bot.core.clock import Clock
-from bot.core.errors import ScheduleSmsError
+from bot.core.errors import NotDurable
 from bot.core.jobs import CHECK, HANDOFF
 from bot.core.kaleyra import KaleyraClient, Scheduled, SendResult, SmsMessage, Uncertain, chunked
 from bot.core.outcomes import Act, Outcome, Result, SendReport
@@ -69,12 +69,6 @@ class Access(Protocol):
     async def refusal(self, user_id: str, channel_id: str) -> Refusal | None: ...
 
 
-class Durability(Protocol):
-    """Whether a write has reached what must survive a failover before Kaleyra is called."""
-
-    async def settled(self, key: str) -> bool: ...
-
-
 class Step(StrEnum):
     SCHEDULE = "schedule"  # hand to Kaleyra with time = T
     WAIT = "wait"  # too close for Kaleyra's scheduler: send it ourselves at T
@@ -99,10 +93,6 @@ _FROM: dict[Act, frozenset[State]] = {
 }
 
 
-class NotDurable(ScheduleSmsError):
-    """The "sending" mark could not be made to survive a failover: nothing was sent, for now."""
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -117,7 +107,6 @@ class Dispatcher:
         lease_seconds: float,
         late_minutes: int,
         first_check_seconds: float,
-        durability: Durability | None = None,
     ) -> None:
         self._store = store
         self._kaleyra = kaleyra
@@ -129,7 +118,6 @@ class Dispatcher:
         self._lease = timedelta(seconds=lease_seconds)
         self._late = timedelta(minutes=late_minutes)
         self._first_check = timedelta(seconds=first_check_seconds)
-        self._durability = durability
 
     async def send(self, record_id: str, act: Act, by: str = "", *, from_job: bool = False) -> Outcome:
         """`act` is HANDOFF (the job, or Confirm of a near send), SEND_NOW, RETRY or SEND_AGAIN. With
@@ -255,15 +243,14 @@ class Dispatcher:
                 commit.add_job(HANDOFF, begun.id, attempt.lease_end)
 
         change = Change(by=attempt.by, attempt=attempt)
-        after, changed = await self._store.move(record.id, event, change, when=unchanged, also=watch)
-        if not changed:
-            return None
-        if self._durability is not None and not await self._durability.settled(keys.of(record.id, "sms")):
+        try:
+            after, changed = await self._store.move(record.id, event, change, when=unchanged, also=watch, durable=True)
+        except NotDurable:
             idle = replace(attempt, on_wire=False)  # nothing was sent: the attempt is taken back
             await self._store.move(record.id, Event.PROGRESS, Change(attempt=idle))
             await self._store.move(record.id, Event.ABANDON, when=lambda current: current.attempt == idle)
-            raise NotDurable("the app's storage could not confirm it kept the send safely; nothing was sent")
-        return after
+            raise
+        return after if changed else None
 
     async def _send_begun(
         self, sending: _Sending, record: SmsRecord, request: ScheduleRequest, act: Act, late: timedelta

@@ -39,3 +39,8 @@ class InvalidRequest(InputError):
 
 class StatusUnavailable(ScheduleSmsError):
     """Kaleyra's status API could not answer; the check is tried again later."""
+
+
+class NotDurable(ScheduleSmsError):
+    """A critical write (a hold, the "handing off" mark) could not be made to survive a failover in time
+    (`bot.core.durability`): the app does not act on it."""

@@ -2,9 +2,9 @@
 
 Any instance runs any due job. One script call per bucket claims everything due there *now* (an instance
 working from an old reading cannot take a job another has just moved), moving each job's score to the end
-of its lease, so a job whose instance dies comes back by itself; the calls for all buckets go in one round
-trip. `finish` acts only for the token that claimed: a worker whose lease ran out can neither reschedule
-nor remove a job another instance has claimed since. While jobs run, their leases are extended.
+of its lease, so a job whose instance dies comes back by itself; the calls for all buckets go at once.
+`finish` acts only for the token that claimed: a worker whose lease ran out can neither reschedule nor
+remove a job another instance has claimed since. While jobs run, their leases are extended.
 
 Jobs are named `<kind>:<record id>` and live in their record's bucket, so a record's state change and its
 jobs commit together (`bot.core.store.Commit`). A handler returns the job's next due time, or None when
@@ -27,12 +27,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import RedisCluster
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from bot.core import keys
 from bot.core.clock import Clock
+from bot.core.redis_client import RedisClient
 from bot.core.store import due_key, job_name, owners_key, tries_key
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,7 @@ class Claimed:
 
 
 class JobQueue:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
@@ -112,11 +115,9 @@ class JobQueue:
         """Up to `limit` due jobs of each bucket, leased to one new token; and the earliest due time left
         (a timestamp; infinity when every bucket is empty)."""
         token, lease_end = secrets.token_hex(12), now.timestamp() + lease_seconds
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for bucket in range(keys.BUCKETS):
-                args: list[str | int] = [repr(now.timestamp()), repr(lease_end), token, limit]
-                await self._claim(keys=[due_key(bucket), owners_key(bucket), tries_key(bucket)], args=args, client=pipe)
-            answers = await pipe.execute()
+        args: list[str | int] = [repr(now.timestamp()), repr(lease_end), token, limit]
+        calls = [([due_key(bucket), owners_key(bucket), tries_key(bucket)], args) for bucket in range(keys.BUCKETS)]
+        answers = await self._in_one_trip(self._claim, calls)
         claimed, earliest = [], math.inf
         for bucket, answer in enumerate(answers):
             *pairs, first = answer
@@ -129,11 +130,21 @@ class JobQueue:
         by_bucket: dict[tuple[int, str], list[str]] = {}
         for job in jobs:
             by_bucket.setdefault((job.bucket, job.token), []).append(job.name)
+        calls: list[tuple[list[str], list[str | int]]] = [
+            ([due_key(bucket), owners_key(bucket)], [token, repr(until.timestamp()), *names])
+            for (bucket, token), names in by_bucket.items()
+        ]
+        await self._in_one_trip(self._extend, calls)
+
+    async def _in_one_trip(self, script: AsyncScript, calls: list[tuple[list[str], list[str | int]]]) -> list[Any]:
+        """Run `script` once per call: in one pipeline on one server; on a Cluster (whose pipelines take no
+        scripts) all at once, each to the node of its bucket."""
+        if isinstance(self._redis, RedisCluster):
+            return list(await asyncio.gather(*(script(keys=names, args=args) for names, args in calls)))
         async with self._redis.pipeline(transaction=False) as pipe:
-            for (bucket, token), names in by_bucket.items():
-                args = [token, repr(until.timestamp()), *names]
-                await self._extend(keys=[due_key(bucket), owners_key(bucket)], args=args, client=pipe)
-            await pipe.execute()
+            for names, args in calls:
+                await script(keys=names, args=args, client=pipe)  # the pipeline loads the script if need be
+            return list(await pipe.execute())
 
     async def finish(self, job: Claimed, next_at: datetime | None, *, failed: bool = False) -> bool:
         """Reschedule (or, with None, remove) a job this token holds; False if it no longer does. A failed

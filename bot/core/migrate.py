@@ -12,12 +12,11 @@ import logging
 from datetime import timedelta
 from typing import cast
 
-from redis.asyncio import Redis
-
 from bot.core import keys
 from bot.core.jobs import CHECK, HANDOFF
 from bot.core.pending import Pending
 from bot.core.records import SmsRecord
+from bot.core.redis_client import RedisClient
 from bot.core.store import ABSENT, Commit, Store, due_key, team_key
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ async def migrate(store: Store) -> int:
     return moved
 
 
-async def _old_keys(redis: Redis, kind: str) -> list[str]:
+async def _old_keys(redis: RedisClient, kind: str) -> list[str]:
     return [str(name) async for name in redis.scan_iter(match=f"{_OLD}{kind}:*", count=500)]
 
 
@@ -78,7 +77,7 @@ async def _series(store: Store) -> int:
     return moved
 
 
-async def _pending(redis: Redis) -> int:
+async def _pending(redis: RedisClient) -> int:
     moved = 0
     for old in await _old_keys(redis, "pending"):
         pending_id = old.removeprefix(f"{_OLD}pending:")
@@ -91,7 +90,7 @@ async def _pending(redis: Redis) -> int:
     return moved
 
 
-async def _jobs(redis: Redis) -> int:
+async def _jobs(redis: RedisClient) -> int:
     """Hand-offs and checks (and the checks of the release before the queue), each into its record's bucket."""
     queued = await _scored(redis, f"{_OLD}jobs:due")
     queued += [(f"{CHECK}:{record_id}", score) for record_id, score in await _scored(redis, f"{_OLD}status:due")]
@@ -105,6 +104,6 @@ async def _jobs(redis: Redis) -> int:
     return len(queued)
 
 
-async def _scored(redis: Redis, key: str) -> list[tuple[str, float]]:
+async def _scored(redis: RedisClient, key: str) -> list[tuple[str, float]]:
     members = cast(list[tuple[str, float]], await redis.zrange(key, 0, -1, withscores=True))
     return [(str(member), float(score)) for member, score in members]

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from bot.core import keys
 from bot.core.clock import Clock
 from bot.core.dispatch import Access, Dispatcher
+from bot.core.errors import NotDurable
 from bot.core.jobs import HANDOFF
 from bot.core.outcomes import Act, Outcome, Result
 from bot.core.pending import Pending, PendingStore
@@ -38,6 +39,11 @@ from bot.core.store import ABSENT, Commit, Store
 from bot.core.validation import ScheduleRequest, window_refusal
 
 log = logging.getLogger(__name__)
+_NOT_KEPT = Refusal(
+    Reason.NOT_DURABLE,
+    "the app's storage could not confirm it kept this SMS safe right now, so nothing is held and nothing was "
+    "sent. Confirm again in a moment.",
+)
 Notify = Callable[[Outcome], Awaitable[None]]
 """Tells an SMS's owner what happened to it when nobody clicked (a hand-off, a job given up)."""
 
@@ -101,7 +107,12 @@ class Outbox:
                 replaced = transition(original, Event.REPLACE, Change(by=user_id, note=created[0].id))
                 self._store.put_record(commit, replaced, original.version)
                 commit.drop_job(HANDOFF, original.id)
-            if await self._store.apply(commit):
+            try:
+                applied = await self._store.apply(commit, durable=True)
+            except NotDurable:  # the user is told "held" only once it is sure to stay held: taken back
+                await self._unhold(pending_id, pending, created, original)
+                return Outcome(Act.CONFIRM, Result.REFUSED, refusal=_NOT_KEPT, pending=pending, pending_id=pending_id)
+            if applied:
                 return await self._confirmed(created, original, user_id)
         raise RuntimeError(f"{pending_id} kept changing while it was confirmed")
 
@@ -142,6 +153,27 @@ class Outbox:
             commit.index_in_team(record, self._store.oldest())
             created.append(record)
         return commit, created
+
+    async def _unhold(
+        self, pending_id: str, pending: Pending, created: list[SmsRecord], original: SmsRecord | None
+    ) -> None:
+        """Undo a hold that could not be made durable: the records and jobs it made go, the edited original
+        comes back as it was, and the request waits for Confirm again."""
+        commit = Commit(keys.bucket_of(pending_id))
+        for record in created:
+            commit.check(keys.of(record.id, "sms"), record.version)
+            commit.delete(keys.of(record.id, "sms"))
+            commit.drop_job(HANDOFF, record.id)
+            commit.unindex_in_team(record)
+        if pending.request.repeat:
+            commit.delete(keys.of(pending_id, "series"))
+        if original is not None:
+            self._store.put_record(commit, original, original.version + 1)
+            assert original.handoff_at is not None
+            commit.add_job(HANDOFF, original.id, datetime.fromisoformat(original.handoff_at))
+        commit.set(keys.of(pending_id, "pending"), pending.to_json(), self._pending.ttl)
+        if not await self._store.apply(commit):
+            log.error("a hold of %s that could not be made durable could not be taken back", pending_id)
 
     def _held_record(self, record_id: str, request: ScheduleRequest, pending: Pending) -> SmsRecord:
         now = self._clock.now()

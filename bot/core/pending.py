@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
-from redis.asyncio import Redis
-
 from bot.core import keys
+from bot.core.redis_client import RedisClient
 from bot.core.validation import ScheduleRequest
 
 
@@ -44,7 +44,7 @@ class Pending:
 
 
 class PendingStore:
-    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+    def __init__(self, redis: RedisClient, ttl_seconds: int) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
 
@@ -53,6 +53,10 @@ class PendingStore:
         pending_id = keys.new_id(near=pending.replaces or None)
         await self._redis.set(keys.of(pending_id, "pending"), pending.to_json(), ex=self._ttl)
         return pending_id
+
+    @property
+    def ttl(self) -> timedelta:
+        return timedelta(seconds=self._ttl)
 
     async def get(self, pending_id: str) -> Pending | None:
         raw = await self._redis.get(keys.of(pending_id, "pending"))

@@ -1,6 +1,9 @@
 """Per-user sending limits, counted in SMS recipients and shared by every instance through Redis.
 
-`limits` does the counting (fixed windows, atomic in Redis); this module only words the answer.
+`limits` does the counting (fixed windows, atomic in Redis); this module only words the answer. Its
+storage uses the app's own client, on every topology: its pool (the one server's, or the Sentinel-managed
+primary's, which follows failovers), or on a Cluster the cluster client itself, which `limits` would
+otherwise build anew from a URL, with its own connections and none of the app's settings.
 """
 
 from __future__ import annotations
@@ -10,27 +13,32 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
-from redis.asyncio import Redis
+from redis.asyncio import RedisCluster
 from redis.exceptions import RedisError
 
+from bot.core.redis_client import RedisClient
 from bot.core.refusals import Reason, Refusal
+
+KEY_PREFIX = "schedule-sms-limits"
 
 
 class Quota:
-    def __init__(self, redis: Redis | None, per_minute: int, per_day: int) -> None:
-        """With `redis` None (the embedded store), counts are kept in this process only."""
-        storage: Storage = (
-            RedisStorage(
+    def __init__(self, redis: RedisClient | None, per_minute: int, per_day: int) -> None:
+        """With `redis` None (the in-memory store), counts are kept in this process only."""
+        storage: Storage
+        if redis is None:
+            storage = MemoryStorage()
+        elif isinstance(redis, RedisCluster):
+            storage = _OnTheAppsCluster(redis)
+        else:
+            storage = RedisStorage(
                 "async+redis://",  # the app's own connection pool is used; the URI only picks the driver
                 implementation="redispy",
-                key_prefix="schedule-sms-limits",
+                key_prefix=KEY_PREFIX,
                 connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # documented, not typed
             )
-            if redis is not None
-            else MemoryStorage()
-        )
         self._storage = storage
         self._limiter = FixedWindowRateLimiter(storage)
         self._items: list[tuple[RateLimitItem, str]] = []
@@ -86,3 +94,18 @@ class Quota:
             f"You have reached your limit of {item.amount} SMS {period} ({stats.remaining} left, "
             f"{recipients} needed). Try again after {reset:%H:%M %Z}.",
         )
+
+
+class _OnTheAppsCluster(RedisClusterStorage):
+    """`limits`' cluster storage on the app's cluster client. Each counter is one key (a fixed window), so
+    it lives on one node whichever it is."""
+
+    def __init__(self, cluster: RedisCluster) -> None:
+        self._cluster = cluster
+        super().__init__("async+redis+cluster://", implementation="redispy", key_prefix=KEY_PREFIX)
+
+    def configure_bridge(self) -> None:
+        """Instead of building a cluster client from the URI (`limits`' redis-py bridge keeps the client it
+        talks through as `storage`, behind `connection_getter`)."""
+        self.bridge.storage = self._cluster  # type: ignore[attr-defined]
+        self.bridge.connection_getter = lambda _: self._cluster  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ class Reason(StrEnum):
     QUIET_HOURS = "quiet_hours"  # promotional SMS outside the allowed hours
     SERIES_STOPPED = "series_stopped"  # a send of a series that was stopped meanwhile
     ORIGINAL_GONE = "original_gone"  # an edit whose original is no longer the app's to replace
+    NOT_DURABLE = "not_durable"  # the hold could not be made to survive a failover in time
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,10 @@ from redis.asyncio import Redis
 from bot.core import keys
 from bot.core.clock import Clock
 from bot.core.delivery import Report
+from bot.core.durability import Durability
+from bot.core.errors import NotDurable
 from bot.core.records import Change, Event, NotAllowed, SmsRecord, transition
+from bot.core.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
 ABSENT = -1
@@ -109,6 +112,10 @@ class Commit:
         self._spec["set"].append([index, json.dumps(written), str(max(1, int(ttl.total_seconds() * 1000)))])
         return written
 
+    def set(self, key: str, value: str, ttl: timedelta) -> None:
+        """Write a value that carries no version (a pending request)."""
+        self._spec["set"].append([self._index(key), value, str(max(1, int(ttl.total_seconds() * 1000)))])
+
     def check(self, key: str, version: int) -> None:
         """Write nothing to `key`, but only if it is still at `version` (a series stopped meanwhile)."""
         self._spec["check"].append([self._index(key), version])
@@ -125,6 +132,9 @@ class Commit:
         for bookkeeping in (owners_key(self.bucket), tries_key(self.bucket)):
             self._spec["hdel"].append([self._index(bookkeeping), name])
 
+    def unindex_in_team(self, record: SmsRecord) -> None:
+        self._spec["zrem"].append([self._index(team_key(self.bucket)), record.id])
+
     def index_in_team(self, record: SmsRecord, oldest: datetime) -> None:
         """List `record` in its bucket's team index, dropping entries created before `oldest`."""
         index = self._index(team_key(self.bucket))
@@ -140,14 +150,18 @@ class Commit:
 
 
 class Store:
-    def __init__(self, redis: Redis, clock: Clock, retention_days: int) -> None:
+    def __init__(
+        self, redis: RedisClient, clock: Clock, retention_days: int, durability: Durability | None = None
+    ) -> None:
+        """With `durability`, the commits asked to be durable wait until they are (`bot.core.durability`)."""
         self._redis = redis
+        self._durability = durability
         self._clock = clock
         self._retention = timedelta(days=retention_days)
         self._commit = redis.register_script(_COMMIT)
 
     @property
-    def redis(self) -> Redis:
+    def redis(self) -> RedisClient:
         return self._redis
 
     async def healthy(self) -> bool:
@@ -156,9 +170,19 @@ class Store:
         except Exception:  # noqa: BLE001  any failure to answer means unhealthy
             return False
 
-    async def apply(self, commit: Commit) -> bool:
-        """Everything in `commit`, or nothing if a document moved on since it was read."""
-        return bool(await self._commit(keys=commit.keys, args=[commit.spec()]))
+    async def apply(self, commit: Commit, *, durable: bool = False) -> bool:
+        """Everything in `commit`, or nothing if a document moved on since it was read. A `durable` commit
+        that was applied but could not be made durable in time raises `NotDurable`: the caller must not act
+        on it (and takes it back)."""
+        if durable and self._durability is not None and await self._durability.waits():
+            written = await self._durability.write(commit.keys[0], lambda client: self._run(commit, client))
+            if written.value and not written.durable:
+                raise NotDurable("the app's storage could not confirm it kept this safe")
+            return written.value
+        return await self._run(commit, None)
+
+    async def _run(self, commit: Commit, client: Redis | None) -> bool:
+        return bool(await self._commit(keys=commit.keys, args=[commit.spec()], client=client))
 
     # --- records ---------------------------------------------------------------------------------
 
@@ -190,6 +214,8 @@ class Store:
         self,
         record_id: str,
         step: Callable[[SmsRecord | None], Awaitable[Commit | None] | Commit | None],
+        *,
+        durable: bool = False,
     ) -> tuple[SmsRecord | None, bool]:
         """Read the record and let `step` build a commit from it (None: nothing to do), then apply it;
         when the record moved on meanwhile, read it again and ask `step` again. Returns the record as it
@@ -200,7 +226,7 @@ class Store:
             commit = await built if isinstance(built, Awaitable) else built
             if commit is None:
                 return record, False
-            if await self.apply(commit) or await self._applied(record_id, commit):
+            if await self.apply(commit, durable=durable) or await self._applied(record_id, commit):
                 return await self.get(record_id), True
         raise RuntimeError(f"{record_id} kept changing under {_CONFLICT_RETRIES} tries")
 
@@ -212,6 +238,7 @@ class Store:
         *,
         when: Callable[[SmsRecord], bool] = lambda record: True,
         also: Callable[[Commit, SmsRecord], None] = lambda commit, record: None,
+        durable: bool = False,
     ) -> tuple[SmsRecord | None, bool]:
         """Apply `event` to the record as it is now, if its state allows it (`bot.core.records.TABLE`) and
         `when` holds; `also` adds what goes with the change (jobs) and may complete the moved record. The
@@ -229,7 +256,7 @@ class Store:
             self.put_record(commit, moved, current.version)
             return commit
 
-        return await self.change(record_id, step)
+        return await self.change(record_id, step, durable=durable)
 
     async def annotate(
         self,

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core import delivery
 from bot.core.command import Draft
-from bot.core.dispatch import NotDurable
+from bot.core.errors import NotDurable
 from bot.core.records import SmsRecord, State
 from bot.core.validation import ScheduleRequest
 from bot.services import Services

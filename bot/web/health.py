@@ -1,4 +1,5 @@
-"""`/healthz` for load balancers: 200 while the app can reach its storage.
+"""`/healthz` for load balancers: 200 while the app can write to its storage (a primary that answers, not
+a replica or a primary demoted by a failover, which answer PING and refuse every write).
 
 Anyone can call it, as often as they like: the answer is cached for a second and one check runs at
 a time, so a flood of health checks costs one Redis round trip a second and never competes with real

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from aiohttp import web, web_response
 from redis.exceptions import RedisError
@@ -11,6 +12,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.core.migrate import migrate
 from bot.services import Services
+from bot.storage import writable_primary
 from bot.web.callback import kaleyra_callback
 from bot.web.health import Health
 from bot.web.inbound import BodyReader, slack_signature_ok
@@ -25,7 +27,7 @@ def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[SERVICES] = services
     web_app[BODIES] = bodies = BodyReader(services.settings.body_timeout_seconds)
-    health = Health(services.store.healthy, lambda: len(services.background))
+    health = Health(partial(writable_primary, services.redis), lambda: len(services.background))
     web_app.router.add_get("/healthz", health.handle)
     # aiohttp names itself and Python's version in the Server header of every answer, the 400s of its
     # HTTP parser included, which no handler or signal sees: one plain name for all of them

@@ -7,6 +7,7 @@ import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack
 from tests.e2e.harness import RedisServer, ReservedPort, RunningApp, make_settings
+from tests.e2e.redis_deployments import RedisClusterSet, SentinelSet
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,31 @@ def port() -> Iterator[int]:
     reserved = ReservedPort()
     yield reserved.number
     reserved.release()
+
+
+@pytest.fixture
+def persistent_redis() -> Iterator[RedisServer]:
+    """A redis-server of its own with the append-only file on and flushed at every write, so even a crash
+    of it loses nothing; restartable on the same data."""
+    server = RedisServer(persistent=True, config=["appendfsync always"])
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_cluster() -> Iterator[RedisClusterSet]:
+    """A Redis Cluster of three primaries of its own."""
+    deployment = RedisClusterSet()
+    yield deployment
+    deployment.close()
+
+
+@pytest.fixture
+def sentinel_set() -> Iterator[SentinelSet]:
+    """A primary, a replica and three sentinels of its own."""
+    deployment = SentinelSet()
+    yield deployment
+    deployment.close()
 
 
 @pytest.fixture

@@ -9,22 +9,26 @@ import json
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
 import weakref
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from contextlib import suppress
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
+import redis
 from aiohttp import web
 
 from bot.app import create_app
 from bot.config import Settings
 from bot.core.clock import OffsetClock
+from bot.storage import connect_redis
 from bot.web.server import build_web_app
 
 T = TypeVar("T")
@@ -56,52 +60,111 @@ class ReservedPort:
 
 
 class RedisServer:
-    """A real redis-server on a reserved loopback port, stoppable and restartable on the same port."""
+    """A real redis-server on a reserved loopback port: stoppable, killable and restartable on the same port.
 
-    def __init__(self, password: str | None = None) -> None:
+    With `config` lines, `persistent` (the append-only file on) or as a `sentinel`, it runs from a redis.conf
+    in a directory of its own, which keeps its data across restarts; `close()` removes it."""
+
+    def __init__(
+        self, password: str | None = None, *, config: Sequence[str] = (), persistent: bool = False,
+        sentinel: bool = False,
+    ) -> None:  # fmt: skip
         self.password = password
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
         self.binary = binary
-        self._port = ReservedPort()  # held for as long as this object lives: restarts find the port free
-        self.port = self._port.number
+        self.config = [*(["appendonly yes", "appendfsync everysec"] if persistent else []), *config]
+        self.sentinel = sentinel
+        self.directory = Path(tempfile.mkdtemp(prefix="redis-")) if self.config or sentinel else None
         self.process: subprocess.Popen[bytes] | None = None
-        self.start()
+        for _ in range(5):  # a process that bound the port by number before it was reserved can still hold it
+            self._port = ReservedPort()  # held while this object lives: a restart finds its port free
+            self.port = self._port.number
+            try:
+                self.start()
+                return
+            except PortTaken:
+                pass
+        raise RuntimeError("redis-server found no free port")
 
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _command(self) -> list[str]:
+        password = ["--requirepass", self.password] if self.password else []
+        if self.directory is None:
+            return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    *password]  # fmt: skip
+        conf = self.directory / "redis.conf"
+        # sentinel rewrites its file: only the first start writes it, later ones keep what it learnt
+        if not conf.exists() or not self.sentinel:
+            lines = [f"port {self.port}", "bind 127.0.0.1", f"dir {self.directory}", "logfile redis.log"]
+            lines += [] if self.sentinel else ['save ""']
+            conf.write_text("\n".join([*lines, *self.config]) + "\n")
+        return [self.binary, str(conf), *(["--sentinel"] if self.sentinel else []), *password]
+
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + (["--requirepass", self.password] if self.password else []),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.process.poll() is None:
+        self.process = subprocess.Popen(self._command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise PortTaken if self._port_was_taken() else RuntimeError(f"redis-server stopped: {self._log()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                     sock.sendall(b"PING\r\n")
                     if sock.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return
             except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def _log(self) -> str:
+        log = self.directory / "redis.log" if self.directory else None
+        return log.read_text(errors="replace")[-2000:] if log and log.exists() else "(no log)"
+
+    def _port_was_taken(self) -> bool:
+        return "Address already in use" in self._log() or self.directory is None
 
     def flush(self) -> None:
         with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
             sock.sendall(b"FLUSHALL\r\n")
             sock.recv(16)
 
+    def client(self) -> redis.Redis:
+        """A plain client for the tests' own reads and writes (not the app's)."""
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, decode_responses=True,
+                           socket_timeout=10)  # fmt: skip
+
     def stop(self) -> None:
+        """SIGTERM: a persistent server flushes its append-only file first."""
         if self.process is not None:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once, as in a crash."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class PortTaken(Exception):
+    """redis-server could not bind the port it was given."""
 
 
 def make_settings(slack_api_url: str, kaleyra_url: str, redis_url: str | None, **overrides: Any) -> Settings:
@@ -231,8 +294,6 @@ class RunningApp(SlackRequests):
         self.loop.run_forever()
 
     async def _start(self) -> None:
-        from bot.app import connect_redis
-
         bolt, self.services = create_app(self.settings, connect_redis(self.settings), self.clock)
         self._runner = web.AppRunner(build_web_app(bolt, self.services))
         await self._runner.setup()

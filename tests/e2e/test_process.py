@@ -104,7 +104,7 @@ def test_starts_serves_health_and_stops_on_sigterm(
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0
-    assert ("in-process store" in output) is not with_redis
+    assert ("running a private redis-server" in output) is not with_redis
     assert KALEYRA_KEY not in output and BOT_TOKEN not in output and SIGNING_SECRET not in output
 
 

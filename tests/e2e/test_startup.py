@@ -65,13 +65,13 @@ def test_a_port_in_use_stops_the_app_at_once_naming_it(slack: FakeSlack, kaleyra
 def test_a_clean_start_says_who_it_is_and_warns_about_nothing(
     slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
 ) -> None:
-    redis = RedisServer()
+    redis = RedisServer(persistent=True)  # as the app needs it: with its append-only file
     try:
         app = BotProcess(app_env(slack, kaleyra, REDIS_URL=redis.url), tmp_path)
         assert app.command("help", response_url=slack.response_url()).status_code == 200
         output = app.stop()
     finally:
-        redis.stop()
+        redis.close()
     assert app.process.returncode == 0
     assert len(slack.of("auth.test")) >= 1
     assert "signed in to Slack" in output and "serving Slack at" in output

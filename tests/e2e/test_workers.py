@@ -71,16 +71,6 @@ def test_workers_share_the_port_and_redis_and_all_stop_on_sigterm_after_their_wo
     assert "3 workers serving" in output
 
 
-def test_one_worker_without_redis(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path) -> None:
-    app = BotProcess(app_env(slack, kaleyra, WEB_CONCURRENCY="2"), tmp_path)
-    try:
-        assert workers_of(app) == []
-    finally:
-        output = app.stop()
-    assert app.process.returncode == 0
-    assert "WEB_CONCURRENCY=2 needs REDIS_URL" in output
-
-
 def test_a_worker_that_dies_is_replaced_and_only_a_signal_stops_the_set(
     slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
 ) -> None:

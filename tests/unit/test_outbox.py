@@ -359,9 +359,9 @@ def test_a_commit_whose_reply_was_lost_is_recognised_as_applied() -> None:
         await world.outbox.confirm(pending_id, "U1")
         original = world.store.apply
 
-        async def applied_but_answered_moved_on(commit: Commit) -> bool:
-            await original(commit)  # the first try ran; its reply was lost, and the retry found it changed
-            return False
+        async def applied_but_answered_moved_on(commit: Commit, *, durable: bool = False) -> bool:
+            await original(commit, durable=durable)  # the first try ran; its reply was lost, and the retry
+            return False  # found it changed
 
         world.store.apply = applied_but_answered_moved_on  # type: ignore[method-assign]
         cancelled = await world.outbox.cancel(pending_id, "U1")

@@ -24,10 +24,10 @@ def test_as_many_workers_as_asked_when_they_share_redis() -> None:
     assert workers.count(settings(redis_url=REDIS, web_concurrency=4)) == 4
 
 
-def test_one_worker_without_redis_since_the_in_process_store_is_not_shared(caplog: pytest.LogCaptureFixture) -> None:
+def test_one_worker_on_the_in_memory_store_since_it_is_not_shared(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
         assert workers.count(settings(web_concurrency=4)) == 1
-    assert "needs REDIS_URL" in caplog.text
+    assert "WEB_CONCURRENCY=4 needs a shared Redis" in caplog.text
 
 
 def test_socket_mode_opens_no_more_connections_than_slack_allows(caplog: pytest.LogCaptureFixture) -> None:
