@@ -15,7 +15,7 @@ $(UV): uv-bootstrap.txt
 	touch $(UV)
 
 $(STAMP): pyproject.toml uv.lock $(UV)
-	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
+	$(UV) sync --locked --extra dev --extra sentry --python $(PYTHON) --quiet
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -5,12 +5,15 @@ Kaleyra calls that can wait their turn, with never more than `workers` of them a
 job at once: work holding a `trigger_id` (opening a modal), which Slack expires 3 s after the click, must
 never wait behind other jobs. Checks that run before an ack count too (`before_ack`). Past `limit` in
 all, callers tell users to retry shortly: an overloaded app says so at once rather than acking late.
-Workers block on the queue, so an idle app is never woken.
+Workers block on the queue, so an idle app is never woken. A queued job runs in the context copied
+when it was queued, as a task started there would: the request id of the Slack request that queued it
+goes with it into the log (`bot.request_scope`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
@@ -18,13 +21,14 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 Job = Coroutine[Any, Any, None]
+Queued = tuple[contextvars.Context, Job]
 
 
 class Background:
     def __init__(self, limit: int, workers: int) -> None:
         self._limit = limit
         self._worker_count = workers
-        self._queue: asyncio.Queue[Job] | None = None
+        self._queue: asyncio.Queue[Queued] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._running = 0  # jobs the workers are on
         self._before_ack = 0  # checks running before their ack
@@ -38,7 +42,7 @@ class Background:
         if self._queue is None:
             self._queue = asyncio.Queue()
             self._workers = [asyncio.create_task(self._work(self._queue)) for _ in range(self._worker_count)]
-        self._queue.put_nowait(job)
+        self._queue.put_nowait((contextvars.copy_context(), job))
 
     @contextmanager
     def before_ack(self) -> Iterator[None]:
@@ -60,17 +64,13 @@ class Background:
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("background work failed", exc_info=error)
 
-    async def _work(self, queue: asyncio.Queue[Job]) -> None:
+    async def _work(self, queue: asyncio.Queue[Queued]) -> None:
         while True:
-            job = await queue.get()
+            context, job = await queue.get()
             self._running += 1
             try:
-                await job
-            except asyncio.CancelledError:  # shutting down: never leave a job un-awaited
-                job.close()
-                raise
-            except Exception:
-                log.exception("background work failed")
+                # cancelling the worker (shutting down) cancels the job's task too: never left un-awaited
+                await asyncio.create_task(_logging_failure(job), context=context)
             finally:
                 self._running -= 1
                 queue.task_done()
@@ -89,7 +89,15 @@ class Background:
             task.cancel()
         await asyncio.gather(*late, *self._started, *self._workers, return_exceptions=True)
         while self._queue is not None and not self._queue.empty():
-            self._queue.get_nowait().close()
+            self._queue.get_nowait()[1].close()
 
     def __len__(self) -> int:
         return (self._queue.qsize() if self._queue else 0) + self._running + len(self._started) + self._before_ack
+
+
+async def _logging_failure(job: Job) -> None:
+    """In the job's own context, so the failure is logged with the request it belongs to."""
+    try:
+        await job
+    except Exception:
+        log.exception("background work failed")

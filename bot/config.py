@@ -45,6 +45,13 @@ DurabilityMode = Annotated[
     BeforeValidator(lambda value: value.strip().lower() if isinstance(value, str) else value),
 ]
 """What a critical write waits for (bot.core.durability.Mode)."""
+PLACEHOLDER = re.compile(r"\.\.\.|…|XXXX|<[^>]*>")
+"""How `.env.example` marks a value to fill in (`xoxb-...`, `HXAP16XXXXXX97IN`): never a real value."""
+FILLED_IN = (
+    "slack_bot_token", "slack_signing_secret", "slack_app_token", "kaleyra_sid", "kaleyra_api_key",
+    "kaleyra_sender", "kaleyra_callback_profile_id", "kaleyra_callback_token", "redis_url", "sentry_dsn",
+)  # fmt: skip
+"""Settings `.env.example` shows with a placeholder: refused while they still hold one."""
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
 
 
@@ -117,6 +124,18 @@ class Settings(BaseSettings):
     log_level_libraries: LogLevel = "WARNING"
     log_format: Literal["text", "json"] = "text"
     clock_offset_seconds: float = 0.0  # tests only: refused unless Slack and Kaleyra are stand-ins on loopback
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    sentry_dsn: SecretStr | None = None
+    sentry_environment: str = "production"
+
+    @field_validator(*FILLED_IN, mode="before")
+    @classmethod
+    def _filled_in(cls, value: object) -> object:
+        """The unedited `.env.example` would otherwise pass: a token of the right shape, `...` as secrets."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(text, str) and PLACEHOLDER.search(text):
+            raise PydanticCustomError("placeholder", "still the placeholder from .env.example")
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -137,7 +156,7 @@ class Settings(BaseSettings):
     def _signing_secret_in_http_mode(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         """Slack signs HTTP requests only: Socket Mode envelopes come over a connection the app opened."""
         if value is None and "slack_app_token" in info.data and info.data["slack_app_token"] is None:
-            raise PydanticCustomError("missing", "needed in HTTP mode (SLACK_APP_TOKEN unset)")
+            raise PydanticCustomError("missing", "needed in HTTP mode, when SLACK_APP_TOKEN is unset")
         return value
 
     @field_validator("redis_url")
@@ -206,6 +225,13 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("metrics_port")
+    @classmethod
+    def _metrics_on_a_port_of_its_own(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and value == info.data.get("port"):
+            raise ValueError("must differ from PORT (unset it to serve /metrics on PORT)")
+        return value
+
     @property
     def kaleyra_url(self) -> str:
         """Base URL of the Kaleyra account: the override if given, else the pod's."""
@@ -233,17 +259,28 @@ def load_settings() -> Settings:
 
 
 def describe(exc: ValidationError) -> str:
-    """Every missing setting, then every invalid one (never their values), and where to look."""
+    """Every missing setting, then every one still holding the example's placeholder, then every invalid
+    one (never their values), and where to look."""
     missing: list[str] = []
+    placeholders: list[str] = []
     invalid: list[str] = []
     for error in exc.errors():
         name = str(error["loc"][0]).upper() if error["loc"] else "settings"
         if error["type"] == "missing":
-            missing.append(name)
+            hint = error["msg"] if error["msg"] != "Field required" else ""
+            missing.append(f"{name} ({hint})" if hint else name)
+        elif error["type"] == "placeholder":
+            placeholders.append(name)
         else:
             invalid.append(f"{name} is invalid: {error['msg'].removeprefix('Value error, ')}")
     parts = invalid
+    if placeholders:
+        several = len(placeholders) > 1
+        parts = [
+            f"{', '.join(placeholders)} still {'hold the placeholders' if several else 'holds the placeholder'} "
+            f"from .env.example: set the real {'values' if several else 'value'}",
+            *parts,
+        ]
     if missing:
-        verb = "is" if len(missing) == 1 else "are"
-        parts = [f"{', '.join(missing)} {verb} not set", *invalid]
+        parts = [f"{', '.join(missing)} {'are' if len(missing) > 1 else 'is'} not set", *parts]
     return "; ".join(parts) + " (see .env.example)"

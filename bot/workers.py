@@ -14,6 +14,7 @@ if it dies, the set stops with a non-zero exit.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -22,18 +23,52 @@ import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from types import FrameType
 
 from aiohttp import web
 
 from bot.config import Settings
+from bot.startup import StartupError
 
 log = logging.getLogger(__name__)
 SOCKET_MODE_MAX_CONNECTIONS = 10  # Slack's limit of Socket Mode connections per app
-Serve = Callable[[Settings, socket.socket], None]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 MAX_REPLACEMENTS = 5
 """Workers replaced within a minute before the set is taken to be failing as a whole."""
+
+
+@dataclass(frozen=True)
+class Listening:
+    """The sockets the parent bound, which every worker inherits: `PORT`'s, and `METRICS_PORT`'s if set."""
+
+    app: socket.socket
+    metrics: socket.socket | None = None
+
+    def close(self) -> None:
+        for sock in (self.app, self.metrics):
+            if sock is not None:
+                sock.close()
+
+
+Serve = Callable[[Settings, Listening], None]
+
+
+def bind(settings: Settings) -> Listening:
+    """The listening sockets, opened before anything else so a taken port stops the app at once (before a
+    private redis-server is started); workers (`WEB_CONCURRENCY`) inherit them."""
+    return Listening(_listen(settings.port), _listen(settings.metrics_port) if settings.metrics_port else None)
+
+
+def _listen(port: int) -> socket.socket:
+    try:
+        sock = socket.create_server(("0.0.0.0", port), backlog=1024)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"port {port} is already in use: stop what listens there or set PORT") from None
+        raise StartupError(f"cannot listen on port {port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def count(settings: Settings) -> int:
@@ -55,8 +90,8 @@ def count(settings: Settings) -> int:
     return wanted
 
 
-def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> int:
-    """Fork `workers` processes running `serve` on the listening `sock`; the exit status for the parent."""
+def run(settings: Settings, workers: int, serve: Serve, listening: Listening) -> int:
+    """Fork `workers` processes running `serve` on the `listening` sockets; the exit status for the parent."""
     stopping = False
     pids: set[int] = set()
 
@@ -74,7 +109,7 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
     def fork() -> int:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a child takes no signal before it is set up
         if (pid := os.fork()) == 0:
-            _worker(settings, sock, serve)
+            _worker(settings, listening, serve)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         pids.add(pid)
         return pid
@@ -110,18 +145,18 @@ def run(settings: Settings, workers: int, serve: Serve, sock: socket.socket) -> 
         else:
             replaced.append(time.monotonic())
             log.error("worker %d exited with %d: replaced by worker %d", pid, code, fork())
-    sock.close()
+    listening.close()
     return status
 
 
-def _worker(settings: Settings, sock: socket.socket, serve: Serve) -> None:
+def _worker(settings: Settings, listening: Listening, serve: Serve) -> None:
     """In the child: serve until told to stop, and never return into the parent's code."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     code = 1
     try:
-        serve(settings, sock)
+        serve(settings, listening)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1

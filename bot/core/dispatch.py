@@ -28,6 +28,7 @@ from typing import Protocol
 
 from redis.exceptions import RedisError
 
+from bot import metrics
 from bot.core import phones
 from bot.core.clock import Clock
 from bot.core.errors import NotDurable
@@ -325,6 +326,7 @@ class _Sending:
             if index:
                 await self._progress(on_wire=True)
             result = await self._kaleyra.send(message, on_wire=self._progress_wire)
+            _count(result)
             parts.append((batch, result))
             if not isinstance(result, Scheduled):
                 return SendReport(parts, skipped=sum(len(rest) for rest in batches[index + 1 :]))
@@ -386,6 +388,15 @@ class _Sending:
         if not changed:
             log.error("the outcome of %s could not be recorded: the record moved on", self._record_id)
         return settled if changed else None
+
+
+def _count(result: SendResult) -> None:
+    if isinstance(result, Scheduled):
+        metrics.send("accepted")
+    elif isinstance(result, Uncertain):
+        metrics.send("unknown")
+    else:
+        metrics.send("rejected", result.code)
 
 
 def _with_parts(record: SmsRecord, accepted: list[tuple[Sequence[str], Scheduled]]) -> None:

@@ -27,12 +27,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
+from bot import metrics
 from bot.core import keys
 from bot.core.clock import Clock
 from bot.core.redis_client import RedisClient
@@ -275,6 +276,8 @@ class JobRunner:
             self._next_due = now.timestamp() + self._poll
             raise
         self._next_due = now.timestamp() if claimed else earliest  # more may be due: look again at once
+        for kind in metrics.JOB_KINDS:
+            metrics.jobs_due(kind, sum(job.kind == kind for job in claimed))
         for job in self._adopt(claimed):
             task = asyncio.create_task(self._run(job))
             self._running.add(task)
@@ -306,7 +309,8 @@ class JobRunner:
             await self._queue.finish(job, None)
             return
         try:
-            next_at = await handler(job.job_id)
+            with metrics.job_in_flight(cast(metrics.JobKind, job.kind)):
+                next_at = await handler(job.job_id)
         except RedisError:
             raise
         except Exception:

@@ -3,6 +3,7 @@
 Retried (bounded, with backoff, honouring Retry-After): 429, 503, and connection failures
 before the request left. Never retried: a timeout or dropped connection after the request
 was sent, because Kaleyra may have scheduled it; that is reported as `Uncertain`.
+Every attempt's time and every retry are counted (`bot.metrics`).
 While the app stops, no attempt is started (first or retry) that could not end before the
 drain deadline: the send is reported as `Rejected`, since nothing was sent.
 """
@@ -10,6 +11,7 @@ drain deadline: the send is reported as `Rejected`, since nothing was sent.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +25,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from bot import metrics
 from bot.core import delivery
 from bot.core.delivery import Report
 from bot.core.errors import StatusUnavailable
@@ -110,6 +113,11 @@ class _RetryableError(Exception):
         self.result = result
         self.retry_after = retry_after
 
+    @property
+    def reason(self) -> str:
+        """For the retries' metric: the HTTP status that asked for it, or `connect`."""
+        return str(self.result.status) if self.result.status else "connect"
+
 
 class _Stopping(Exception):
     """The app is stopping and a retry could not end before the drain deadline."""
@@ -171,6 +179,7 @@ class KaleyraClient:
             wait=self._wait,
             retry=retry_if_exception_type(_RetryableError),
             sleep=sleep,
+            before_sleep=_count_retry,
             reraise=True,
         )
         last: Rejected | None = None
@@ -195,15 +204,20 @@ class KaleyraClient:
             raise _Stopping
 
     async def _post_once(self, message: SmsMessage) -> SendResult:
+        started = time.perf_counter()
         try:
             response = await self._http.post(f"{self._account_url}/sms", json=message.payload())
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            metrics.kaleyra_request("send", "error", time.perf_counter() - started)
             failure = Rejected(None, None, f"could not connect to Kaleyra ({type(exc).__name__})")
             raise _RetryableError(failure) from exc
         except httpx.TimeoutException:
+            metrics.kaleyra_request("send", "timeout", time.perf_counter() - started)
             return Uncertain("Kaleyra did not answer in time")
         except httpx.TransportError as exc:
+            metrics.kaleyra_request("send", "error", time.perf_counter() - started)
             return Uncertain(f"the connection to Kaleyra broke after the request was sent ({type(exc).__name__})")
+        metrics.kaleyra_request("send", _status_class(response), time.perf_counter() - started)
         return self._without_secret(self._read(response))
 
     async def statuses(self, message_ids: Sequence[str]) -> list[Report]:
@@ -211,10 +225,14 @@ class KaleyraClient:
         reports: list[Report] = []
         for start in range(0, len(message_ids), MAX_RECIPIENTS_PER_REQUEST):
             batch = ",".join(message_ids[start : start + MAX_RECIPIENTS_PER_REQUEST])
+            started = time.perf_counter()
             try:
                 response = await self._http.get(f"{self._account_url}/sms/status", params={"message_ids": batch})
             except httpx.HTTPError as exc:
+                result = "timeout" if isinstance(exc, httpx.TimeoutException) else "error"
+                metrics.kaleyra_request("status", result, time.perf_counter() - started)
                 raise StatusUnavailable(f"Kaleyra's status API failed ({type(exc).__name__})") from exc
+            metrics.kaleyra_request("status", _status_class(response), time.perf_counter() - started)
             body = _json_or_none(response)
             if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise StatusUnavailable(f"Kaleyra's status API answered HTTP {response.status_code}")
@@ -255,6 +273,16 @@ class KaleyraClient:
         if isinstance(error, _RetryableError) and error.retry_after is not None:
             return min(error.retry_after, _MAX_RETRY_AFTER_SECONDS)
         return float(self._backoff * 2 ** (state.attempt_number - 1))
+
+
+def _count_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, _RetryableError):
+        metrics.kaleyra_retry(error.reason)
+
+
+def _status_class(response: httpx.Response) -> str:
+    return f"{response.status_code // 100}xx"
 
 
 def chunked(recipients: Sequence[str], size: int = MAX_RECIPIENTS_PER_REQUEST) -> list[Sequence[str]]:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.core import keys
 from bot.core.clock import Clock
 from bot.core.dispatch import Access, Dispatcher
@@ -306,6 +307,8 @@ class Outbox:
             return None
         if record.handoff_at and (handoff_at := datetime.fromisoformat(record.handoff_at)) > self._clock.now():
             return handoff_at  # early (a watch over a send that came back to held): wait for its own time
+        if record.handoff_at:
+            metrics.handoff_lateness((self._clock.now() - datetime.fromisoformat(record.handoff_at)).total_seconds())
         outcome = await self._dispatcher.send(record_id, Act.HANDOFF, from_job=True)
         if outcome.result is Result.WAITING:
             return record.send_time

@@ -164,12 +164,6 @@ class Store:
     def redis(self) -> RedisClient:
         return self._redis
 
-    async def healthy(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except Exception:  # noqa: BLE001  any failure to answer means unhealthy
-            return False
-
     async def apply(self, commit: Commit, *, durable: bool = False) -> bool:
         """Everything in `commit`, or nothing if a document moved on since it was read. A `durable` commit
         that was applied but could not be made durable in time raises `NotDurable`: the caller must not act

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Literal
 
+from bot import metrics
 from bot.core import delivery
 from bot.core.clock import Clock
 from bot.core.delivery import Report
@@ -51,7 +53,7 @@ class DeliveryTracker:
         record_id = await self._store.find(report)
         if record_id is None:
             return False
-        record, changed = await self._merge(record_id, [report], count_check=False)
+        record, changed = await self._merge(record_id, [report], source="callback")
         if record is None:
             return False
         if changed:
@@ -69,7 +71,7 @@ class DeliveryTracker:
         except StatusUnavailable as exc:
             log.info("status of %s not available yet: %s", record_id, exc)
             reports = []
-        updated, changed = await self._merge(record_id, reports, count_check=True)
+        updated, changed = await self._merge(record_id, reports, source="poll")
         if updated is not None and changed:
             await self._tell(updated, changed)
         if updated is None or updated.all_final() or updated.checks >= self._max_checks:
@@ -78,11 +80,11 @@ class DeliveryTracker:
         return self._clock.now() + timedelta(seconds=wait)
 
     async def _merge(
-        self, record_id: str, reports: Iterable[Report], *, count_check: bool
+        self, record_id: str, reports: Iterable[Report], *, source: Literal["poll", "callback"]
     ) -> tuple[SmsRecord | None, list[Report]]:
         """Merge reports into the record (never backwards), counting a status check if asked; once every
         message is final, its check job goes with the same write. The record, and the reports that changed it."""
-        incoming = list(reports)
+        incoming, count_check = list(reports), source == "poll"
         changed: list[Report] = []
 
         def merge(record: SmsRecord) -> bool:
@@ -103,6 +105,8 @@ class DeliveryTracker:
                 commit.drop_job(CHECK, record_id)
 
         record, _ = await self._store.annotate(record_id, merge, also=done_checking)
+        for report in changed:
+            metrics.delivery_status(report.status, source)
         return record, list(changed)
 
     async def _tell(self, record: SmsRecord, changed: list[Report]) -> None:

@@ -124,7 +124,8 @@ def help_blocks() -> list[Block]:
             "*Examples*\n"
             '`/schedule-sms +919876543210 "Your appointment is at 4 PM" tomorrow 10am`\n'
             '`/schedule-sms 98765 43210, 91234 56789 "Store opens at 9" monday 8:30am`\n'
-            "`/schedule-sms` on its own opens a form."
+            "`/schedule-sms` on its own opens a form.\n"
+            "`/schedule-sms list` (or `history`) shows your SMS and their delivery status; `list 2` the next page."
         ),
         _context(
             "Kaleyra accepts times from 15 minutes to 3 months ahead. You confirm before anything is sent; "

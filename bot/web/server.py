@@ -1,8 +1,10 @@
-"""The HTTP side: Slack's requests at /slack/events, Kaleyra's callbacks, and /healthz."""
+"""The HTTP side: Slack's requests at /slack/events, Kaleyra's callbacks, /healthz, and /metrics (unless
+it has a port of its own)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import partial
 
 from aiohttp import web, web_response
@@ -13,8 +15,9 @@ from slack_bolt.async_app import AsyncApp
 from bot.core.migrate import migrate
 from bot.services import Services
 from bot.storage import writable_primary
+from bot.web import metrics
 from bot.web.callback import kaleyra_callback
-from bot.web.health import Health
+from bot.web.health import Check, Health
 from bot.web.inbound import BodyReader, slack_signature_ok
 from bot.web.keys import BODIES, SERVICES
 
@@ -22,13 +25,16 @@ log = logging.getLogger(__name__)
 SERVER_NAME = "schedule-sms"
 
 
-def build_web_app(bolt: AsyncApp | None, services: Services) -> web.Application:
-    """With `bolt` None (Socket Mode), Slack's events come over the WebSocket instead."""
+def build_web_app(bolt: AsyncApp | None, services: Services, *, readiness: Sequence[Check] = ()) -> web.Application:
+    """With `bolt` None (Socket Mode), Slack's events come over the WebSocket instead. `/healthz` answers
+    503 while a `readiness` check fails (checked first, in order), or the storage does."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[SERVICES] = services
     web_app[BODIES] = bodies = BodyReader(services.settings.body_timeout_seconds)
-    health = Health(partial(writable_primary, services.redis), lambda: len(services.background))
-    web_app.router.add_get("/healthz", health.handle)
+    checks: list[Check] = [*readiness, ("storage unavailable", partial(writable_primary, services.redis))]
+    web_app.router.add_get("/healthz", Health(checks, lambda: len(services.background)).handle)
+    if services.settings.metrics_port is None:
+        metrics.add_route(web_app)
     # aiohttp names itself and Python's version in the Server header of every answer, the 400s of its
     # HTTP parser included, which no handler or signal sees: one plain name for all of them
     setattr(web_response, "SERVER_SOFTWARE", SERVER_NAME)  # noqa: B010  the module's constant, not an API

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack
-from tests.e2e.harness import RedisServer, ReservedPort, RunningApp, make_settings
+from tests.e2e.harness import RedisServer, RunningApp, make_settings, release_ports
 from tests.e2e.redis_deployments import RedisClusterSet, SentinelSet
 
 
@@ -17,12 +17,11 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
-@pytest.fixture
-def port() -> Iterator[int]:
-    """A port for a server the test starts by number, which no other test is given meanwhile."""
-    reserved = ReservedPort()
-    yield reserved.number
-    reserved.release()
+@pytest.fixture(autouse=True)
+def ports_reserved_for_the_test() -> Iterator[None]:
+    """The ports the test took with `free_port` are let go once it and its fixtures have ended."""
+    yield
+    release_ports()
 
 
 @pytest.fixture

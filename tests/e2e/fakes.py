@@ -333,7 +333,8 @@ class FakeKaleyra:
 class FakeSocketMode:
     """Slack's Socket Mode WebSocket: says hello, pushes envelopes, collects the app's acks."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """`port`: that of one closed before, to play Slack coming back at the address the app knows."""
         import asyncio
 
         from aiohttp import WSMsgType, web
@@ -360,7 +361,7 @@ class FakeSocketMode:
             app.router.add_get("/link", link)
             self._runner = web.AppRunner(app)
             await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            site = web.TCPSite(self._runner, "127.0.0.1", port)
             await site.start()
             self.port = self._runner.addresses[0][1]
 
@@ -383,7 +384,13 @@ class FakeSocketMode:
         asyncio.run_coroutine_threadsafe(self._sockets[-1].send_json(envelope), self._loop).result(5)
 
     def close(self) -> None:
+        """Stops the server, first closing the connections still open (as Slack does when it goes away)."""
         import asyncio
 
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        async def shut() -> None:
+            for socket in self._sockets:
+                await socket.close()
+            await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(shut(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)

@@ -59,6 +59,23 @@ class ReservedPort:
         self._socket.close()
 
 
+_RESERVED_FOR_THE_TEST: list[ReservedPort] = []
+
+
+def free_port() -> int:
+    """A port for a server the test starts by number (or for nothing to listen on), reserved until the test
+    ends (`release_ports`, after every e2e test)."""
+    reserved = ReservedPort()
+    _RESERVED_FOR_THE_TEST.append(reserved)
+    return reserved.number
+
+
+def release_ports() -> None:
+    """Let go of the ports `free_port` reserved for the test that has ended."""
+    while _RESERVED_FOR_THE_TEST:
+        _RESERVED_FOR_THE_TEST.pop().release()
+
+
 class RedisServer:
     """A real redis-server on a reserved loopback port: stoppable, killable and restartable on the same port.
 

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.fakes import wait_for
-from tests.e2e.harness import RedisServer, ReservedPort
+from tests.e2e.harness import RedisServer, free_port
 
 REPLICATION_USER = "replication"
 REPLICATION_PASSWORD = "replication-password-0123456789"
@@ -67,12 +67,10 @@ class RedisClusterSet:
     def __init__(self, masters: int = 3, replicas: int = 0) -> None:
         cli = needs_redis_cli()
         self.nodes: list[RedisServer] = []
-        self._bus_ports: list[ReservedPort] = []  # each node's cluster bus, held as long as the set lives
         try:
             for _ in range(masters * (1 + replicas)):
-                self._bus_ports.append(bus := ReservedPort())
                 self.nodes.append(RedisServer(config=[
-                    "cluster-enabled yes", "cluster-config-file nodes.conf", f"cluster-port {bus.number}",
+                    "cluster-enabled yes", "cluster-config-file nodes.conf", f"cluster-port {free_port()}",
                     "cluster-node-timeout 2000", "appendonly no",
                 ]))  # fmt: skip
             created = subprocess.run(
@@ -109,8 +107,6 @@ class RedisClusterSet:
     def close(self) -> None:
         for node in self.nodes:
             node.close()
-        for bus in self._bus_ports:
-            bus.release()
 
 
 class SentinelSet:

@@ -141,8 +141,10 @@ def test_garbage_or_dropped_answers_are_reported_not_crashed(
     assert app.http.get("/healthz").status_code == 200
 
 
-def test_kaleyra_unreachable_is_retried_then_reported(start_app: Any, slack: FakeSlack, port: int) -> None:
-    app = start_app(kaleyra_base_url=f"http://127.0.0.1:{port}", kaleyra_max_retries=1)  # nothing listens there
+def test_kaleyra_unreachable_is_retried_then_reported(start_app: Any, slack: FakeSlack) -> None:
+    from tests.e2e.harness import free_port
+
+    app = start_app(kaleyra_base_url=f"http://127.0.0.1:{free_port()}", kaleyra_max_retries=1)
     _, outcome = confirm(app, slack)
     assert "Not sent" in outcome["text"] and "could not connect" in text_of(outcome["blocks"])
 

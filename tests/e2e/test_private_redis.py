@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
+from tests.e2e.harness import free_port
 from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 from tests.e2e.test_process import BotProcess, app_env, run_bot
 from tests.e2e.test_workers import alive, workers_of
@@ -115,12 +116,12 @@ def test_the_private_redis_stops_when_the_app_is_killed_and_a_restart_finds_its_
 
 
 def test_a_second_app_on_the_same_data_folder_refuses_to_start_naming_it(
-    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path, port: int
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
 ) -> None:
     first = BotProcess(app_env(slack, kaleyra), tmp_path)
     try:
         [server] = redis_servers_of(first.process.pid)
-        second = run_bot(app_env(slack, kaleyra, PORT=str(port)), tmp_path)
+        second = run_bot(app_env(slack, kaleyra, PORT=str(free_port())), tmp_path)
         output, _ = second.communicate(timeout=60)
     finally:
         first.stop()
@@ -134,12 +135,12 @@ def test_a_second_app_on_the_same_data_folder_refuses_to_start_naming_it(
 
 
 def test_a_private_redis_that_cannot_start_on_its_data_stops_the_app_with_its_reason(
-    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path, port: int
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
 ) -> None:
     damaged = tmp_path / ".data" / "redis" / "appendonlydir"
     damaged.mkdir(parents=True)
     (damaged / "appendonly.aof.manifest").write_text("not a manifest\n")
-    process = run_bot(app_env(slack, kaleyra, PORT=str(port)), tmp_path)
+    process = run_bot(app_env(slack, kaleyra, PORT=str(free_port())), tmp_path)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 1
     last = output.strip().splitlines()[-1]
@@ -147,10 +148,10 @@ def test_a_private_redis_that_cannot_start_on_its_data_stops_the_app_with_its_re
 
 
 def test_a_data_folder_that_cannot_be_made_stops_the_app_naming_it(
-    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path, port: int
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
 ) -> None:
     (tmp_path / "a-file").write_text("")
-    env = app_env(slack, kaleyra, PORT=str(port), REDIS_DATA_DIR=str(tmp_path / "a-file" / "redis"))
+    env = app_env(slack, kaleyra, PORT=str(free_port()), REDIS_DATA_DIR=str(tmp_path / "a-file" / "redis"))
     process = run_bot(env, tmp_path)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 1

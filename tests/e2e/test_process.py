@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, ReservedPort, SlackRequests
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, free_port
 from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,8 +87,9 @@ def process_redis() -> Iterator[RedisServer]:
 
 @pytest.mark.parametrize("with_redis", [True, False])
 def test_starts_serves_health_and_stops_on_sigterm(
-    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path, process_redis: RedisServer, port: int, with_redis: bool
+    slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path, process_redis: RedisServer, with_redis: bool
 ) -> None:
+    port = free_port()
     extra = {"PORT": str(port)} | ({"REDIS_URL": process_redis.url} if with_redis else {})
     process = run_bot(app_env(slack, kaleyra, **extra), tmp_cwd)
     try:
@@ -122,8 +123,7 @@ class BotProcess(SlackRequests):
     """`python -m bot` in HTTP mode, waited on until /healthz answers."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self._port = ReservedPort()
-        self.port = self._port.number
+        self.port = free_port()
         self.log_path = cwd / "app.log"
         self.log = self.log_path.open("w+")
         self.process = run_bot({**env, "PORT": str(self.port)}, cwd, self.log)
@@ -145,7 +145,6 @@ class BotProcess(SlackRequests):
     def stop(self) -> str:
         self.process.send_signal(signal.SIGTERM)  # not sent if it has exited already
         self.process.wait(timeout=60)
-        self._port.release()
         self.log.seek(0)
         output = self.log.read()
         self.log.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.e2e.harness import RedisServer, RunningApp
+from tests.e2e.harness import RedisServer, RunningApp, free_port
 from tests.e2e.redis_deployments import RedisClusterSet, SentinelSet, answers
 from tests.e2e.test_flow import NUMBER, button_value, clicked, replies_to, schedule, text_of
 
@@ -43,10 +43,10 @@ def test_on_a_redis_cluster_the_app_is_healthy_and_keeps_commands_for_confirm(
 
 
 def test_a_cluster_seed_list_is_tried_past_a_seed_that_is_down(
-    start_app: StartApp, redis_cluster: RedisClusterSet, port: int
+    start_app: StartApp, redis_cluster: RedisClusterSet
 ) -> None:
     live = redis_cluster.nodes[2]
-    app = start_app(redis_url=f"redis+cluster://127.0.0.1:{port},{live.address}")  # nothing listens on the first
+    app = start_app(redis_url=f"redis+cluster://127.0.0.1:{free_port()},{live.address}")
     assert health(app) == 200
 
 

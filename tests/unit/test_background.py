@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
 
+from bot import logs, request_scope
 from bot.background import Background
 
 
@@ -154,5 +156,39 @@ def test_shutdown_closes_jobs_that_never_started() -> None:
         await asyncio.sleep(0)
         await background.drain(timeout=0.1)
         assert len(background) == 0
+
+    run(main)
+
+
+def test_a_queued_job_runs_in_the_context_of_the_request_that_queued_it(caplog: pytest.LogCaptureFixture) -> None:
+    """The request id of the Slack request goes with its work into the log, its failures included."""
+    seen: dict[str, str | None] = {}
+    caplog.handler.addFilter(logs.WithRequestId())  # as on the app's handler: the id of the context logging
+
+    async def job(name: str) -> None:
+        seen[name] = request_scope.current_id()
+
+    async def fails() -> None:
+        raise RuntimeError("boom")
+
+    async def main() -> None:
+        background = Background(limit=10, workers=1)  # its worker starts with the first request's job
+        first_request, second_request = contextvars.copy_context(), contextvars.copy_context()
+        first = first_request.run(request_scope.begin, list)
+        first_request.run(background.queue, job("first"))
+        second = second_request.run(request_scope.begin, list)
+        second_request.run(background.queue, job("second"))
+        second_request.run(background.queue, fails())
+        second_request.run(background.start, job("second, at once"))
+        background.queue(job("outside"))
+        await background.drain(timeout=1)
+        assert seen == {
+            "first": first.request_id,
+            "second": second.request_id,
+            "second, at once": second.request_id,
+            "outside": None,
+        }
+        [failure] = [record for record in caplog.records if record.getMessage() == "background work failed"]
+        assert failure.exc_info is not None and getattr(failure, "request_id", None) == second.request_id
 
     run(main)

@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services import Services
-from bot.slack.context import ProvideServices
+from bot.slack.context import BeginRequestScope, ProvideServices
 from bot.slack.listeners import actions, commands, events, held, views
 from bot.slack.replies import Requester, failure_text
 
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, services: Services) -> None:
+    app.middleware(BeginRequestScope())
     app.middleware(ProvideServices(services))
     app.error(on_error)
     commands.register(app)

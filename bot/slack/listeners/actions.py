@@ -11,6 +11,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.config import Settings
 from bot.core.outcomes import Act, Outcome, Result
 from bot.core.records import State
@@ -130,6 +131,7 @@ async def _confirm(services: Services, client: AsyncWebClient, click: _Click, pr
 async def tell_confirmation(services: Services, client: AsyncWebClient, requester: Requester, outcome: Outcome) -> None:
     """What a Confirm (or Try again on a refused request) came to, and the channel posts of what it kept."""
     now = services.clock.now()
+    metrics.confirmation(_counted(outcome))
     text = wording.headline(outcome, now)
     if outcome.result in (Result.GONE, Result.NOT_YOURS, Result.TOO_LATE):
         await requester.problem(client, text, trusted=True)
@@ -149,6 +151,20 @@ async def tell_confirmation(services: Services, client: AsyncWebClient, requeste
     await requester.tell(client, text, payload, replace_original=True)
     for record in outcome.records:
         await publish_post(services, client, requester, record)
+
+
+def _counted(outcome: Outcome) -> metrics.ConfirmationOutcome:
+    """The confirmations metric's word for what a Confirm came to."""
+    if outcome.result is Result.GONE:
+        return "expired"
+    if outcome.result in (Result.TOO_LATE, Result.NOT_YOURS):
+        return "already_handled"
+    phases = {record.phase for record in outcome.records}
+    if outcome.result is Result.REFUSED or phases & {State.FAILED, State.REFUSED}:
+        return "not_sent"
+    if State.UNCERTAIN in phases:
+        return "unknown"
+    return "held" if phases <= {State.HELD} else "sent"
 
 
 def _what_was_sent(outcome: Outcome) -> str:

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.core.command import Draft, is_help, misspelt_subcommand, parse_command
 from bot.core.errors import InvalidRequest
 from bot.core.refusals import Refusal
@@ -40,19 +41,23 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     services = services_of(context)
     text = str(body.get("text") or "")
     if is_help(text):
+        metrics.command("help")
         await ack(text="How to use /schedule-sms", blocks=blocks.help_blocks())
         return
     if (misspelt := misspelt_subcommand(text)) is not None:
         typed, meant = misspelt
+        metrics.command("misspelt")
         await ack(text=f"`{blocks.escape(typed)}` is not a `/schedule-sms` command: did you mean `{meant}`?")
         return
     if not services.background.has_room():
+        metrics.command("busy")
         await ack(text=BUSY)
         return
     requester = Requester(
         str(body.get("user_id", "")), str(body.get("channel_id", "")), str(body.get("response_url") or "") or None
     )
     if (page := history_page(text)) is not None:
+        metrics.command("list")
         await ack()
         services.background.queue(guard(_list(services, client, requester, page), client, requester))
         return
@@ -61,6 +66,7 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         settings.kaleyra_type, settings.kaleyra_sender, settings.kaleyra_callback_profile_id
     )
     if not text.strip():  # who may send is checked when the form is submitted
+        metrics.command("form")
         await ack()
         _open_form(services, client, body, draft, requester)
         return
@@ -68,23 +74,28 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
     try:
         checked = await check_and_keep(services, draft, requester.user_id, requester.channel_id, now)
     except InvalidRequest as invalid:  # nothing is lost: the form opens with the fields to fix
+        metrics.command("fix_in_form")
         await ack()
         _open_form(services, client, body, draft, requester, list(invalid.errors.values()))
         return
     except Exception as exc:  # noqa: BLE001  logged by log_failure
+        metrics.command("failed")
         log_failure(exc, requester.user_id)
         await ack(problem_body(failure_text(exc)))
         return
     if isinstance(checked, Refusal):
+        metrics.command("refused")
         await ack(problem_body(checked.message, trusted=checked.mrkdwn))
         return
     pending, pending_id, quiet = checked
     if quiet:
+        metrics.command("quiet_hours")
         await ack()
         offer = held.offer_next_allowed(services, client, requester, pending, quiet.message)
         services.background.queue(guard(offer, client, requester))
         return
     confirmation = blocks.confirmation_blocks(pending_id, pending.request, pending.tz, now)
+    metrics.command("confirmation")
     await ack(reply_body("Check and confirm your SMS", confirmation))
 
 

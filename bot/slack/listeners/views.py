@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.core.errors import InvalidRequest
 from bot.core.outcomes import Act, Result
 from bot.core.refusals import Refusal
@@ -47,22 +48,27 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     try:
         checked = await check_and_keep(services, draft, user_id, modal.channel_id, now, held=modal.held)
     except InvalidRequest as invalid:
+        metrics.form_submission("invalid")
         await ack(response_action="errors", errors=invalid.errors)
         return
     except (RedisError, DirectoryUnavailable, TimeoutError) as exc:
+        metrics.form_submission("failed")
         log.warning("form not checked in time: %s", type(exc).__name__)
         await ack(response_action="errors", errors={blocks.RECIPIENTS: failure_text(exc)})
         return
     if isinstance(checked, Refusal):
+        metrics.form_submission("refused")
         await ack(response_action="errors", errors={blocks.RECIPIENTS: checked.message})
         return
     await ack()
     pending, pending_id, quiet = checked
     requester = Requester(user_id, modal.channel_id, modal.response_url or None)
     if quiet:
+        metrics.form_submission("quiet_hours")
         offer = held.offer_next_allowed(services, client, requester, pending, quiet.message)
         services.background.queue(guard(offer, client, requester))
         return
+    metrics.form_submission("confirmation")
     work = _confirm_later(services, client, requester, modal.replaces, pending_id, pending.request, now, pending.tz)
     services.background.queue(guard(work, client, requester))
 
