@@ -216,14 +216,18 @@ class JobRunner:
         return len(self._held)
 
     async def run_due(self) -> int:
-        """Claim every job due now (by the app's clock) and run them all to their end; how many ran."""
+        """Claim every job due now (by the app's clock) and run them all to their end, with those the runner's
+        own loop has claimed meanwhile; how many this call ran."""
         ran = 0
         while True:
             claimed, _ = await self._queue.claim(self._clock.now(), self._lease, self._concurrency)
-            if not claimed:
+            if claimed:
+                await asyncio.gather(*(self._run(job) for job in self._adopt(claimed)))
+                ran += len(claimed)
+            elif self._running:
+                await asyncio.gather(*list(self._running), return_exceptions=True)
+            else:
                 return ran
-            await asyncio.gather(*(self._run(job) for job in self._adopt(claimed)))
-            ran += len(claimed)
 
     def _put_at(self, at: datetime) -> None:
         if at.timestamp() < self._next_due:
