@@ -26,7 +26,7 @@ _CLOCK = re.compile(
     r"(?<![\w:./-])(?P<at>at\s+)?(?P<h>\d{1,2})"
     r"(?:(?P<sep>[:.h])(?P<m>\d{2})(?::(?P<s>\d{2})|(?<=h\d\d)(?P<hms>m)(?:(?P<hs>\d{2})s)?)?|(?P<glued>\d{2})"
     r"|(?P<hsuffix>h))?"
-    r"\s*(?P<ampm>am|pm)?(?P<oclock>\s*o'?\s?clock|\s*h(?:rs?)?(?!\w))?(?:\s*(?P<late>am|pm))?(?![\w:/-])"
+    r"\s*(?P<ampm>am|pm)?(?P<oclock>\s*o'?\s?clock|\s*h(?:rs?)?(?!\w))?(?:(?<=clock)\s*(?P<late>am|pm))?(?![\w:/-])"
 )
 
 
@@ -229,7 +229,7 @@ RULES = (
     ),
     Rule(
         "named time",
-        "parts",
+        "times",
         re.compile(
             r"(?<!\w)(?:at\s+|by\s+)?(?:12(?::00)?\s*)?("
             + "|".join(sorted(_NAMED_TIMES, key=len, reverse=True))
@@ -245,7 +245,7 @@ RULES = (
     ),
     Rule(
         "same time",
-        "parts",
+        "times",
         re.compile(r"(?<!\w)(?:at\s+)?(?:the\s+)?(?:same|this)\s+time(?!\w)"),
         lambda _match, _found: Read(Clock(0, 0, now=True)),
         "Same time",
@@ -255,7 +255,7 @@ RULES = (
     ),
     Rule(
         "clock phrase",
-        "parts",
+        "times",
         re.compile(
             r"(?<![\w:.])(?:(?:a\s+)?(?P<word>quarter|half)|(?P<n>\d{1,2})(?:\s*(?:minutes?|mins?))?)\s+"
             r"(?P<dir>past|after|to|before|till|til|of)\s+" + _CLOCK_PHRASE_HOUR
@@ -276,7 +276,7 @@ RULES = (
     ),
     Rule(
         "half hour",
-        "parts",
+        "times",
         re.compile(r"(?<![\w:.])half\s+(?P<h>1[0-2]|[1-9])(?P<ampm>\s*[ap]m)?(?![\w:./])"),
         _half_hour,
         "British half hours",
@@ -287,8 +287,11 @@ RULES = (
     ),
     Rule(
         "spoken clock",
-        "parts",
-        re.compile(r"(?<![\w:./-])at\s+(?P<h>\d{1,2})\s(?P<m>[0-5]\d)(?P<ampm>\s*[ap]m)?(?![\w:./-])"),
+        "times",
+        re.compile(
+            r"(?<![\w:./-])at\s+(?P<h>\d{1,2})\s(?P<m>[0-5]\d)(?P<ampm>\s*[ap]m)?(?![\w:./-])"
+            r"(?!\s+(?:of|next\s+month)(?!\w))"  # "at 12 12 next month": at 12, on the 12th
+        ),
         _spoken_clock,
         "Hour and minutes apart",
         ("at 3 15", "tomorrow at 10 30"),
@@ -297,7 +300,7 @@ RULES = (
     ),
     Rule(
         "clock time",
-        "parts",
+        "times",
         _CLOCK,
         _clock_time,
         "Clock times",
@@ -328,7 +331,7 @@ RULES = (
     ),
     Rule(
         "part of the day",
-        "parts",
+        "times",
         re.compile(
             r"(?<!\w)(tonight|this (?:morning|afternoon|evening)"
             r"|(?:in the |in |at )?(?:morning|morn|afternoon|evening|night))(?!\w)"

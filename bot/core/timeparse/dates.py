@@ -305,7 +305,7 @@ def _calendar_date(match: re.Match[str], found: Found) -> Read | None:
 RULES = (
     Rule(
         "holiday",
-        "parts",
+        "days",
         re.compile(r"(?<!\w)(?:on\s+)?(" + "|".join(sorted(_HOLIDAYS, key=len, reverse=True)) + r")(?!\w)"),
         _holiday,
         "Holidays",
@@ -315,7 +315,7 @@ RULES = (
     ),
     Rule(
         "end of the month",
-        "parts",
+        "days",
         re.compile(r"(?<!\w)(?:the\s+)?(?:end|last\s+day)\s+of\s+(?:the\s+|this\s+)?month(?!\w)"),
         lambda _match, _found: Read(MonthEnd()),
         "End of the month",
@@ -326,7 +326,7 @@ RULES = (
     ),
     Rule(
         "nth weekday",
-        "parts",
+        "days",
         re.compile(
             rf"(?<!\w)(?:the\s+)?({'|'.join(_ORDINALS)})\s+({_WEEKDAY_NAMES})\s+(?:of|in)\s+({_MONTH_NAMES})"
             r"(?:\s+(\d{4}))?(?!\w)"
@@ -339,18 +339,18 @@ RULES = (
     ),
     Rule(
         "today and tomorrow",
-        "parts",
+        "days",
         re.compile(r"(?<!\w)(?:later )?(today|(?:the )?day after (?:tomorrow|tmrw)|tomorrow|tmrw|tmr|tomo)(?!\w)"),
         _ahead,
         "Relative days",
-        ("today", "tomorrow", "tmrw", "tonite", "tommorow", "day after tomorrow"),
-        "the most common misspellings of the day words are read as those words",
+        ("today 5pm", "tomorrow 9am", "tmrw 9am", "day after tomorrow 10am"),
+        "the day, counted on the calendar from today where you are",
         after={"days from now": "“a week from today” holds “today”"},
         needs=("today", "tomorrow", "tmrw", "tmr", "tomo"),
     ),
     Rule(
         "this or next week",
-        "parts",
+        "days",
         re.compile(r"(?<!\w)(?:(?:of|in)\s+)?(?:the\s+)?(?:(?:next|following)\s+week|this\s+week)(?:'s)?(?!\w)"),
         _week,
         "A week",
@@ -361,11 +361,11 @@ RULES = (
     ),
     Rule(
         "weekday",
-        "parts",
+        "days",
         re.compile(rf"(?<!\w)(?:(this|next|coming)\s+)?({_WEEKDAY_NAMES})(?:\.(?=\s|$))?(?:\s+(next))?(?![\w.])"),
         _weekday,
         "Weekdays",
-        ("friday 9am", "next friday", "friday next", "this coming friday 5pm", "Thu. 3pm"),
+        ("friday 9am", "next friday 9am", "friday next 9am", "this coming friday 5pm", "Thu. 3pm"),
         "the next such day; `next friday` said on a Friday is a week later, on other days the coming one "
         "(the confirmation says how to write the week after)",
         after={
@@ -376,7 +376,7 @@ RULES = (
     ),
     Rule(
         "year-first date",
-        "parts",
+        "days",
         re.compile(r"(?<![\w.:/-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\w:/-])"),
         _iso_date,
         "Year-first dates",
@@ -386,22 +386,21 @@ RULES = (
     ),
     Rule(
         "numeric date",
-        "parts",
+        "days",
         re.compile(
             r"(?<![\w.:/-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2})(?!\d)|(?<=\.\d)\.|(?<=\.\d\d)\.)?(?![\w:/-])"
         ),
         _numeric_date,
         "Numeric dates",
-        ("25/12", "03/04 10am", "12/25/2026 9am", "5.12. 10am", "26.9. around 17:00"),
+        ("25/12 10am", "03/04 10am", "12/25/2026 9am", "5.12. 10am", "26.9. around 17:00"),
         "`03/04` is day/month, except for English users in the US, Canada and the Philippines and Japanese "
         "users (month/day; Latin America is day/month), and the confirmation says which was taken; dotted "
         "dates are always day-first",
-        after={"clock time": "“17.30” is a time and “26.9.” a date: the clock rule tells them apart"},
         needs=DIGITS,
     ),
     Rule(
         "next month",
-        "parts",
+        "days",
         re.compile(r"(?<!\w)(?:of\s+)?next\s+month(?!\w)"),
         lambda _match, _found: Read(Mark("next month")),
         "A day next month",

@@ -163,7 +163,7 @@ RULES = (
     ),
     Rule(
         "days from now",
-        "parts",
+        "days",
         re.compile(
             r"(?<!\w)(?:in\s+(?P<ahead>" + _SPAN + r")(?:\s+(?:from\s+(?:now|today)|time))?"
             rf"|(?P<back>{_SPAN})\s+(?:{_FROM_NOW}))(?!\w)"

@@ -22,7 +22,8 @@ STAGES: tuple[tuple[Stage, str], ...] = (
     ("asked", "a phrase with two equally likely readings is asked about as it was typed, before anything is read"),
     ("marks", "zones, hedges and words that are not about time change how the rest is read, or not at all"),
     ("phrase", "a timestamp or a duration is the whole of what is left, or nothing"),
-    ("parts", "each part of the instant: the day, the time of day, the part of the day"),
+    ("times", "the time of day and the part of the day, taken out first: the day's words left then read together"),
+    ("days", "the day: counted from today, a weekday, a date, a holiday"),
     ("leftover", "what the parts left: the words that join them, then a lone number, then a date by dateparser"),
 )
 RULES: tuple[Rule, ...] = (*phrase.RULES, *zones.RULES, *clocks.RULES, *durations.RULES, *dates.RULES)

@@ -22,21 +22,17 @@ READ = ("it", "es", "fr", "de", "pt", "ja")
 _UNSPACED = frozenset({"ja"})  # words are not separated by spaces: no word boundaries, spaces around the English
 
 
-def _number(digits: str) -> str:
-    return str(int(digits))
-
-
 def _as_written(text: str) -> str:
     return text
 
 
 SLOTS: dict[str, tuple[str, Callable[[str], str]]] = {
-    "h": (r"(?<!\d)\d{1,2}(?!\d)", _number),  # an hour
+    "h": (r"(?<!\d)\d{1,2}(?!\d)", _as_written),  # an hour ("09" stays a 24-hour time)
     "m": (r"(?<!\d)\d{2}(?!\d)", _as_written),  # minutes, two digits
     "mi": (r"(?<!\d)\d{1,2}(?!\d)", lambda text: f"{int(text):02d}"),  # minutes, one or two digits
-    "mn": (r"(?<!\d)\d{1,2}(?!\d)", _number),  # a number of minutes
+    "mn": (r"(?<!\d)\d{1,2}(?!\d)", _as_written),  # a number of minutes
     "n": (r"(?<![\d.])\d{1,3}(?:\.\d+)?(?!\d)", _as_written),  # a count (a year is no count: "2027 ore 10")
-    "d": (r"(?<!\d)\d{1,2}(?![\d:.h/-])", _number),  # a day of the month (not "3/12", "3h", "3:00")
+    "d": (r"(?<!\d)\d{1,2}(?![\d:.h/-])", _as_written),  # a day of the month (not "3/12", "3h", "3:00")
     "t": (r"(?<!\d)\d{1,2}(?:[:.]\d{2})?(?!\d)", _as_written),  # a clock time
     "dm": (r"(?<!\d)\d{1,2}[/.-]\d{1,2}(?!\d)", _as_written),  # a day and month
     "y": (r"(?<!\d)\d{4}(?!\d)", _as_written),  # a year

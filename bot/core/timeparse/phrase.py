@@ -70,7 +70,7 @@ RULES = (
         ),
         lambda _match, _found: Read(Mark("ignored")),
         "Words not about time",
-        ("meeting tomorrow 5pm", "let's meet at 3pm friday", "something at 5pm", "RDV à 14h demain"),
+        ("meeting tomorrow 5pm", "let's meet at 3pm friday", "something at 5pm", "call friday 10am"),
         "left out when what remains is a time, and shown in the confirmation; only such words (`meeting`, "
         "`call`, `please`, `RDV`, `riunione`, `Termin`, `会議`, ...), never a word that could be about time",
         each=True,

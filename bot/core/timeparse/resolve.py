@@ -41,10 +41,11 @@ class _Pieces:
     weekday: DaySpec | None = None
     marks: frozenset[str] = frozenset()
     ignored: tuple[str, ...] = ()
+    rules: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, pieces: tuple[Piece, ...]) -> _Pieces:
-        read = cls()
+        read = cls(rules=frozenset(piece.rule for piece in pieces))
         for piece in pieces:
             value = piece.value
             if isinstance(value, Zone):
@@ -90,7 +91,7 @@ def settle(pieces: tuple[Piece, ...], typed: str, user_zone: tzinfo, now: dateti
 
 def _on_a_day(read: _Pieces, typed: str, zone: tzinfo, now: datetime) -> ParsedTime:
     today = now.date()
-    if "next month" in read.marks and not read.days:
+    if "next month" in read.marks and not read.rules & {"numeric date", "year-first date", "calendar date"}:
         raise TimeParseError("Say which day next month, e.g. “next month on the 1st at 10am”.")
     if read.marks & {"next week", "this week"} and read.weekday is None:
         week = "next week" if "next week" in read.marks else "this week"

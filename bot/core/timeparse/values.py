@@ -17,7 +17,7 @@ from typing import ClassVar, Literal, Protocol
 from dateutil.relativedelta import relativedelta
 
 DIGITS = tuple("0123456789")
-Stage = Literal["asked", "marks", "phrase", "parts", "leftover"]
+Stage = Literal["asked", "marks", "phrase", "times", "days", "leftover"]
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,8 @@ CONCEPTS = (
             de=("monat", "monate", "monaten"), pt=("mês", "meses")),
     # --- small words ---------------------------------------------------------------------------------------
     concept("at", "at",
-            it=("alle ore", "alle", "all'", "ore"), es=(_AT,), fr=("à",), de=("um",), pt=("à", "às", "ao", "as", "a")),
+            it=("alle ore", "alle", "all'", "ore"), es=(_AT,), fr=("à(?! half)",), de=("um",),
+            pt=("à(?! half)", "às", "ao", "as", "a(?! half)")),
     concept("on (a day)", "on", de=("am",)),
     concept("by", "by", it=("entro",)),
     concept("around (a hedge)", "around",
@@ -278,7 +279,7 @@ CONCEPTS = (
     concept("articles and particles (dropped)", "",
             it=("il", "la", "lo", "le", "di", "del", "dell'", "della"), es=("el", "la", "los", "las", "de", "del"),
             fr=("le", "la", "l'", "du", "de"), de=("der", "den", "dem", "die", "das"),
-            pt=("o", "de", "do", "da", "no", "na"), ja=("の", "に", "で", "、")),
+            pt=("o", "de", "do", "da", "no", "na"), ja=("の", "に", "で", "は", "、")),
     # --- words that are not about time: left as typed, then left out, and shown in the confirmation -------------
     concept("not about time", KEEP,
             en=("meeting", "a meeting", "the meeting", "our meeting", "let's meet", "lets meet", "let us meet", "meet",
