@@ -46,7 +46,11 @@ def spelled_numbers(phrase: str) -> str:
 
 NOTATION: tuple[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     ("'@' is 'at'", re.compile(r"@"), " at "),
-    ("'3 p.m.', '3:30 p m' as 3pm, 3:30pm", re.compile(r"(\d)\s*([ap])\.?\s?m(?:\.|(?!\w))"), r"\1\2m"),
+    (
+        "'3 p.m.', '3:30 p m', '3 o'clock p.m.' as 3pm, 3:30pm, 3 o'clockpm",
+        re.compile(r"(\d|clock)\s*([ap])\.?\s?m(?:\.|(?!\w))"),
+        r"\1\2m",
+    ),
     ("'3p', '7a' as 3pm, 7am", re.compile(r"(\d)([ap])(?!\w|\.?\s?m)"), r"\1\2m"),
     ("'3 in the AM' as 3am", re.compile(r"(\d)\s+in\s+the\s+([ap])\.?\s?m\.?(?!\w)"), r"\1\2m"),
     (

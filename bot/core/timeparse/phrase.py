@@ -90,7 +90,7 @@ RULES = (
     Rule(
         "phone number",
         "phrase",
-        re.compile(r"\+?[\d\s()-]+"),
+        re.compile(r"\+?[\s()-]*\d[\d\s()-]*"),
         _phone_number,
         "Phone numbers",
         ("9876543210", "1700000000"),
