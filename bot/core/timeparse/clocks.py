@@ -7,7 +7,7 @@ from datetime import time
 from typing import Literal
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.values import DIGITS, Clock, Found, Mark, Period, Read, Rule
+from bot.core.timeparse.values import DIGITS, Clock, Found, Mark, Period, Read, Rule, any_of
 
 END_OF_DAY = time(17, 0)
 FIRST_THING = time(9, 0)
@@ -217,8 +217,9 @@ RULES = (
         "hedge",
         "marks",
         re.compile(
-            r"(?<!\w)(?:around|about|approximately|approx|roughly|circa|ca|sometime)(?!\w)\s*|~\s*"
-            r"|(?:-|(?<=\d)|(?<=[ap]m)|(?<=noon))ish(?!\w)"
+            any_of(("around", "about", "approximately", "approx", "roughly", "circa", "ca", "sometime"))
+            + r"(?!\w)\s*|~\s*"
+            r"|(?:-ish|ish(?:(?<=\dish)|(?<=[ap]mish)|(?<=noonish)))(?!\w)"
         ),
         lambda _match, _found: Read(Mark("hedge")),
         "Hedges",
@@ -354,7 +355,7 @@ RULES = (
     Rule(
         "number as a time",
         "leftover",
-        re.compile(r"(?<![\w:./-])\d{1,4}(?![\w:./-])"),
+        re.compile(r"\d(?<![\w:./-]\d)\d{0,3}(?![\w:./-])"),
         _number_as_time,
         "Numbers without separators",
         ("at 1030", "tonight 815", "1700 tomorrow", "May 19 at 1120pm", "may 19 1120"),

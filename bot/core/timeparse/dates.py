@@ -14,7 +14,7 @@ from dateparser.languages.loader import default_loader
 from dateutil.relativedelta import relativedelta
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.values import DIGITS, Day, DaySpec, Found, Mark, Read, Rule
+from bot.core.timeparse.values import DIGITS, Day, DaySpec, Found, Mark, Read, Rule, any_of
 
 ENGLISH_MONTHS = (
     "january", "february", "march", "april", "may", "june",
@@ -273,8 +273,8 @@ def month_names(lang: str | None) -> frozenset[str]:
 
 @cache
 def _month_name(lang: str | None) -> re.Pattern[str]:
-    names = sorted(month_names(lang), key=len, reverse=True)
-    return re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, names)) + r")(?![^\W\d_])")
+    names = month_names(lang)
+    return re.compile(any_of(names, r"[^\W\d_]") + r"(?![^\W\d_])")
 
 
 def _calendar_date(match: re.Match[str], found: Found) -> Read | None:
@@ -377,7 +377,7 @@ RULES = (
     Rule(
         "year-first date",
         "days",
-        re.compile(r"(?<![\w.:/-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\w:/-])"),
+        re.compile(r"(\d(?<![\w.:/-]\d)\d{3})([-/.])(\d{1,2})\2(\d{1,2})(?![\w:/-])"),
         _iso_date,
         "Year-first dates",
         ("2026/12/05 10am", "2026-12-03 14:30", "2026.12.01 10:00"),
@@ -388,7 +388,7 @@ RULES = (
         "numeric date",
         "days",
         re.compile(
-            r"(?<![\w.:/-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2})(?!\d)|(?<=\.\d)\.|(?<=\.\d\d)\.)?(?![\w:/-])"
+            r"(\d(?<![\w.:/-]\d)\d?)([/.-])(\d{1,2})(?:\2(\d{4}|\d{2})(?!\d)|(?<=\.\d)\.|(?<=\.\d\d)\.)?(?![\w:/-])"
         ),
         _numeric_date,
         "Numeric dates",

@@ -33,6 +33,7 @@ AMOUNT_TEXT = r"\d+(?:\.\d+)?|(?<![a-z])(?:" + _AMOUNT_WORDS + r")(?![a-z])"  # 
 _AMOUNT = "(" + AMOUNT_TEXT + ")"
 _UNIT = r"(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
 _PART = re.compile(_AMOUNT + r"(\s+and\s+a\s+half)?\s*" + _UNIT + r"(\s+and\s+a\s+half)?")
+_FIRST_AMOUNT = re.compile(r"[ ,]*(?:and)?[ ,]*" + _AMOUNT)
 _FROM_NOW = r"from\s+(?:now|today)|later|out"  # "15 minutes out": from now
 _RELATIVE = re.compile(
     r"(?:in|after)\s+(?P<ahead>.+?)(?:\s+from\s+(?:now|today)|'?\s+time)?"
@@ -55,15 +56,16 @@ def _elapsed(match: re.Match[str], _found: Found) -> Read | None:
     mean nothing else. A one-letter unit alone is not ('16h' is 16:00).
     """
     phrase = match.group(0)
-    if _PART.search(phrase) is None:
-        return None  # no amount with a unit: no duration
-    today = _TODAY_AROUND.fullmatch(phrase)
+    today = _TODAY_AROUND.fullmatch(phrase) if "today" in phrase else None
     inner = (today.group(1) or today.group(2)) if today else phrase
     relative = _RELATIVE.fullmatch(inner)
     if relative is None:
         return None
     spec = relative["ahead"] or relative["back"] or relative["plus"] or relative["bare"]
-    spec = _HOURS_MINUTES.sub(r"\1h \2m", _FRACTION.sub(_fraction, spec))
+    if _FIRST_AMOUNT.match(spec) is None:
+        return None  # a duration starts with its first amount
+    spec = _FRACTION.sub(_fraction, spec) if "/" in spec or "⁄" in spec else spec
+    spec = _HOURS_MINUTES.sub(r"\1h \2m", spec) if "h" in spec else spec
     total = relativedelta()
     notes: list[str] = []
     position = 0

@@ -38,8 +38,13 @@ def _spelled_clock(match: re.Match[str]) -> str:
     return f"{_SPELLED[match.group(1)]}:{minute:02d}"
 
 
+_ANY_SPELLED = re.compile("|".join(sorted(_SPELLED, key=len, reverse=True)))  # a quick look: no number, no work
+
+
 def spelled_numbers(phrase: str) -> str:
     """'ten thirty' and 'ten-thirty' as 10:30, 'nine oh five' as 9:05, 'eight' as 8."""
+    if _ANY_SPELLED.search(phrase) is None:
+        return phrase
     phrase = _SPELLED_CLOCK.sub(_spelled_clock, phrase)
     return _SPELLED_ALONE.sub(lambda match: str(_number_value(match.group(1))), phrase)
 
@@ -56,7 +61,7 @@ NOTATION: tuple[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]
     (
         "'05/31/2027-14:15': a date and a time joined by '-', '.' or ':', not an offset",
         re.compile(
-            r"(?<![\w.:/-])(\d{1,2}([/.-])\d{1,2}\2\d{2,4}|\d{4}([/.-])\d{1,2}\3\d{1,2})[-.:](\d{1,2}[:h]\d{2})"
+            r"(\d(?<![\w.:/-]\d)(?:\d?([/.-])\d{1,2}\2\d{2,4}|\d{3}([/.-])\d{1,2}\3\d{1,2}))[-.:](\d{1,2}[:h]\d{2})"
         ),
         r"\1 \4",
     ),

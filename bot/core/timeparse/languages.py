@@ -262,7 +262,7 @@ def rewrite(lang: str) -> Rewrite:
     return Rewrite(
         _numbers(lang),
         _number_words(lang),
-        re.compile(rf"(?<![\w']){starts}" if spaced else starts),
+        re.compile(rf"{starts}(?<![\w']{starts})" if spaced else starts),  # the class first: the engine jumps
         by_first,
         dict(words),
         spaced,

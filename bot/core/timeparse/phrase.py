@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.core.errors import TimeParseError
 from bot.core.timeparse.clocks import TYPED, AboutThePhrase
 from bot.core.timeparse.dates import plain
-from bot.core.timeparse.values import DIGITS, Found, Instant, Mark, Read, Rule
+from bot.core.timeparse.values import DIGITS, Found, Instant, Mark, Read, Rule, any_of
 from bot.core.timeparse.words import CONCEPTS, KEEP
 from bot.core.timeparse.zones import ISO_TIMESTAMP
 
@@ -49,6 +49,7 @@ def _kept_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 _SPACED_KEPT, _UNSPACED_KEPT = _kept_words()
+_CONNECTING = ("at", "on", "by", "for", "this", "sharp", ",")
 
 
 RULES = (
@@ -65,9 +66,7 @@ RULES = (
     Rule(
         "not about time",
         "marks",
-        re.compile(
-            r"(?<![\w'])(?:" + "|".join(map(re.escape, _SPACED_KEPT)) + r")(?![\w'])|" + "|".join(_UNSPACED_KEPT)
-        ),
+        re.compile(any_of(_SPACED_KEPT, r"[\w']") + r"(?![\w'])|" + "|".join(_UNSPACED_KEPT)),
         lambda _match, _found: Read(Mark("ignored")),
         "Words not about time",
         ("meeting tomorrow 5pm", "let's meet at 3pm friday", "something at 5pm", "call friday 10am"),
@@ -101,12 +100,12 @@ RULES = (
     Rule(
         "connecting words",
         "leftover",
-        re.compile(r"(?<!\w)(?:at|on|by|for|this|sharp|,)(?!\w)"),
+        re.compile(any_of(_CONNECTING) + r"(?!\w)"),
         lambda _match, _found: Read(Mark("connective")),
         "Connecting words",
         ("on thursday at 3 pm", "tomorrow 9 am sharp", "tomorrow, 5pm"),
         "`at`, `on`, `by`, `for`, `this`, `sharp` and commas join the parts; what else is left is refused, named",
         each=True,
-        needs=("at", "on", "by", "for", "this", "sharp", ","),
+        needs=_CONNECTING,
     ),
 )

@@ -9,7 +9,7 @@ read from the text alone, so a phrase's values can be cached; what they mean *no
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import ClassVar, Literal, Protocol
@@ -17,6 +17,22 @@ from typing import ClassVar, Literal, Protocol
 from dateutil.relativedelta import relativedelta
 
 DIGITS = tuple("0123456789")
+
+
+def any_of(words: Iterable[str], not_after: str = r"\w") -> str:
+    """A regular expression for any of `words` (longest first) not just after a `not_after` character.
+
+    Each word's look-behind comes after its first character: an alternation whose branches all start with
+    a character lets the regex engine jump to the places where one could start, which a leading
+    look-behind prevents (most phrases are scanned by many rules, so this matters).
+    """
+    branches = []
+    for word in sorted(set(words), key=len, reverse=True):
+        first = re.escape(word[0])
+        branches.append(f"{first}(?<!{not_after}{first}){re.escape(word[1:])}")
+    return "(?:" + "|".join(branches) + ")"
+
+
 Stage = Literal["asked", "marks", "phrase", "times", "days", "leftover"]
 
 

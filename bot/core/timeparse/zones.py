@@ -8,7 +8,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.values import Found, Read, Rule, Zone
+from bot.core.timeparse.values import Found, Read, Rule, Zone, any_of
 
 
 def _fixed(hours: float) -> timezone:
@@ -118,7 +118,7 @@ RULES = (
     Rule(
         "zone name",
         "marks",
-        re.compile(r"(?<![\w/])(" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w/])"),
+        re.compile("(" + any_of(ZONE_ABBREVIATIONS, r"[\w/]") + r")(?![\w/])"),
         _abbreviation,
         "Zone names",
         ("Dec 3 at 14:30 IST", "Thursday 9 am (IST)", "5pm PT", "tomorrow 10am uk time", "5pm central time"),
