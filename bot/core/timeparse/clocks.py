@@ -7,21 +7,10 @@ from datetime import time
 from typing import Literal
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.values import DIGITS, Clock, Found, Mark, Period, Read, Rule, any_of
+from bot.core.timeparse.values import DIGITS, TYPED, AboutThePhrase, Clock, Found, Mark, Period, Read, Rule, any_of
 
 END_OF_DAY = time(17, 0)
 FIRST_THING = time(9, 0)
-TYPED = "{typed}"
-"""Stands for the phrase as typed in refusals made while reading, which are cached by the phrase's text."""
-
-
-class AboutThePhrase(TimeParseError):
-    """A refusal that quotes the phrase as the user typed it, filled in by the reader."""
-
-    def quoting(self, typed: str) -> TimeParseError:
-        return TimeParseError(str(self).replace(TYPED, typed))
-
-
 _CLOCK = re.compile(
     r"(?<![\w:./-])(?P<at>at\s+)?(?P<h>\d{1,2})"
     r"(?:(?P<sep>[:.h])(?P<m>\d{2})(?::(?P<s>\d{2})|(?<=h\d\d)(?P<hms>m)(?:(?P<hs>\d{2})s)?)?|(?P<glued>\d{2})"

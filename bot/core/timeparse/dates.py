@@ -31,6 +31,7 @@ MONTH_NUMBERS = {
     "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
     "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
 }  # fmt: skip
+YEAR_FIRST_DATE = re.compile(r"(\d(?<![\w.:/-]\d)\d{3})([-/.])(\d{1,2})\2(\d{1,2})(?![\w:/-])")
 _WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _MONTH_NAMES = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
 
@@ -377,7 +378,7 @@ RULES = (
     Rule(
         "year-first date",
         "days",
-        re.compile(r"(\d(?<![\w.:/-]\d)\d{3})([-/.])(\d{1,2})\2(\d{1,2})(?![\w:/-])"),
+        YEAR_FIRST_DATE,
         _iso_date,
         "Year-first dates",
         ("2026/12/05 10am", "2026-12-03 14:30", "2026.12.01 10:00"),

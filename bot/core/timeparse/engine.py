@@ -15,8 +15,18 @@ from graphlib import CycleError, TopologicalSorter
 
 from bot.core.errors import TimeParseError
 from bot.core.timeparse import clocks, dates, durations, phrase, zones
-from bot.core.timeparse.clocks import TYPED, AboutThePhrase
-from bot.core.timeparse.values import Clock, Context, Elapsed, Instant, Mark, Period, Piece, Rule, Stage, Zone
+from bot.core.timeparse.values import (
+    TYPED,
+    AboutThePhrase,
+    Clock,
+    Context,
+    Mark,
+    Period,
+    Piece,
+    Rule,
+    Stage,
+    Zone,
+)
 
 STAGES: tuple[tuple[Stage, str], ...] = (
     ("asked", "a phrase with two equally likely readings is asked about as it was typed, before anything is read"),
@@ -33,8 +43,6 @@ _ONE_ONLY: dict[type, str] = {
     Zone: "The time names more than one timezone; give just one.",
     Clock: "The phrase has more than one time of day; give just one.",
     Period: "The phrase names more than one part of the day; give just one.",
-    Instant: "The phrase has more than one time; give just one.",
-    Elapsed: "The phrase has more than one time; give just one.",
 }
 _WEEKEND = re.compile(r"(?<!\w)week-?ends?(?!\w)")
 

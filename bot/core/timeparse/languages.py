@@ -247,7 +247,9 @@ def rewrite(lang: str) -> Rewrite:
             template = _Template(form, group, slot_patterns)
             part = template.compile()
             words.append((group, _Word(part.pattern, english, tuple(template.slots), part.shortest, part.first)))
-    words.sort(key=lambda item: (-item[1].shortest, -len(item[1].pattern), item[1].pattern))  # guarded first
+    # The longest word first; of two as long, the one with more conditions (a look-ahead) first, then by its
+    # text: where a word sits in the table never decides what is read.
+    words.sort(key=lambda item: (-item[1].shortest, -len(item[1].pattern), item[1].pattern))
     spaced = lang not in _UNSPACED
     firsts = sorted(set().union(*(word.first for _, word in words)))
     by_first = {

@@ -6,9 +6,8 @@ import re
 from datetime import datetime
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.clocks import TYPED, AboutThePhrase
-from bot.core.timeparse.dates import plain
-from bot.core.timeparse.values import DIGITS, Found, Instant, Mark, Read, Rule, any_of
+from bot.core.timeparse.dates import YEAR_FIRST_DATE, plain
+from bot.core.timeparse.values import DIGITS, TYPED, AboutThePhrase, Found, Instant, Mark, Read, Rule, any_of
 from bot.core.timeparse.words import CONCEPTS, KEEP
 from bot.core.timeparse.zones import ISO_TIMESTAMP
 
@@ -28,12 +27,9 @@ def _timestamp(match: re.Match[str], _found: Found) -> Read:
         raise TimeParseError(f"“{match.group(0)}” is not a valid date and time.") from exc
 
 
-_YEAR_FIRST_DATE = re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}")
-
-
 def _phone_number(match: re.Match[str], _found: Found) -> Read | None:
     """A bare run of 7+ digits is a phone number or a Unix timestamp, never a time here."""
-    if _YEAR_FIRST_DATE.fullmatch(match.group(0)) or sum(char.isdigit() for char in match.group(0)) < 7:
+    if YEAR_FIRST_DATE.fullmatch(match.group(0)) or sum(char.isdigit() for char in match.group(0)) < 7:
         return None
     raise AboutThePhrase(f"“{TYPED}” looks like a phone number, not a time.")
 

@@ -15,13 +15,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.clocks import AboutThePhrase
 from bot.core.timeparse.dates import calendar_parser, month_names
 from bot.core.timeparse.engine import EXAMPLES, cached_read
 from bot.core.timeparse.english import english
 from bot.core.timeparse.languages import READ, rewrite
 from bot.core.timeparse.resolve import ParsedTime, settle
-from bot.core.timeparse.values import Context
+from bot.core.timeparse.values import AboutThePhrase, Context
 
 MAX_PHRASE_LENGTH = 100
 _NOW_WORDS = frozenset({"now", "right now", "immediately", "asap", "right away", "straight away"})

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from bot.core.errors import TimeParseError
 from bot.core.timeparse.clocks import apply_period
 from bot.core.timeparse.engine import EXAMPLES
-from bot.core.timeparse.values import Clock, Day, DaySpec, Elapsed, Instant, Mark, Period, Piece, Zone
+from bot.core.timeparse.values import Clock, Day, DaySpec, Elapsed, Instant, Mark, Period, Piece, Value, Zone
 
 
 @dataclass(frozen=True)
@@ -32,40 +32,44 @@ class ParsedTime:
 class _Pieces:
     """The pieces of one reading, by what they are."""
 
-    zone: tzinfo | None = None
-    instant: Instant | None = None
-    elapsed: Elapsed | None = None
-    clock: Piece | None = None
-    period: Period | None = None
-    days: tuple[DaySpec, ...] = ()
-    weekday: DaySpec | None = None
-    marks: frozenset[str] = frozenset()
+    zone: tzinfo | None
+    instant: Instant | None
+    elapsed: Elapsed | None
+    clock: Clock | None
+    period: Period | None
+    days: tuple[DaySpec, ...]
+    weekday: DaySpec | None
+    marks: frozenset[str]
+    rules: frozenset[str]
+    clock_words: str = ""
+    notes: tuple[str, ...] = ()  # of the clock or the duration
     ignored: tuple[str, ...] = ()
-    rules: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, pieces: tuple[Piece, ...]) -> _Pieces:
-        read = cls(rules=frozenset(piece.rule for piece in pieces))
-        for piece in pieces:
-            value = piece.value
-            if isinstance(value, Zone):
-                read = replace(read, zone=value.zone)
-            elif isinstance(value, Instant):
-                read = replace(read, instant=value)
-            elif isinstance(value, Elapsed):
-                read = replace(read, elapsed=value)
-            elif isinstance(value, Clock):
-                read = replace(read, clock=piece)
-            elif isinstance(value, Period):
-                read = replace(read, period=value)
-            elif isinstance(value, DaySpec) and value.is_weekday:
-                read = replace(read, weekday=value)
-            elif isinstance(value, DaySpec):
-                read = replace(read, days=(*read.days, value))
-            elif isinstance(value, Mark):
-                read = replace(read, marks=read.marks | {value.kind})
-                read = replace(read, ignored=(*read.ignored, piece.words)) if value.kind == "ignored" else read
-        return read
+        def first(kind: type[Value]) -> Piece | None:
+            return next((piece for piece in pieces if isinstance(piece.value, kind)), None)
+
+        zone, instant, elapsed, clock, period = (first(kind) for kind in (Zone, Instant, Elapsed, Clock, Period))
+        days = [piece.value for piece in pieces if isinstance(piece.value, DaySpec)]
+        marks = [piece for piece in pieces if isinstance(piece.value, Mark)]
+        timed = clock or elapsed
+        return cls(
+            zone=zone.value.zone if zone and isinstance(zone.value, Zone) else None,
+            instant=instant.value if instant and isinstance(instant.value, Instant) else None,
+            elapsed=elapsed.value if elapsed and isinstance(elapsed.value, Elapsed) else None,
+            clock=clock.value if clock and isinstance(clock.value, Clock) else None,
+            period=period.value if period and isinstance(period.value, Period) else None,
+            days=tuple(day for day in days if not day.is_weekday),
+            weekday=next((day for day in days if day.is_weekday), None),
+            marks=frozenset(mark.value.kind for mark in marks if isinstance(mark.value, Mark)),
+            rules=frozenset(piece.rule for piece in pieces),
+            clock_words=clock.words if clock else "",
+            notes=timed.notes if timed else (),
+            ignored=tuple(
+                mark.words for mark in marks if isinstance(mark.value, Mark) and mark.value.kind == "ignored"
+            ),
+        )
 
 
 def settle(pieces: tuple[Piece, ...], typed: str, user_zone: tzinfo, now: datetime) -> ParsedTime:
@@ -75,7 +79,7 @@ def settle(pieces: tuple[Piece, ...], typed: str, user_zone: tzinfo, now: dateti
     if read.instant is not None:
         parsed = _timestamp(read.instant.when, zone)
     elif read.elapsed is not None:
-        parsed = _after(now, read.elapsed, zone, _notes_of(pieces, Elapsed))
+        parsed = _after(now, read.elapsed, zone, read.notes)
     else:
         parsed = _on_a_day(read, typed, zone, now.astimezone(zone))
         _same_today(parsed, zone, user_zone, now)
@@ -90,6 +94,7 @@ def settle(pieces: tuple[Piece, ...], typed: str, user_zone: tzinfo, now: dateti
 
 
 def _on_a_day(read: _Pieces, typed: str, zone: tzinfo, now: datetime) -> ParsedTime:
+    """A time of day on the day the words name, or its next occurrence when they name none."""
     today = now.date()
     if "next month" in read.marks and not read.rules & {"numeric date", "year-first date", "calendar date"}:
         raise TimeParseError("Say which day next month, e.g. “next month on the 1st at 10am”.")
@@ -99,33 +104,30 @@ def _on_a_day(read: _Pieces, typed: str, zone: tzinfo, now: datetime) -> ParsedT
     stated = _agreeing_day([day.on(today) for day in read.days], read.weekday.on(today) if read.weekday else None)
     today_implied = read.period is not None and read.period.today
     day = stated or (Day(today) if today_implied else None)
-    clock = read.clock.value if read.clock is not None and isinstance(read.clock.value, Clock) else None
-    clock_notes = read.clock.notes if read.clock is not None else ()
+    clock, clock_notes = read.clock, read.notes
     if clock is not None and clock.now:
         if day is None:
             raise TimeParseError("Say which day, e.g. “same time tomorrow”.")
-        clock_notes = (f"“{read.clock.words if read.clock else ''}” was read as {now:%H:%M}.",)
-        clock = Clock(now.hour, now.minute)
+        clock, clock_notes = Clock(now.hour, now.minute), (f"“{read.clock_words}” was read as {now:%H:%M}.",)
     if clock is None:
         if day is None and read.period is None:
             raise TimeParseError(f"I couldn't find a time in “{typed}”. Try {EXAMPLES}.")
         example = "9pm" if read.period is not None and read.period.name in ("afternoon", "evening") else "10am"
         raise TimeParseError(f"Add a time of day, e.g. “{typed} at {example}”.")
     clock, period_note = apply_period(clock, read.period)
-    notes = [*clock_notes, period_note, day.note if day else None]
+    notes = [note for note in (*clock_notes, period_note, day.note if day else None) if note]
     wall = time(clock.hour, clock.minute, clock.second)
     if day is None:
-        return _next_occurrence(wall, zone, now, [note for note in notes if note])
+        return _next_occurrence(wall, zone, now, notes)
     target = day.day + timedelta(days=1) if clock.end_of_day else day.day
     if clock.end_of_day:
         notes.append(f"{wall:%H:%M} was read as the night after {day.day:%a %d %b}.")
     elif clock.meridiem == "am" and clock.hour == 0:
         notes.append(f"12am on {day.day:%a %d %b} is the start of that day; for the night after, write “midnight”.")
-    parsed = localise(target, wall, zone, [note for note in notes if note])
+    parsed = localise(target, wall, zone, notes)
     if day.weekday_rolls and parsed.when <= now:
-        parsed = localise(target + timedelta(days=7), wall, zone, [note for note in notes if note])
-    counted = any(spec.counts_days for spec in read.days) or today_implied
-    return replace(parsed, counts_days=counted)
+        parsed = localise(target + timedelta(days=7), wall, zone, notes)
+    return replace(parsed, counts_days=any(spec.counts_days for spec in read.days) or today_implied)
 
 
 def _agreeing_day(stated: list[Day], weekday: Day | None) -> Day | None:
@@ -143,10 +145,6 @@ def _timestamp(instant: datetime, zone: tzinfo) -> ParsedTime:
     if instant.tzinfo is None:
         return localise(instant.date(), instant.time(), zone)
     return ParsedTime(instant)
-
-
-def _notes_of(pieces: tuple[Piece, ...], kind: type) -> tuple[str, ...]:
-    return tuple(note for piece in pieces if isinstance(piece.value, kind) for note in piece.notes)
 
 
 def _after(now: datetime, elapsed: Elapsed, zone: tzinfo, notes: tuple[str, ...]) -> ParsedTime:

@@ -16,7 +16,18 @@ from typing import ClassVar, Literal, Protocol
 
 from dateutil.relativedelta import relativedelta
 
+from bot.core.errors import TimeParseError
+
 DIGITS = tuple("0123456789")
+TYPED = "{typed}"
+"""Stands for the phrase as typed in refusals made while reading, which are cached by the phrase's text."""
+
+
+class AboutThePhrase(TimeParseError):
+    """A refusal that quotes the phrase as the user typed it, filled in by the reader."""
+
+    def quoting(self, typed: str) -> TimeParseError:
+        return TimeParseError(str(self).replace(TYPED, typed))
 
 
 def any_of(words: Iterable[str], not_after: str = r"\w") -> str:
@@ -67,6 +78,8 @@ class Elapsed:
 
 @dataclass(frozen=True)
 class Clock:
+    """A time of day, and how it was written (the half of the day may still be open)."""
+
     hour: int
     minute: int
     second: int = 0
