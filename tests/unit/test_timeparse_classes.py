@@ -8,12 +8,12 @@ December). Lines are `phrase | expected instant | words the confirmation must ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 
 from bot.core.timeparse import TimeParseError, interpret
+from tests.unit.test_timeparse_corpus import Case, cases_of
 
 WORDS_NOT_ABOUT_TIME = """
 ## en Asia/Kolkata 2026-11-25T09:10:00+05:30
@@ -305,31 +305,7 @@ CLASSES = {
 }
 
 
-@dataclass(frozen=True)
-class Case:
-    locale: str | None
-    tz: str
-    now: datetime
-    phrase: str
-    expect: datetime | None
-    says: str
-
-
-def cases(text: str) -> list[Case]:
-    found: list[Case] = []
-    locale, tz, now = None, "", datetime.min
-    for line in text.strip().splitlines():
-        if line.startswith("## "):
-            name, tz, now_text = line[3:].split()
-            locale, now = (None if name == "en" else name), datetime.fromisoformat(now_text)
-            continue
-        phrase, expected, *says = (part.strip() for part in line.split(" | "))
-        expect = None if expected == "refused" else datetime.fromisoformat(expected)
-        found.append(Case(locale, tz, now, phrase, expect, says[0] if says else ""))
-    return found
-
-
-ALL = [(kind, case) for kind, text in CLASSES.items() for case in cases(text)]
+ALL = [(kind, case) for kind, text in CLASSES.items() for case in cases_of(text)]
 
 
 @pytest.mark.parametrize(("kind", "case"), ALL, ids=[f"{kind}:{c.locale or 'en'}:{c.phrase}" for kind, c in ALL])
@@ -345,7 +321,7 @@ def test_a_class_of_phrases(kind: str, case: Case) -> None:
 
 @pytest.mark.parametrize("kind", CLASSES)
 def test_every_class_is_read_in_every_language(kind: str) -> None:
-    languages = {case.locale for case in cases(CLASSES[kind]) if case.expect is not None}
+    languages = {case.locale for case in cases_of(CLASSES[kind]) if case.expect is not None}
     expected = {None} if kind == "two honest readings" else {None, "it-IT", "es-ES", "fr-FR", "de-DE", "pt-BR", "ja-JP"}
     assert expected <= languages
 
