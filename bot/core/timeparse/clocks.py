@@ -84,7 +84,8 @@ def _number_as_time(match: re.Match[str], found: Found) -> Read | None:
     beside_day_word = found.read_by("part of the day", "today and tomorrow", "weekday", "days from now")
     if match.string == digits and (beside_day_word or found.marked("hedge")):
         return Read(digits_clock(digits))  # no date for a year to belong to
-    if len(digits) < 3 or (len(digits) == 4 and found.context.year - 1 <= int(digits) <= found.context.year + 10):
+    year = found.context.year
+    if len(digits) < 3 or (len(digits) == 4 and year is not None and year - 1 <= int(digits) <= year + 10):
         return None
     if int(digits[:-2]) <= 23 and int(digits[-2:]) <= 59:
         return Read(digits_clock(digits))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,16 +51,15 @@ def interpret(text: str, tz: str, now: datetime, locale: str | None = None) -> P
     user_zone = _user_zone(tz)
     language = _language(locale)
     typed = text.strip()
-    year = now.astimezone(user_zone).year
     month_first = _month_first(user_zone, language)
     try:
-        return _read(phrase, typed, user_zone, now, Context(None, language, month_first, year))
+        return _read(phrase, typed, user_zone, now, Context(None, language, month_first))
     except TimeParseError:
         if language is None:
             raise
     # Read again with the language's words, also when none needed rewriting: "3 décembre 14h30" has only a
     # month name, which the English reading does not know.
-    return _read(phrase, typed, user_zone, now, Context(language, language, month_first, year))
+    return _read(phrase, typed, user_zone, now, Context(language, language, month_first))
 
 
 @lru_cache(maxsize=4096)
@@ -68,10 +68,15 @@ def _canonical(phrase: str, language: str | None) -> str:
     return english(rewrite(language)(phrase) if language else phrase)
 
 
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
 def _read(text: str, typed: str, user_zone: tzinfo, now: datetime, context: Context) -> ParsedTime:
     phrase = _canonical(text, context.language)
     if not phrase:
         raise TimeParseError(f"I couldn't find a time in “{typed}”. Try {EXAMPLES}.")
+    if _FOUR_DIGITS.search(phrase):  # only then can the year matter: the reading is cached for that year alone
+        context = replace(context, year=now.astimezone(user_zone).year)
     try:
         pieces = cached_read(phrase, context)
     except AboutThePhrase as refusal:

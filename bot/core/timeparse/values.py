@@ -145,7 +145,7 @@ class Context:
     language: str | None  # whose words this reading rewrote into English (None: English as typed)
     user_language: str | None  # the user's Slack language: "2h" alone is asked about only in English
     month_first: bool  # 03/04 is March 4th
-    year: int  # this year where the user is: a four-digit number near it is a year, not a time
+    year: int | None = None  # with a four-digit number in the phrase, this year where the user is (near it: a year)
 
 
 class Found(Protocol):
