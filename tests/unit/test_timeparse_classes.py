@@ -8,11 +8,16 @@ December). Lines are `phrase | expected instant | words the confirmation must ho
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
 
+from bot.config import Settings
+from bot.core.command import Draft
 from bot.core.timeparse import TimeParseError, interpret
+from bot.core.validation import validate
+from bot.slack.blocks import confirmation_blocks
 from tests.unit.test_timeparse_corpus import Case, cases_of
 
 WORDS_NOT_ABOUT_TIME = """
@@ -333,3 +338,16 @@ def test_words_left_out_are_the_results_data_too() -> None:
     assert interpret("tomorrow at 9am", "Asia/Kolkata", now).ignored == ()
     french = interpret("RDV à 14h demain", "Europe/Paris", now, locale="fr-FR")
     assert french.ignored == ("rdv",) and french.when == interpret("demain à 14h", "Europe/Paris", now, "fr-FR").when
+
+
+def test_words_left_out_reach_the_confirmation() -> None:
+    """The confirmation shows the parser's notes, so it names the words that were left out."""
+    values = {"slack_bot_token": "xoxb-unit", "slack_signing_secret": "unit-secret", "kaleyra_sid": "HXAP16TEST97IN",
+              "kaleyra_api_key": "unit-key", "kaleyra_sender": "KLRHXA"}  # fmt: skip
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    draft = Draft(recipients="+919876543210", message="Hi", when="RDV demain à 17h", route="TXN", sender="KLRHXA")
+    now = datetime.fromisoformat("2026-11-24T20:00:00+05:30")
+    request = validate(draft, "Europe/Paris", now, settings, locale="fr-FR")
+    assert request.send_at is not None and request.send_at.isoformat() == "2026-11-25T17:00:00+01:00"
+    shown = json.dumps(confirmation_blocks("p1", request, "Europe/Paris", now), ensure_ascii=False)
+    assert "“rdv” is not about time, so left out." in shown
