@@ -126,11 +126,11 @@ def read(phrase: str, context: Context, rules: tuple[Rule, ...] = ORDERED) -> tu
     for rule, gate, find in _ORDERED_STEPS if rules is ORDERED else _steps(rules):
         if gate is not None and not gate(rest):
             continue
-        taken: list[re.Match[str]] = []
+        taken: list[re.Match[str]] | None = None  # most rules read nothing: no list for them
         for match in find(rest):
             if (reading := rule.read(match, found)) is not None:
                 found.add(Piece(rule.name, reading.value, match.group(0).strip(), reading.notes))
-                taken.append(match)
+                taken = [*(taken or ()), match]
         if taken:
             for match in reversed(taken):
                 rest = rest[: match.start()] + " " + rest[match.end() :]
@@ -145,16 +145,16 @@ def read(phrase: str, context: Context, rules: tuple[Rule, ...] = ORDERED) -> tu
 
 
 @lru_cache(maxsize=4096)
-def _reading(phrase: str, context: Context) -> tuple[Piece, ...] | TimeParseError:
+def _reading(phrase: str, context: Context) -> tuple[Piece, ...] | str:
     try:
         return read(phrase, context)
     except TimeParseError as refusal:
-        return refusal.with_traceback(None)  # the message is what is kept, not the frames that made it
+        return str(refusal)  # only its words: a string is no work for the garbage collector
 
 
 def cached_read(phrase: str, context: Context) -> tuple[Piece, ...]:
     """`read`, remembered by text and context; a refusal is remembered too, and raised afresh each time."""
     reading = _reading(phrase, context)
-    if isinstance(reading, TimeParseError):
-        raise type(reading)(*reading.args)
+    if isinstance(reading, str):
+        raise AboutThePhrase(reading) if TYPED in reading else TimeParseError(reading)
     return reading

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
-from datetime import datetime, tzinfo
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,30 +53,41 @@ def interpret(text: str, tz: str, now: datetime, locale: str | None = None) -> P
     typed = text.strip()
     month_first = _month_first(user_zone, language)
     try:
-        return _read(phrase, typed, user_zone, now, Context(None, language, month_first))
+        return _read(phrase, typed, user_zone, now, _context(None, language, month_first, None))
     except TimeParseError:
         if language is None:
             raise
     # Read again with the language's words, also when none needed rewriting: "3 décembre 14h30" has only a
     # month name, which the English reading does not know.
-    return _read(phrase, typed, user_zone, now, Context(language, language, month_first))
+    return _read(phrase, typed, user_zone, now, _context(language, language, month_first, None))
 
 
-@lru_cache(maxsize=4096)
-def _canonical(phrase: str, language: str | None) -> str:
-    """The phrase in the English the rules read; text alone, so cached."""
-    return english(rewrite(language)(phrase) if language else phrase)
+_context = lru_cache(maxsize=256)(Context)  # a few contexts, shared by every reading that has one
+
+
+def _in_english(language: str | None) -> Callable[[str], str]:
+    """A phrase in the English the rules read: text alone, so cached, one cache per language, each keyed by
+    the phrase alone (a cache of strings is no work for the garbage collector)."""
+
+    def canonical(phrase: str) -> str:
+        return english(rewrite(language)(phrase) if language else phrase)
+
+    return lru_cache(maxsize=4096)(canonical)
+
+
+_CANONICAL = {language: _in_english(language) for language in (None, *READ)}
 
 
 _FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 def _read(text: str, typed: str, user_zone: tzinfo, now: datetime, context: Context) -> ParsedTime:
-    phrase = _canonical(text, context.language)
+    phrase = _CANONICAL[context.language](text)
     if not phrase:
         raise TimeParseError(f"I couldn't find a time in “{typed}”. Try {EXAMPLES}.")
     if _FOUR_DIGITS.search(phrase):  # only then can the year matter: the reading is cached for that year alone
-        context = replace(context, year=now.astimezone(user_zone).year)
+        year = now.astimezone(user_zone).year
+        context = _context(context.language, context.user_language, context.month_first, year)
     try:
         pieces = cached_read(phrase, context)
     except AboutThePhrase as refusal:
@@ -146,8 +157,12 @@ def _month_first(zone: tzinfo, lang: str | None) -> bool:
 
 
 def warm_up() -> None:
-    """Load dateparser's data for English and every language now, and build every rewrite, so no user waits."""
+    """Load dateparser's data for English and every language now, build every rewrite, and read a phrase in
+    each, so no user waits, and the caches exist before the process freezes what it loaded (`gc.freeze`):
+    a cache made later is young to the collector, which would then walk its thousands of entries often."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     for lang in (None, *READ):
         calendar_parser(lang).get_date_data("3 december")
         month_names(lang)
         rewrite(lang or "en")
+        interpret("3 december 2030 10:00", "UTC", now, locale=lang)
