@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.core.timeparse.engine import ORDERED, STAGES
+from bot.core.timeparse.english import NOTATION
 from bot.core.timeparse.languages import READ
 from bot.core.timeparse.words import CONCEPTS, KEEP, NUMBERS
 
@@ -44,6 +45,17 @@ def order_list() -> str:
     return "\n".join(lines) + "\n"
 
 
+def notation_list() -> str:
+    """The ways of writing a time that the English rewrite makes canonical before any rule reads it."""
+    spelled = "spelled numbers as digits: 'eight tonight', 'at three pm', 'ten thirty', 'ten-thirty', 'nine oh five'"
+    misspelled = ", ".join(
+        f"'{word}'" for c in CONCEPTS if c.english in ("tomorrow", "tonight") for word in c.words["en"]
+    )
+    lines = [f"- {spelled}", f"- the day words people misspell most ({misspelled}) as the words"]
+    lines += [f"- {reason}" for reason, _pattern, _replacement in NOTATION]
+    return "\n".join(lines) + "\n"
+
+
 def words_table() -> str:
     """The concepts, with their English and their words in every language."""
     languages = ("en", *READ)
@@ -67,7 +79,7 @@ def _english(english: object) -> str:
     return str(getattr(english, "__doc__", "") or "").strip()
 
 
-MADE = {"rules": rules_table, "order": order_list, "words": words_table}
+MADE = {"rules": rules_table, "notation": notation_list, "order": order_list, "words": words_table}
 
 
 def refreshed(document: str) -> str:
