@@ -38,7 +38,7 @@ def read_clock(match: re.Match[str]) -> Read:
     notes: tuple[str, ...] = ()
     if minute > 59 or second > 59:
         raise TimeParseError(f"“{text}” is not a time of day.")
-    if meridiem and minutes_text and 13 <= hour <= 23 and meridiem == "pm":
+    if meridiem == "pm" and minutes_text and 13 <= hour <= 23:
         meridiem, notes = None, (f"“{text}” was read as {hour:02d}:{minute:02d}.",)  # "1515pm": pm said twice
     if meridiem:
         if not 1 <= hour <= 12:
