@@ -810,3 +810,14 @@ def test_a_weekday_of_this_week(weekday: int, said_on: int, form: str) -> None:
 def test_a_week_without_its_day_is_asked_about() -> None:
     with pytest.raises(TimeParseError, match="which day this week"):
         read("this week 3pm")
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+@pytest.mark.parametrize("form", ["at 3 15 {mon}", "at 3 15 {mon}."])
+def test_before_a_month_an_hour_and_a_number_are_a_time_and_a_day(month: int, form: str) -> None:
+    phrase = form.format(mon=MONTHS[month - 1][:3])
+    assert read(phrase) == upcoming(EVENING, TZ, month, 15, 15)
+
+
+def test_with_next_month_an_hour_and_a_number_are_a_time_and_a_day() -> None:
+    assert read("next month at 3 15") == read("next month on the 15th at 3")

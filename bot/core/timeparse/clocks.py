@@ -7,6 +7,7 @@ from datetime import time
 from typing import Literal
 
 from bot.core.errors import TimeParseError
+from bot.core.timeparse.dates import month_names
 from bot.core.timeparse.values import DIGITS, TYPED, AboutThePhrase, Clock, Found, Mark, Period, Read, Rule, any_of
 
 END_OF_DAY = time(17, 0)
@@ -144,8 +145,18 @@ def _half_hour(match: re.Match[str], _found: Found) -> Read:
     return Read(read.value, (f"“{match.group(0)}” was read as half past {hour}.", *read.notes))
 
 
-def _spoken_clock(match: re.Match[str], _found: Found) -> Read:
-    """'at 3 15' is 3:15."""
+def _spoken_clock(match: re.Match[str], found: Found) -> Read | None:
+    """'at 3 15' is 3:15; but in 'at 3 15 december', 'december at 3 15' and 'next month at 3 15' the 15 is
+    a day, as it was read before hours and minutes apart were."""
+    months = month_names(found.context.language)
+    following = match.string[match.end() :].split(maxsplit=1)[:1]
+    preceding = match.string[: match.start()].split()[-1:]
+    if match["ampm"] is None and (
+        "next month" in match.string
+        or any(word.rstrip(".,") in {"of", *months} for word in following)
+        or any(word.rstrip(".,") in months for word in preceding)
+    ):
+        return None
     return _clock_text(f"{match['h']}:{match['m']}{(match['ampm'] or '').strip()}")
 
 
@@ -279,14 +290,12 @@ RULES = (
     Rule(
         "spoken clock",
         "times",
-        re.compile(
-            r"(?<![\w:./-])at\s+(?P<h>\d{1,2})\s(?P<m>[0-5]\d)(?P<ampm>\s*[ap]m)?(?![\w:./-])"
-            r"(?!\s+(?:of|next\s+month)(?!\w))"  # "at 12 12 next month": at 12, on the 12th
-        ),
+        re.compile(r"(?<![\w:./-])at\s+(?P<h>\d{1,2})\s(?P<m>[0-5]\d)(?P<ampm>\s*[ap]m)?(?![\w:./-])"),
         _spoken_clock,
         "Hour and minutes apart",
         ("at 3 15", "tomorrow at 10 30"),
-        "as `3:15`, then the rules for am/pm; without “at”, `dec 3 10pm` is a date and a time",
+        "as `3:15`, then the rules for am/pm; without “at”, `dec 3 10pm` is a date and a time, and before a "
+        "month or with `next month` the number is a day (`at 3 15 december`)",
         needs=("at",),
     ),
     Rule(
