@@ -145,16 +145,19 @@ def read(phrase: str, context: Context, rules: tuple[Rule, ...] = ORDERED) -> tu
 
 
 @lru_cache(maxsize=4096)
-def _reading(phrase: str, context: Context) -> tuple[Piece, ...] | str:
+def _reading(
+    phrase: str, language: str | None, user_language: str | None, month_first: bool, year: int | None
+) -> tuple[Piece, ...] | str:
+    """Keyed by plain values, and a refusal kept as its words: a cache the garbage collector need not walk."""
     try:
-        return read(phrase, context)
+        return read(phrase, Context(language, user_language, month_first, year))
     except TimeParseError as refusal:
-        return str(refusal)  # only its words: a string is no work for the garbage collector
+        return str(refusal)
 
 
 def cached_read(phrase: str, context: Context) -> tuple[Piece, ...]:
     """`read`, remembered by text and context; a refusal is remembered too, and raised afresh each time."""
-    reading = _reading(phrase, context)
+    reading = _reading(phrase, context.language, context.user_language, context.month_first, context.year)
     if isinstance(reading, str):
         raise AboutThePhrase(reading) if TYPED in reading else TimeParseError(reading)
     return reading
