@@ -42,12 +42,16 @@ class SeriesBook:
     def handoff_at(self, send_at: datetime) -> datetime:
         return max(self._clock.now(), send_at - self._handoff)
 
-    def start(self, commit: Commit, root: str, request: ScheduleRequest, owner: dict[str, str]) -> SmsRecord:
-        """Into `commit` (Confirm's): the series document and its first send, held."""
+    def start(
+        self, commit: Commit, root: str, request: ScheduleRequest, owner: dict[str, str], *, dry_run: bool = False
+    ) -> SmsRecord:
+        """Into `commit` (Confirm's): the series document and its first send, held. Every send of a series
+        confirmed in a dry run is a dry run's."""
         assert request.send_at is not None
         document = {"template": request.to_dict(), **owner, "stopped": False, "stopped_by": "", "latest": 1}
+        document["dry_run"] = dry_run
         commit.put(keys.of(root, "series"), document, ABSENT, self._ttl(document))
-        first = self._held(f"{root}-1", request, owner, 1)
+        first = self._held(f"{root}-1", request, document, 1)
         self._put_held(commit, first)
         return first
 
@@ -121,6 +125,7 @@ class SeriesBook:
             record_id, request, user_id=owner["user_id"], channel_id=owner["channel_id"], tz=owner["tz"],
             now=self._clock.now(), handoff_at=self.handoff_at(request.send_at), keep_body=self._keep_body,
             series=keys.root(record_id), occurrence=occurrence, trace=str(owner.get("trace") or ""),
+            dry_run=bool(owner.get("dry_run")),
         )  # fmt: skip
 
     def _put_held(self, commit: Commit, record: SmsRecord) -> None:
