@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 # the interpreter is $(PYTHON): uv must never download one of its own
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test unit lint bench lock
+.PHONY: run demo test unit lint bench lock
 
 $(UV): uv-bootstrap.txt
 	$(PYTHON) -m venv .tools
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml uv.lock $(UV)
 
 run: $(STAMP)
 	$(VENV)/bin/python -m bot
+
+# the app with a stand-in for Slack and its own dry run for Kaleyra: no accounts, no network, no .env
+demo: $(STAMP)
+	$(VENV)/bin/python -m bot.demo
 
 # the tests in parallel: one worker process per core (PYTEST_XDIST_AUTO_NUM_WORKERS=N for N), and a worker
 # that runs out takes tests queued for another (worksteal), as the slow e2e tests come first in the order

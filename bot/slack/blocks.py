@@ -746,7 +746,8 @@ _JOB_KINDS = {"handoff": "hand-off", "check": "status check"}
 def operations_blocks(overview: Overview, tz: str, now: datetime, *, masked: bool) -> list[Block]:
     """What an operator looks after: the SMS whose outcome is unknown (each with Send again and Mark checked),
     queued jobs that failed or were given up, the queue and its next hand-offs, Kaleyra's errors of the day."""
-    queue = f"*Queue:* {overview.queued} jobs · {overview.due} due now · {overview.running} running"
+    jobs = "job" if overview.queued == 1 else "jobs"
+    queue = f"*Queue:* {overview.queued} {jobs} · {overview.due} due now · {overview.running} running"
     blocks: list[Block] = [{"type": "divider"}, _section("*Operations* (visible to admins)"), _context(queue)]
     count = overview.unknown_count
     if count:
