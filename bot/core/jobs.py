@@ -207,7 +207,7 @@ class JobQueue:
         retried: list[tuple[str, str, int]] = []
         given_up: list[tuple[str, str, datetime]] = []
         for _, _, _, ahead, tried, gone in answers:
-            upcoming += [(_job_id(ahead[i]), _instant(ahead[i + 1])) for i in range(0, len(ahead), 2)]
+            upcoming += [(_parts(ahead[i])[1], _instant(ahead[i + 1])) for i in range(0, len(ahead), 2)]
             retried += [(*_parts(tried[i]), int(tried[i + 1])) for i in range(0, len(tried), 2)]
             given_up += [(*_parts(gone[i]), _instant(gone[i + 1])) for i in range(0, len(gone), 2)]
         return QueueView(
@@ -420,10 +420,6 @@ def _parts(name: Any) -> tuple[str, str]:
     """A job's kind and record id, from its name."""
     kind, _, job_id = str(name).partition(":")
     return kind, job_id
-
-
-def _job_id(name: Any) -> str:
-    return _parts(name)[1]
 
 
 def _instant(score: Any) -> datetime:

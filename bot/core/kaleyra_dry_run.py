@@ -72,8 +72,3 @@ class DryRunTransport(httpx.AsyncBaseTransport):
         else:
             status, trace = "Delivered", "DELIVERED"
         return {"message_id": message_id, "status": status, "status_trace": trace}
-
-
-def is_dry_run(identifier: str) -> bool:
-    """Whether a Kaleyra id (a batch or a message) was made up by a dry run."""
-    return identifier.startswith(MARK)

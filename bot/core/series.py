@@ -48,8 +48,14 @@ class SeriesBook:
         """Into `commit` (Confirm's): the series document and its first send, held. Every send of a series
         confirmed in a dry run is a dry run's."""
         assert request.send_at is not None
-        document = {"template": request.to_dict(), **owner, "stopped": False, "stopped_by": "", "latest": 1}
-        document["dry_run"] = dry_run
+        document = {
+            "template": request.to_dict(),
+            **owner,
+            "stopped": False,
+            "stopped_by": "",
+            "latest": 1,
+            "dry_run": dry_run,
+        }
         commit.put(keys.of(root, "series"), document, ABSENT, self._ttl(document))
         first = self._held(f"{root}-1", request, document, 1)
         self._put_held(commit, first)

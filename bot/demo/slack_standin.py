@@ -27,12 +27,13 @@ class Sent:
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
-        found = (
-            self.fields.get("view", {}).get("blocks") if self.method == "views.publish" else self.fields.get("blocks")
-        )
-        if isinstance(found, str):  # the Web API's form encoding
-            found = json.loads(found)
-        return list(found or [])
+        where = _decoded(self.fields.get("view")) if self.method == "views.publish" else self.fields
+        return list(_decoded(where.get("blocks")) or [])
+
+
+def _decoded(value: Any) -> Any:
+    """A field as sent: as it is in a JSON body, or a JSON string in the Web API's form encoding."""
+    return json.loads(value) if isinstance(value, str) else (value or {})
 
 
 class SlackStandIn:
