@@ -157,6 +157,8 @@ def refused(outcome: Outcome) -> str:
     if outcome.act is Act.CONFIRM and refusal.reason in _TIME_REASONS:
         return f":hourglass: Not sent: {words} Edit the time and confirm again."
     record = outcome.record
+    if refusal.reason is Reason.DRY_RUN:  # its hand-off will refuse it too: "goes at its time" would be untrue
+        return f":no_entry: Not sent: {words}"
     if record is not None and outcome.act is not Act.HANDOFF and record.phase in NOT_SENT:
         still = (
             "It is still held and goes at its time unless you cancel it."

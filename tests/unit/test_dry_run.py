@@ -103,6 +103,7 @@ def test_an_sms_is_only_sent_as_it_was_confirmed(confirmed_in_dry_run: bool) -> 
         await world.store.annotate(pending_id, confirmed_so)
         clicked = await world.outbox.send_now(pending_id, "U1")
         assert clicked.refusal is not None and clicked.refusal.reason is Reason.DRY_RUN
+        assert "goes at its time" not in wording.headline(clicked, world.clock.now()), "its hand-off refuses it too"
         assert (await world.record(pending_id)).phase is State.HELD, "a refused click changes nothing"
         await world.advance(timedelta(hours=2, seconds=1))
         [told] = world.told
