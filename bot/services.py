@@ -16,6 +16,9 @@ from bot.core.dispatch import Dispatcher
 from bot.core.durability import Durability, Mode
 from bot.core.jobs import BATCH, CHECK, GROUP, HANDOFF, JobQueue, JobRunner
 from bot.core.kaleyra import KaleyraClient
+from bot.core.kaleyra_dry_run import DryRunTransport
+from bot.core.kaleyra_errors import KaleyraErrors
+from bot.core.operations import Operations
 from bot.core.outbox import Outbox
 from bot.core.pending import PendingStore
 from bot.core.quiet_hours import QuietHours, parse_hours
@@ -55,6 +58,7 @@ class Services:
     jobs: JobRunner
     background: Background
     shutdown: Shutdown
+    operations: Operations
 
     @classmethod
     def build(
@@ -70,6 +74,7 @@ class Services:
             max_retries=settings.kaleyra_max_retries,
             shutdown=shutdown,
             max_concurrent=settings.kaleyra_max_concurrent,
+            transport=DryRunTransport(clock) if settings.kaleyra_dry_run else None,  # never calls Kaleyra
         )
         shared_redis = redis if settings.redis_url is not None else None  # embedded store: counts in-process
         quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
@@ -78,6 +83,7 @@ class Services:
             timeout_ms=settings.redis_durability_timeout_ms,
         )  # fmt: skip
         store = Store(redis, clock, settings.history_days, durability)
+        errors = KaleyraErrors(redis, clock)
         pending = PendingStore(redis, settings.pending_ttl_seconds)
         directory = SlackDirectory(slack, clock)
         access = SlackAccess(directory, settings)
@@ -95,7 +101,7 @@ class Services:
         dispatcher = Dispatcher(
             store, kaleyra, quota, quiet_hours, access, series, batches, clock,
             lease_seconds=settings.queue_lease_seconds, late_minutes=settings.late_send_minutes,
-            first_check_seconds=settings.status_first_check_seconds,
+            first_check_seconds=settings.status_first_check_seconds, errors=errors,
         )  # fmt: skip
         outbox = Outbox(
             store, pending, dispatcher, series, batches, quota, quiet_hours, access, clock,
@@ -131,6 +137,7 @@ class Services:
             jobs=jobs,
             background=Background(settings.max_background_jobs, settings.background_workers),
             shutdown=shutdown,
+            operations=Operations(store, queue, errors, clock),
         )
 
     async def aclose(self) -> None:

@@ -120,6 +120,7 @@ class Batch:
     post_channel: str = ""
     post_ts: str = ""
     told: dict[str, int] = field(default_factory=dict)  # the problems its owner was told of, by count
+    dry_run: bool = False  # confirmed in a dry run (KALEYRA_DRY_RUN): its rows are only ever sent in one
     trace: str = ""
     version: int = 0
     commit: str = ""
@@ -219,10 +220,11 @@ class BatchBook:
 
     # --- Confirm -------------------------------------------------------------------------------------
 
-    async def create(self, pending_id: str, pending: Pending) -> tuple[Batch | None, bool]:
+    async def create(self, pending_id: str, pending: Pending, *, dry_run: bool = False) -> tuple[Batch | None, bool]:
         """Claim the request, write its rows, open the batch (see the module docstring). The batch (None when
         the request was taken by another click first) and whether this call opened it. Raises `NotDurable`
-        when the opening could not be made durable: the batch is then cancelled, nothing is held."""
+        when the opening could not be made durable: the batch is then cancelled, nothing is held. `dry_run`:
+        confirmed in a dry run, as its rows are marked."""
         assert pending.batch is not None
         plan, request, now = Plan.from_dict(pending.batch), pending.request, self._clock.now()
         batch = Batch(
@@ -230,7 +232,7 @@ class BatchBook:
             created_at=now.isoformat(), rows=plan.rows, source=plan.source, template=plan.template,
             route=request.route, sender=request.sender, first_at=plan.first_at, last_at=plan.last_at,
             send_times=plan.send_times, segments=plan.segments, lease_until=(now + self._lease).isoformat(),
-            trace=pending.trace,
+            trace=pending.trace, dry_run=dry_run,
         )  # fmt: skip
         commit = Commit(keys.bucket_of(pending_id))
         commit.check(keys.of(pending_id, "pending"), 0)
@@ -281,7 +283,7 @@ class BatchBook:
             handoff_at = max(now, at - self._handoff) if at else now
             record = held(
                 batch.row_id(number), one, user_id=batch.user_id, channel_id=batch.channel_id, tz=batch.tz,
-                now=now, handoff_at=handoff_at, keep_body=self._keep_body, trace=batch.trace,
+                now=now, handoff_at=handoff_at, keep_body=self._keep_body, trace=batch.trace, dry_run=batch.dry_run,
             )  # fmt: skip
             record.batch, record.line = batch.id, int(line)
             rows.append(record)

@@ -33,6 +33,7 @@ from bot import metrics
 from bot.core import delivery
 from bot.core.delivery import Report
 from bot.core.errors import StatusUnavailable
+from bot.core.kaleyra_dry_run import DryRunTransport
 from bot.core.shutdown import Shutdown
 
 MAX_RECIPIENTS_PER_REQUEST = 100
@@ -149,7 +150,9 @@ class KaleyraClient:
         shutdown: Shutdown | None = None,
         max_concurrent: int = 20,
     ) -> None:
-        """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests."""
+        """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests, or a `DryRunTransport`
+        (KALEYRA_DRY_RUN), which answers for Kaleyra."""
+        self.dry_run = isinstance(transport, DryRunTransport)
         self._gate = Gate(max_concurrent)
         self._account_url = account_url.rstrip("/")
         self._api_key = api_key

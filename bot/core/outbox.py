@@ -29,7 +29,6 @@ from bot.core.records import (
     NOT_SENT,
     Change,
     Event,
-    NotAllowed,
     SmsRecord,
     State,
     held,
@@ -152,7 +151,7 @@ class Outbox:
         if refusal is not None:
             return Outcome(Act.CONFIRM, Result.REFUSED, refusal=refusal, pending=pending, pending_id=pending_id)
         try:
-            batch, opened = await self._batches.create(pending_id, pending)
+            batch, opened = await self._batches.create(pending_id, pending, dry_run=self._dispatcher.dry_run)
         except NotDurable:
             await self._quota.give_back(pending.user_id, rows, burst=False)
             return Outcome(Act.CONFIRM, Result.REFUSED, refusal=_BATCH_NOT_KEPT)
@@ -173,7 +172,9 @@ class Outbox:
         commit.delete(keys.of(pending_id, "pending"))
         request = pending.request
         if request.repeat:
-            return commit, [self._series.start(commit, pending_id, request, pending.owner())]
+            return commit, [
+                self._series.start(commit, pending_id, request, pending.owner(), dry_run=self._dispatcher.dry_run)
+            ]
         sends = [(f"{pending_id}-z{n}", zone, replace(request, recipients=numbers, send_at=at, parts=()))
                  for n, (zone, at, numbers) in enumerate(request.parts, 1)] or [(pending_id, "", request)]  # fmt: skip
         created = []
@@ -218,7 +219,7 @@ class Outbox:
         handoff_at = max(now, request.send_at - self._handoff) if request.send_at else now
         return held(
             record_id, request, user_id=pending.user_id, channel_id=pending.channel_id, tz=pending.tz, now=now,
-            handoff_at=handoff_at, keep_body=self._keep_body, trace=pending.trace,
+            handoff_at=handoff_at, keep_body=self._keep_body, trace=pending.trace, dry_run=self._dispatcher.dry_run,
         )  # fmt: skip
 
     async def _confirmed(self, created: list[SmsRecord], original: SmsRecord | None, user_id: str) -> Outcome:
@@ -284,18 +285,7 @@ class Outbox:
         if record.phase is State.SENDING:  # its instance may have died: settle that first
             record, _ = await self._dispatcher.abandon(record)
 
-        def step(current: SmsRecord | None) -> Commit | None:
-            try:
-                cancelled = transition(current, Event.CANCEL, Change(by=user_id))
-            except NotAllowed:
-                return None
-            assert current is not None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, cancelled, current.version)
-            commit.drop_job(HANDOFF, record_id)
-            return commit
-
-        after, changed = await self._store.change(record_id, step)
+        after, changed = await self._store.move(record_id, Event.CANCEL, Change(by=user_id), also=_drop_hand_off)
         if not changed or after is None:
             return Outcome(Act.CANCEL, Result.TOO_LATE, (after,) if after else ())
         if after.series:
@@ -331,6 +321,19 @@ class Outbox:
         cancelled = await self._batches.cancel(batch_id, user_id)
         result = Result.TOO_LATE if cancelled.already and not cancelled.cancelled else Result.DONE
         return Outcome(Act.CANCEL_BATCH, result, batch=cancelled.batch, cancelled=cancelled, by=user_id)
+
+    async def close(self, record_id: str, user_id: str) -> Outcome:
+        """After an unknown outcome, its owner or an admin checked Kaleyra's console: the SMS is closed, never sent
+        again, and a series goes on."""
+        record = await self._owned(record_id, user_id, Act.CLOSE)
+        if isinstance(record, Outcome):
+            return record
+        after, changed = await self._store.move(record_id, Event.CLOSE, Change(by=user_id))
+        if not changed or after is None:
+            return Outcome(Act.CLOSE, Result.TOO_LATE, (after,) if after else ())
+        if after.series:
+            await self._series.continue_after(after)
+        return Outcome(Act.CLOSE, Result.DONE, (after,))
 
     async def _owned(self, record_id: str, user_id: str, act: Act) -> SmsRecord | Outcome:
         """The record, if `user_id` may act on it (its owner, or an admin); else the answer."""
@@ -379,20 +382,15 @@ class Outbox:
         return await self._dispatcher.send_group(leader_id)
 
     async def give_up(self, record_id: str, tries: int) -> None:
-        """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told."""
-
-        def step(current: SmsRecord | None) -> Commit | None:
-            try:
-                failed = transition(
-                    current, Event.GIVE_UP, Change(note=f"the app could not hand it off ({tries} tries)")
-                )
-            except NotAllowed:
-                return None
-            assert current is not None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, failed, current.version)
-            return commit
-
-        record, changed = await self._store.change(record_id, step)
-        if changed and record is not None and not record.batch:
+        """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told,
+        and its series goes on."""
+        note = f"the app could not hand it off ({tries} tries)"
+        record, changed = await self._store.move(record_id, Event.GIVE_UP, Change(note=note))
+        if changed and record is not None and not record.batch:  # a batch tells its news itself
             await self._notify(Outcome(Act.HANDOFF, Result.DONE, (record,)))
+            if record.series:
+                await self._series.continue_after(record)
+
+
+def _drop_hand_off(commit: Commit, cancelled: SmsRecord) -> None:
+    commit.drop_job(HANDOFF, cancelled.id)

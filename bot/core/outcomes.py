@@ -28,6 +28,7 @@ class Act(StrEnum):
     STOP = "stop"  # a series
     HANDOFF = "handoff"  # nobody clicked: the SMS's time came
     CANCEL_BATCH = "cancel_batch"  # every row of a batch the app still holds
+    CLOSE = "close"  # after an unknown outcome: checked in Kaleyra's console, closed
 
 
 class Result(StrEnum):

@@ -21,6 +21,7 @@ class Reason(StrEnum):
     NOT_DURABLE = "not_durable"  # the hold could not be made to survive a failover in time
     BATCH_CANCELLED = "batch_cancelled"  # a row of a batch that was cancelled as a whole
     BATCH_NOT_READY = "batch_not_ready"  # a row of a batch whose Confirm is still being made
+    DRY_RUN = "dry_run"  # confirmed in a dry run and sent for real, or the other way round
 
 
 @dataclass(frozen=True)

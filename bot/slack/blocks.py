@@ -18,12 +18,22 @@ from bot.core.batches import PROBLEMS, Batch, Listed, Phase, Plan
 from bot.core.command import Draft
 from bot.core.delivery import Report
 from bot.core.mrkdwn import escape as escape  # listeners use blocks.escape too
+from bot.core.operations import JobTrouble, Overview
 from bot.core.recipient_rows import BadRow, Rows, looks_like_rows
 from bot.core.records import NOT_SENT, SmsRecord, State
 from bot.core.saved_lists import SavedList
 from bot.core.templates import TEMPLATE_FIELD, VARIABLE_LIMIT, Template
 from bot.core.validation import PICKED_FIELD, ScheduleRequest, variable_field
-from bot.slack.wording import batch_label, can_retry, counts_text, state_text, time_range
+from bot.slack.wording import (
+    DRY_RUN,
+    DRY_RUN_MARK,
+    batch_label,
+    can_retry,
+    counts_text,
+    local_time,
+    state_text,
+    time_range,
+)
 
 Block = dict[str, Any]
 MODAL_CALLBACK_ID = "schedule_sms"
@@ -501,7 +511,10 @@ def recipient_list_messages(recipients: Sequence[str], *, masked: bool) -> list[
     return _messages(_sections(f"*All {len(recipients)} recipients:* " + ", ".join(shown)))
 
 
-def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now: datetime) -> list[Block]:
+def confirmation_blocks(
+    pending_id: str, request: ScheduleRequest, tz: str, now: datetime, *, dry_run: bool = False
+) -> list[Block]:
+    """`dry_run`: KALEYRA_DRY_RUN is on, and the confirmation says so."""
     iso = request.send_at.isoformat(timespec="seconds") if request.send_at else "no time: send now"
     details = [
         f"*When:* {describe_time(request.send_at, tz, now)}",
@@ -520,6 +533,7 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
         zones = _sections("\n".join(zone_lines(request, now)))
     blocks = [
         _section(":calendar: *Check and confirm this SMS*"),
+        *([_context(DRY_RUN)] if dry_run else []),
         *_sections(f"*To* ({len(request.recipients)}): {', '.join(request.recipients)}"),  # every number, checked
         *zones,
         _section("\n".join(details)),
@@ -599,17 +613,21 @@ def record_post_blocks(record: SmsRecord, now: datetime, *, masked: bool) -> lis
         blocks.append({"type": "section", "text": _plain(record.body)})
     if summary := record.summary():
         blocks.append(_context(f"*Delivery:* {escape(summary)}"))
+    if record.dry_run:
+        blocks.append(_context(DRY_RUN))
     return blocks
 
 
-def failure_messages(failures: Sequence[Report], *, masked: bool) -> list[list[Block]]:
-    """Every failure, one line each, over as many sections and messages as they need."""
+def failure_messages(failures: Sequence[Report], *, masked: bool, dry_run: bool = False) -> list[list[Block]]:
+    """Every failure, one line each, over as many sections and messages as they need (`dry_run`: made up)."""
     lines = [
         f"• {phones.mask(report.recipient) if masked else escape(report.recipient)}: {escape(report.status)}, "
         f"{escape(delivery.explain(report.detail))}"
         for report in failures
     ]
-    return _messages(_sections(":x: *Not delivered*\n" + "\n".join(lines)))
+    return _messages(
+        [*_sections(":x: *Not delivered*\n" + "\n".join(lines)), *([_context(DRY_RUN)] if dry_run else [])]
+    )
 
 
 # --- history: /schedule-sms list and the App Home ----------------------------------------------
@@ -640,13 +658,7 @@ def history_lines(
                 lines.append(f"• {batch_line(record, tally, tz, now, with_author=with_author)}")
                 buttons = batch_actions(record, tally)
             else:
-                local = record.send_time.astimezone(ZoneInfo(tz))
-                author = f"<@{record.user_id}> → " if with_author else ""
-                delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
-                lines.append(
-                    f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
-                    f"{recipients_text(record.recipients, masked)} · {state_text(record, tz, now)}{delivery_counts}"
-                )
+                lines.append(record_line(record, tz, now, masked=masked, with_author=with_author))
                 buttons = held_actions(record, now)
             if buttons is not None:
                 blocks += [*_sections("\n".join(lines)), buttons]
@@ -661,6 +673,18 @@ def _listed_time(listed: Listed) -> datetime:
     if isinstance(listed, Batch):
         return listed.last_time or datetime.fromisoformat(listed.created_at)
     return listed.send_time
+
+
+def record_line(record: SmsRecord, tz: str, now: datetime, *, masked: bool, with_author: bool) -> str:
+    """One SMS on one line: its time in `tz`, (its author,) its recipients, where it is, its delivery."""
+    local = record.send_time.astimezone(ZoneInfo(tz))
+    author = f"<@{record.user_id}> → " if with_author else ""
+    delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
+    dry_run = f" · {DRY_RUN_MARK}" if record.dry_run else ""
+    return (
+        f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
+        f"{recipients_text(record.recipients, masked)} · {state_text(record, tz, now)}{delivery_counts}{dry_run}"
+    )
 
 
 def history_blocks(
@@ -693,14 +717,19 @@ def home_view(
     *,
     masked: bool,
     templates: Sequence[Block] = (),
+    operations: Sequence[Block] = (),
+    dry_run: bool = False,
     counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
-    """`templates` is the templates' section (`templates_blocks`); `counts`, the listed batches' rows by state."""
+    """`templates` is the templates' section (`templates_blocks`), `operations` the admins' (`operations_blocks`);
+    `dry_run`: KALEYRA_DRY_RUN is on, and the Home tab says so first; `counts`, the listed batches' rows by state."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain("schedule-sms")},
+        *([_context(DRY_RUN)] if dry_run else []),
         _context("Type `/schedule-sms` in a channel to schedule an SMS; `/schedule-sms list` for older ones."),
         _section("*Your SMS*"),
         *history_lines(mine, tz, now, masked=masked, with_author=False, counts=counts),
+        *operations,
         *templates,
     ]
     if team is not None:
@@ -715,13 +744,14 @@ def home_view(
 # --- held SMS: state, buttons, and quiet hours -------------------------------------------------
 
 HELD_CANCEL, HELD_EDIT, HELD_SEND_NOW, SERIES_STOP = "held_cancel", "held_edit", "held_send_now", "series_stop"
-HELD_SEND_AGAIN, HELD_RETRY = "held_send_again", "held_retry"
+HELD_SEND_AGAIN, HELD_RETRY, HELD_CLOSE = "held_send_again", "held_retry", "held_close"
 QUIET_NEXT = "quiet_next"
 
 
 def held_actions(record: SmsRecord, now: datetime) -> Block | None:
     """The buttons that apply where the SMS is: Cancel (Skip in a series) / Edit / Send now while nothing went
-    out, Try again while its time can still be kept, Send again after an unknown outcome; Stop for a series."""
+    out, Try again while its time can still be kept, Send again or Mark checked after an unknown outcome; Stop
+    for a series."""
     buttons = []
     if record.phase in NOT_SENT:
         cancel = "Skip" if record.series else "Cancel"
@@ -730,7 +760,19 @@ def held_actions(record: SmsRecord, now: datetime) -> Block | None:
             buttons.append(_button("Try again", HELD_RETRY, record.id, style="primary"))
         buttons.append(_button("Send now", HELD_SEND_NOW, record.id))
     elif record.phase is State.UNCERTAIN:
-        buttons.append(_button("Send again", HELD_SEND_AGAIN, record.id))
+        confirm = {
+            "title": _plain("Checked in Kaleyra's console?"),
+            "text": _plain(
+                "Close it once you have checked: the app will not send it again, and it leaves the admins' list of "
+                "unknown outcomes."
+            ),
+            "confirm": _plain("Mark checked"),
+            "deny": _plain("Not yet"),
+        }
+        buttons += [
+            _button("Send again", HELD_SEND_AGAIN, record.id),
+            _button("Mark checked", HELD_CLOSE, record.id) | {"confirm": confirm},
+        ]
     if record.series and (buttons or record.phase is State.SENDING):
         buttons.append(_button("Stop series", SERIES_STOP, record.id))
     return {"type": "actions", "block_id": f"held-{record.id}", "elements": buttons} if buttons else None
@@ -751,6 +793,8 @@ def held_outcome_blocks(
     """What the owner is told about their SMS (one per zone for "their time"): the news, each one's state,
     and what they can still do."""
     blocks = [_section(headline)]
+    if any(record.dry_run for record in records):
+        blocks.append(_context(DRY_RUN))
     if lines:
         blocks += _sections("\n".join(lines))
     for record in records:
@@ -779,6 +823,61 @@ def quiet_hours_blocks(message: str, pending_id: str, next_allowed: datetime, tz
             ],
         },
     ]
+
+
+# --- the admins' view in the App Home ----------------------------------------------------------------
+
+_JOB_KINDS = {"handoff": "hand-off", "check": "status check"}
+
+
+def operations_blocks(overview: Overview, tz: str, now: datetime, *, masked: bool) -> list[Block]:
+    """What an operator looks after: the SMS whose outcome is unknown (each with Send again and Mark checked),
+    queued jobs that failed or were given up, the queue and its next hand-offs, Kaleyra's errors of the day."""
+    jobs = "job" if overview.queued == 1 else "jobs"
+    queue = f"*Queue:* {overview.queued} {jobs} · {overview.due} due now · {overview.running} running"
+    blocks: list[Block] = [{"type": "divider"}, _section("*Operations* (visible to admins)"), _context(queue)]
+    count = overview.unknown_count
+    if count:
+        blocks.append(
+            _section(
+                f"*Outcome unknown* ({count}): check each in Kaleyra's console, then send it again or mark it checked."
+            )
+        )
+        for record in overview.unknown:
+            why = f"\n      {escape(record.note)}" if record.note else ""
+            blocks.append(_section(record_line(record, tz, now, masked=masked, with_author=True) + why))
+            if (buttons := held_actions(record, now)) is not None:
+                blocks.append(buttons)
+        if count > len(overview.unknown):
+            blocks.append(_context(f"… and {count - len(overview.unknown)} more, older."))
+    else:
+        blocks.append(_section("*Outcome unknown:* none."))
+    troubles = [_trouble_line(trouble, tz, now, masked=masked) for trouble in overview.troubles]
+    blocks += _sections("\n".join(["*Queued jobs that failed*", *(troubles or ["None in the last 7 days."])]))
+    handoffs = [
+        f"• {local_time(at, tz)}, for {local_time(record.send_time, tz)} · <@{record.user_id}> → "
+        f"{recipients_text(record.recipients, masked)}"
+        for at, record in overview.next_handoffs
+    ]
+    blocks += _sections("\n".join(["*Next hand-offs to Kaleyra*", *(handoffs or ["None queued."])]))
+    errors = [
+        f"• *{escape(error.code)}* × {error.count}, last at {local_time(error.last_at, tz)}: {escape(error.words)}"
+        for error in overview.kaleyra_errors
+    ]
+    blocks += _sections("\n".join(["*Kaleyra errors, last 24 hours*", *(errors or ["None."])]))
+    return blocks
+
+
+def _trouble_line(trouble: JobTrouble, tz: str, now: datetime, *, masked: bool) -> str:
+    kind = _JOB_KINDS.get(trouble.kind, escape(trouble.kind))
+    what = (
+        record_line(trouble.record, tz, now, masked=masked, with_author=True).removeprefix("• ")
+        if trouble.record
+        else f"`{escape(trouble.record_id)}` (no longer kept)"
+    )
+    if trouble.given_up_at is not None:
+        return f"• {kind} given up at {local_time(trouble.given_up_at, tz)}: {what}"
+    return f"• {kind} on its try {trouble.tries}, after a failure: {what}"
 
 
 # --- DLT templates: the Home tab's list, the admins' form, the menus' options ------------------------
@@ -986,7 +1085,15 @@ def rows_read_view(text: str) -> dict[str, Any]:
 
 
 def batch_confirmation_blocks(
-    pending_id: str, plan: Plan, envelope: ScheduleRequest, rows: Rows, tz: str, now: datetime, saved: str = ""
+    pending_id: str,
+    plan: Plan,
+    envelope: ScheduleRequest,
+    rows: Rows,
+    tz: str,
+    now: datetime,
+    saved: str = "",
+    *,
+    dry_run: bool = False,
 ) -> list[Block]:
     """A batch before Confirm: how many SMS, how many send times and when, the first rows in full, segments and
     SMS in all, the shared route and template; every bad row by line (the first ones here, the others in the
@@ -1004,6 +1111,8 @@ def batch_confirmation_blocks(
            if envelope.template_id else ""),
     ]  # fmt: skip
     blocks = [_section(":calendar: *Check and confirm these SMS*"), _section("\n".join(details))]
+    if dry_run:
+        blocks.append(_context(DRY_RUN))
     if good:
         blocks.append(_section(f"*The first {min(len(good), SHOWN_IN_FULL)}, as they will be sent:*"))
     for row in good[:SHOWN_IN_FULL]:
@@ -1068,7 +1177,9 @@ def batch_line(batch: Batch, counts: Mapping[str, int], tz: str, now: datetime, 
     author = f"<@{batch.user_id}> → " if with_author else ""
     return (
         f"*{time_range(batch.first_time, batch.last_time, tz)}* · {author}batch of {batch_label(batch)}"
-        f" · {counts_text(counts)}" + (f" · cancelled{_cancelled_by(batch)}" if batch.phase == Phase.CANCELLED else "")
+        f" · {counts_text(counts)}"
+        + (f" · cancelled{_cancelled_by(batch)}" if batch.phase == Phase.CANCELLED else "")
+        + (f" · {DRY_RUN_MARK}" if batch.dry_run else "")
     )
 
 
@@ -1078,6 +1189,8 @@ def _cancelled_by(batch: Batch) -> str:
 
 def batch_outcome_blocks(headline: str, batch: Batch, counts: Mapping[str, int], now: datetime) -> list[Block]:
     blocks = [_section(headline), _context(batch_line(batch, counts, batch.tz, now, with_author=False))]
+    if batch.dry_run:
+        blocks.append(_context(DRY_RUN))
     if (buttons := batch_actions(batch, counts)) is not None:
         blocks.append(buttons)
     return blocks
@@ -1095,6 +1208,7 @@ def batch_post_blocks(batch: Batch, counts: Mapping[str, int]) -> list[Block]:
             f" · *Type:* {batch.route}{template}"
         ),
         _section(f"*Rows:* {counts_text(counts)}"),
+        *([_context(DRY_RUN)] if batch.dry_run else []),
         *([buttons] if (buttons := batch_actions(batch, counts)) is not None else []),
     ]
 

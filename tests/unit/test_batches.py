@@ -338,3 +338,16 @@ def test_cancel_before_confirm_drops_the_rows_kept_for_it() -> None:
         assert (await world.outbox.confirm(pending_id, "U1")).result is Result.TOO_LATE
 
     run(scenario)
+
+
+def test_a_batch_confirmed_in_a_dry_run_is_sent_in_it_and_only_in_it() -> None:
+    async def scenario(world: World) -> None:
+        batch_id = await confirmed(world, rows(3, body="Same."))
+        batch = await world.batches.get(batch_id)
+        assert batch is not None and batch.dry_run
+        assert {record.dry_run for record in await world.store.get_many(batch.row_ids)} == {True}
+        await to_handoff(world)
+        assert (await world.batches.counts([batch_id]))[batch_id] == {"handed_off": 3}
+        assert world.kaleyra.sent == [], "a dry run never calls Kaleyra"
+
+    run(scenario, World(dry_run=True))

@@ -11,6 +11,10 @@ import fakeredis
 from bot.core.batches import BatchBook, News
 from bot.core.dispatch import Dispatcher
 from bot.core.jobs import BATCH, CHECK, GROUP, HANDOFF, JobQueue, JobRunner
+from bot.core.kaleyra import KaleyraClient
+from bot.core.kaleyra_dry_run import DryRunTransport
+from bot.core.kaleyra_errors import KaleyraErrors
+from bot.core.operations import Operations
 from bot.core.outbox import Outbox
 from bot.core.outcomes import Outcome
 from bot.core.pending import Pending, PendingStore
@@ -22,7 +26,7 @@ from bot.core.series import SeriesBook
 from bot.core.store import Store
 from bot.core.tracking import DeliveryTracker
 from bot.core.validation import ScheduleRequest
-from tests.unit.kaleyra_double import KaleyraDouble
+from tests.unit.kaleyra_double import ACCOUNT_URL, API_KEY, KaleyraDouble
 
 NOW = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)  # 12:00 in India
 HANDOFF_MINUTES = 60
@@ -60,8 +64,15 @@ class Access:
 
 class World:
     def __init__(
-        self, kaleyra: KaleyraDouble | None = None, *, per_day: int = 0, quiet: str = "", admins: tuple[str, ...] = ()
+        self,
+        kaleyra: KaleyraDouble | None = None,
+        *,
+        per_day: int = 0,
+        quiet: str = "",
+        admins: tuple[str, ...] = (),
+        dry_run: bool = False,
     ) -> None:
+        """`dry_run`: Kaleyra is the app's own dry run (KALEYRA_DRY_RUN), and `kaleyra` hears nothing."""
         self.redis = redis = fakeredis.FakeAsyncRedis(decode_responses=True)
         self.kaleyra = kaleyra or KaleyraDouble()
         self.clock = FrozenClock()
@@ -70,7 +81,12 @@ class World:
         self.access = Access()
         self.store = Store(redis, self.clock, retention_days=90)
         self.pending = PendingStore(redis, ttl_seconds=600)
-        client = self.kaleyra.client()
+        client = (
+            KaleyraClient(ACCOUNT_URL, API_KEY, transport=DryRunTransport(self.clock))
+            if dry_run
+            else self.kaleyra.client()
+        )
+        self.errors = KaleyraErrors(redis, self.clock)
         quota = Quota(None, 0, per_day)
         quiet_hours = QuietHours(*parse_hours("09:00-21:00"), (quiet,) if quiet else ())
         self.series = SeriesBook(self.store, self.clock, handoff=timedelta(minutes=HANDOFF_MINUTES), keep_body=False)
@@ -84,7 +100,7 @@ class World:
         self.quota = quota
         dispatcher = Dispatcher(
             self.store, client, quota, quiet_hours, self.access, self.series, self.batches, self.clock,
-            lease_seconds=LEASE, late_minutes=10, first_check_seconds=120,
+            lease_seconds=LEASE, late_minutes=10, first_check_seconds=120, errors=self.errors,
         )  # fmt: skip
         self.outbox = Outbox(
             self.store, self.pending, dispatcher, self.series, self.batches, quota, quiet_hours, self.access,
@@ -102,6 +118,7 @@ class World:
             self.queue, handlers, self.clock,
             poll_seconds=1, lease_seconds=LEASE, max_attempts=3, give_up={HANDOFF: self.outbox.give_up},
         )  # fmt: skip
+        self.operations = Operations(self.store, self.queue, self.errors, self.clock)
 
     async def _batch_news(self, news: News) -> None:
         self.news.append(news)

@@ -125,12 +125,14 @@ async def show_lists(services: Services, client: AsyncWebClient, requester: Requ
 
 
 async def tell_offer(
-    client: AsyncWebClient, requester: Requester, offered: Offered, now: datetime, *, replace_original: bool = False
+    services: Services, requester: Requester, offered: Offered, now: datetime, *, replace_original: bool = False
 ) -> None:
     """A batch's confirmation, then every bad row beyond those it lists, in messages of their own."""
+    client = services.slack
     confirmation = blocks.batch_confirmation_blocks(
-        offered.pending_id, offered.plan, offered.envelope, offered.rows, offered.tz, now, offered.saved
-    )
+        offered.pending_id, offered.plan, offered.envelope, offered.rows, offered.tz, now, offered.saved,
+        dry_run=services.settings.kaleyra_dry_run,
+    )  # fmt: skip
     await requester.tell(client, "Check and confirm these SMS", confirmation, replace_original=replace_original)
     for message in blocks.bad_rows_messages(offered.rows.bad):
         await requester.tell(client, "Rows that cannot be sent", message)

@@ -128,7 +128,7 @@ async def _read_rows_later(
         await requester.problem(client, f"Not scheduled: {offered.message}")
         return
     replaced = await _withdraw_edited(services, client, requester, modal.replaces, now)
-    await batches.tell_offer(client, requester, offered, now, replace_original=replaced)
+    await batches.tell_offer(services, requester, offered, now, replace_original=replaced)
     where = "Check and confirm them where you ran `/schedule-sms`." if offered.pending_id else "None can be sent."
     await _show(client, view_id, blocks.rows_read_view(f":white_check_mark: {offered.plan.rows:,} SMS read. {where}"))
 
@@ -153,7 +153,7 @@ async def _confirm_later(
 ) -> None:
     """Show the new confirmation, in place of the one it edits (`_withdraw_edited`)."""
     replaced = await _withdraw_edited(services, client, requester, replaces, now)
-    confirmation = blocks.confirmation_blocks(pending_id, request, tz, now)
+    confirmation = blocks.confirmation_blocks(pending_id, request, tz, now, dry_run=services.settings.kaleyra_dry_run)
     await requester.tell(client, "Check and confirm your SMS", confirmation, replace_original=replaced)
 
 
