@@ -45,26 +45,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.app_bench import Process, Slack, machine  # noqa: E402
+from bench.rows_bench import DOCTORS, NAMES, TEMPLATE  # noqa: E402
 from bot.core import keys  # noqa: E402
 from bot.core.recipient_rows import RowRules, read_rows  # noqa: E402
-from bot.core.templates import Template  # noqa: E402
 from bot.core.timeparse import warm_up  # noqa: E402
 from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, signed_headers  # noqa: E402
 
-TEMPLATES = """
+TEMPLATES = f"""
 templates:
-  - name: appointment
-    template_id: "1107161234567890123"
-    text: "Hi {#var#}, your appointment with {#var#} is at {#var#}. Reply C to cancel."
-    variables: [name, doctor, time]
+  - name: {TEMPLATE.name}
+    template_id: "{TEMPLATE.template_id}"
+    text: "{TEMPLATE.text}"
+    variables: [{", ".join(TEMPLATE.variables)}]
     route: TXN
 """
-TEMPLATE = Template.create(
-    "appointment", "1107161234567890123", "Hi {#var#}, your appointment with {#var#} is at {#var#}. Reply C to cancel.",
-    "name, doctor, time",
-)  # fmt: skip
-NAMES = ["Asha", "Ravi", "Meera", "Arjun", "Priya", "Kiran", "Deepa", "Vikram", "Lakshmi", "Sanjay"]
-DOCTORS = ["Dr. John", "Dr. Rao", "Dr. Iyer", "Dr. Mehta"]
 TARGET_SECONDS, TARGET_MB, HANDOFF_TARGET = 2.0, 50.0, 60.0
 HANDOFF = timedelta(minutes=60)
 """HANDOFF_MINUTES as deployed (its default): a row is handed to Kaleyra this long before its time."""
