@@ -50,19 +50,19 @@ class Quota:
     async def refusal(self, user_id: str, recipients: int, tz: str, *, take: bool) -> Refusal | None:
         """Why sending to `recipients` more numbers is refused now; with `take`, count them if not.
 
-        Every limit is checked before any is charged: the charge is taken from all of them, and if one
-        refuses, what was taken is given back, so a refused send costs nothing (and two racing sends can
-        at worst refuse each other, never both pass a limit)."""
+        With `take` the charge is the check: it is taken from every limit in turn, and if one refuses,
+        what was taken is given back, so a refused send costs nothing (and two racing sends can at worst
+        refuse each other, never both pass a limit); one counter update per limit, no read before it."""
         for item, period in self._items:
             if recipients > item.amount:
                 return Refusal(
                     Reason.OVER_LIMIT,
                     f"You can send at most {item.amount} SMS {period}; this one has {recipients} recipients.",
                 )
-        for item, period in self._items:
-            if not await self._limiter.test(item, user_id, cost=recipients):
-                return await self._limit_reached(item, period, user_id, recipients, tz)
         if not take:
+            for item, period in self._items:
+                if not await self._limiter.test(item, user_id, cost=recipients):
+                    return await self._limit_reached(item, period, user_id, recipients, tz)
             return None
         charged: list[RateLimitItem] = []
         try:

@@ -97,6 +97,7 @@ class Commit:
     _spec: dict[str, list[Any]] = field(
         default_factory=lambda: {name: [] for name in ("check", "set", "del", "zadd", "zrem", "hdel", "trim")}
     )
+    _written: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _index(self, key: str) -> int:
         if f"{{b{self.bucket}}}" not in key:
@@ -107,6 +108,7 @@ class Commit:
 
     def put(self, key: str, document: dict[str, Any], expected: int, ttl: timedelta) -> dict[str, Any]:
         written = document | {"version": max(expected, 0) + 1, "commit": self.id}
+        self._written[key] = written
         index = self._index(key)
         self._spec["check"].append([index, expected])
         self._spec["set"].append([index, json.dumps(written), str(max(1, int(ttl.total_seconds() * 1000)))])
@@ -144,6 +146,10 @@ class Commit:
     @property
     def keys(self) -> list[str]:
         return list(self._keys)
+
+    def written(self, key: str) -> dict[str, Any] | None:
+        """The document this commit writes to `key` (as a read after it would find it), if it writes one."""
+        return self._written.get(key)
 
     def spec(self) -> str:
         return json.dumps(self._spec)
@@ -210,18 +216,27 @@ class Store:
         step: Callable[[SmsRecord | None], Awaitable[Commit | None] | Commit | None],
         *,
         durable: bool = False,
+        known: SmsRecord | None = None,
     ) -> tuple[SmsRecord | None, bool]:
         """Read the record and let `step` build a commit from it (None: nothing to do), then apply it;
         when the record moved on meanwhile, read it again and ask `step` again. Returns the record as it
-        is after, and whether `step`'s commit was applied."""
+        is after, and whether `step`'s commit was applied.
+
+        `known` is the record as the caller has just read it: the first try starts from it instead of
+        reading again (the commit's compare-and-set refuses it if it moved on since). The record after a
+        commit is the one the commit wrote, so it is not read back either."""
+        current = known if known is not None else await self.get(record_id)
         for _ in range(_CONFLICT_RETRIES):
-            record = await self.get(record_id)
-            built = step(record)
+            built = step(current)
             commit = await built if isinstance(built, Awaitable) else built
             if commit is None:
-                return record, False
-            if await self.apply(commit, durable=durable) or await self._applied(record_id, commit):
-                return await self.get(record_id), True
+                return current, False
+            if await self.apply(commit, durable=durable):
+                written = commit.written(keys.of(record_id, "sms"))
+                return (SmsRecord.from_json(json.dumps(written)) if written else await self.get(record_id)), True
+            current = await self.get(record_id)
+            if current is not None and current.commit == commit.id:
+                return current, True  # our own commit, applied by a first try whose reply was lost
         raise RuntimeError(f"{record_id} kept changing under {_CONFLICT_RETRIES} tries")
 
     async def move(
@@ -233,10 +248,11 @@ class Store:
         when: Callable[[SmsRecord], bool] = lambda record: True,
         also: Callable[[Commit, SmsRecord], None] = lambda commit, record: None,
         durable: bool = False,
+        known: SmsRecord | None = None,
     ) -> tuple[SmsRecord | None, bool]:
         """Apply `event` to the record as it is now, if its state allows it (`bot.core.records.TABLE`) and
         `when` holds; `also` adds what goes with the change (jobs) and may complete the moved record. The
-        record as it is after, and whether this call moved it."""
+        record as it is after, and whether this call moved it. `known`: as in `change`."""
 
         def step(current: SmsRecord | None) -> Commit | None:
             if current is None or not when(current):
@@ -250,7 +266,7 @@ class Store:
             self.put_record(commit, moved, current.version)
             return commit
 
-        return await self.change(record_id, step, durable=durable)
+        return await self.change(record_id, step, durable=durable, known=known)
 
     async def annotate(
         self,
@@ -273,12 +289,6 @@ class Store:
             return commit
 
         return await self.change(record_id, step)
-
-    async def _applied(self, record_id: str, commit: Commit) -> bool:
-        """After a commit answered "moved on": whether it was our own commit, applied by a first try whose
-        reply was lost."""
-        record = await self.get(record_id)
-        return record is not None and record.commit == commit.id
 
     def oldest(self) -> datetime:
         """Records created before this have surely expired (kept `retention` past a send at most 93 days on)."""

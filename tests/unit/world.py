@@ -59,8 +59,9 @@ class Access:
 
 class World:
     def __init__(
-        self, kaleyra: KaleyraDouble | None = None, *, per_day: int = 0, quiet: str = "", admins: tuple[str, ...] = ()
-    ) -> None:
+        self, kaleyra: KaleyraDouble | None = None, *, per_day: int = 0, quiet: str = "", admins: tuple[str, ...] = (),
+        per_minute: int = 0, limits_in_redis: bool = False,
+    ) -> None:  # fmt: skip
         self.redis = redis = fakeredis.FakeAsyncRedis(decode_responses=True)
         self.kaleyra = kaleyra or KaleyraDouble()
         self.clock = FrozenClock()
@@ -70,10 +71,10 @@ class World:
         self.store = Store(redis, self.clock, retention_days=90)
         self.pending = PendingStore(redis, ttl_seconds=600)
         client = self.kaleyra.client()
-        quota = Quota(None, 0, per_day)
+        quota = Quota(redis if limits_in_redis else None, per_minute, per_day)
         quiet_hours = QuietHours(*parse_hours("09:00-21:00"), (quiet,) if quiet else ())
         self.series = SeriesBook(self.store, self.clock, handoff=timedelta(minutes=HANDOFF_MINUTES), keep_body=False)
-        dispatcher = Dispatcher(
+        self.dispatcher = dispatcher = Dispatcher(
             self.store, client, quota, quiet_hours, self.access, self.series, self.clock,
             lease_seconds=LEASE, late_minutes=10, first_check_seconds=120,
         )  # fmt: skip
