@@ -157,7 +157,11 @@ class Dispatcher:
             outcome = Outcome(act, Result.REFUSED, refusal=refusal)
             return await self._settle_without_sending(record, Event.REFUSE, outcome, refusal.message, refusal)
         attempt = new_attempt(record, now + self._lease, scheduled=send_at is not None, by=by)
-        begun = await self._begin(record, act, attempt, watched=not from_job)
+        try:
+            begun = await self._begin(record, act, attempt, watched=not from_job)
+        except NotDurable:  # nothing was sent: the limits are not charged for it
+            await self._quota.give_back(record.user_id, len(request.recipients))
+            raise
         if begun is None or begun.attempt != attempt:
             await self._quota.give_back(record.user_id, len(request.recipients))
             current = begun or await self._store.get(record_id)

@@ -1,6 +1,6 @@
-"""What one hand-off asks of Redis, counted as redis-py sends it (one trip per command, one per pipeline),
-and that the reads it no longer makes weaken no compare-and-set: a change made from a record that moved on
-since it was read is refused, and nothing is sent."""
+"""What one hand-off asks of Redis, counted as redis-py sends it (one trip per command, one per pipeline);
+that the reads it no longer makes weaken no compare-and-set (a change made from a record that moved on
+since it was read is refused, and nothing is sent); and a "handing off" mark that cannot be made durable."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from fakeredis.aioredis import FakeAsyncRedisConnection
 
+from bot.core.errors import NotDurable
 from bot.core.outcomes import Act, Result
 from bot.core.records import State
+from bot.core.store import Commit
 from tests.unit.world import World, request, run
 
 
@@ -69,3 +71,30 @@ def test_a_send_from_a_record_that_moved_on_since_it_was_read_is_refused_and_not
         assert (await world.record(pending_id)).phase is State.CANCELLED
 
     run(scenario)
+
+
+def test_a_mark_that_cannot_be_made_durable_sends_nothing_charges_nothing_and_leaves_the_sms_held() -> None:
+    async def scenario(world: World) -> None:
+        pending_id = await world.offer(request(timedelta(hours=3)))
+        await world.outbox.confirm(pending_id, "U1")
+        written = world.store.apply
+
+        async def replicas_behind(commit: Commit, *, durable: bool = False) -> bool:
+            applied = await written(commit)
+            if durable and applied:  # written on the primary only: a failover could lose it
+                raise NotDurable("the app's storage could not confirm it kept this safe")
+            return applied
+
+        world.store.apply = replicas_behind  # type: ignore[method-assign]
+        world.clock.advance(timedelta(hours=2, minutes=1))
+        with pytest.raises(NotDurable):  # the job is tried again after a pause
+            await world.outbox.hand_off(pending_id)
+        assert world.kaleyra.sent == [] and world.told == []
+        assert (await world.record(pending_id)).phase is State.HELD
+        world.store.apply = written  # type: ignore[method-assign]
+        assert await world.outbox.hand_off(pending_id) is None
+        assert (await world.record(pending_id)).phase is State.HANDED_OFF and len(world.kaleyra.sent) == 1, (
+            "the day's one SMS was not spent on the attempt that never started"
+        )
+
+    run(scenario, World(per_day=1))
