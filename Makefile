@@ -41,3 +41,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/timeparse_bench.py
 	$(VENV)/bin/python bench/rows_bench.py
 	$(VENV)/bin/python bench/app_bench.py
+	$(VENV)/bin/python bench/queue_bench.py
