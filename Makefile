@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 # the interpreter is $(PYTHON): uv must never download one of its own
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test unit lint bench lock
+.PHONY: run demo test unit lint bench lock
 
 $(UV): uv-bootstrap.txt
 	$(PYTHON) -m venv .tools
@@ -21,14 +21,21 @@ $(STAMP): pyproject.toml uv.lock $(UV)
 run: $(STAMP)
 	$(VENV)/bin/python -m bot
 
+# the app with a stand-in for Slack and its own dry run for Kaleyra: no accounts, no network, no .env
+demo: $(STAMP)
+	$(VENV)/bin/python -m bot.demo
+
+# the tests in parallel: one worker process per core (PYTEST_XDIST_AUTO_NUM_WORKERS=N for N), and a worker
+# that runs out takes tests queued for another (worksteal), as the slow e2e tests come first in the order
 test: $(STAMP)
 	@command -v redis-server >/dev/null || { echo "redis-server is needed for the tests: apt-get install -y redis-server" >&2; exit 1; }
 	$(VENV)/bin/ruff check bot tests bench
 	$(VENV)/bin/ruff format --check bot tests bench
 	$(VENV)/bin/mypy
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto --dist worksteal
 
-# the fast layer alone: rules and logic, no processes or sockets
+# the fast layer alone: rules and logic, no processes or sockets; in one process, as it is CPU-bound and
+# worker processes would each collect every test first
 unit: $(STAMP)
 	$(VENV)/bin/python -m pytest tests/unit
 

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.load import Commands, OpenLoop, Step, percentile  # noqa: E402
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, free_port, signed_headers  # noqa: E402
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, ReservedPort, signed_headers  # noqa: E402
 
 # a date a week ahead, so every phrase is within Kaleyra's window whatever day the bench runs
 PHRASES = ["in 2 hours", "tomorrow 5pm", "friday 9:30am", f"{date.today() + timedelta(days=7):%b %-d} at 14:30 IST",
@@ -84,10 +84,11 @@ end
 
 
 class Process:
-    """A server process on a free port, timed from start to its first /healthz 200."""
+    """A server process on a reserved port, timed from start to its first /healthz 200."""
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.port = free_port()
+        self._port = ReservedPort()
+        self.port = self._port.number
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115  closed in stop()
         started = time.perf_counter()
@@ -133,6 +134,7 @@ class Process:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(60)
+        self._port.release()
         self.log.close()
 
 

@@ -15,6 +15,9 @@ from bot.core.dispatch import Dispatcher
 from bot.core.durability import Durability, Mode
 from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
 from bot.core.kaleyra import KaleyraClient
+from bot.core.kaleyra_dry_run import DryRunTransport
+from bot.core.kaleyra_errors import KaleyraErrors
+from bot.core.operations import Operations
 from bot.core.outbox import Outbox
 from bot.core.pending import PendingStore
 from bot.core.quiet_hours import QuietHours, parse_hours
@@ -50,6 +53,7 @@ class Services:
     jobs: JobRunner
     background: Background
     shutdown: Shutdown
+    operations: Operations
 
     @classmethod
     def build(
@@ -64,6 +68,7 @@ class Services:
             timeout=settings.kaleyra_timeout_seconds,
             max_retries=settings.kaleyra_max_retries,
             shutdown=shutdown,
+            transport=DryRunTransport(clock) if settings.kaleyra_dry_run else None,  # never calls Kaleyra
         )
         shared_redis = redis if settings.redis_url is not None else None  # embedded store: counts in-process
         quota = Quota(shared_redis, settings.rate_limit_per_minute, settings.daily_sms_limit)
@@ -72,6 +77,7 @@ class Services:
             timeout_ms=settings.redis_durability_timeout_ms,
         )  # fmt: skip
         store = Store(redis, clock, settings.history_days, durability)
+        errors = KaleyraErrors(redis, clock)
         pending = PendingStore(redis, settings.pending_ttl_seconds)
         directory = SlackDirectory(slack, clock)
         access = SlackAccess(directory, settings)
@@ -82,7 +88,7 @@ class Services:
         dispatcher = Dispatcher(
             store, kaleyra, quota, quiet_hours, access, series, clock,
             lease_seconds=settings.queue_lease_seconds, late_minutes=settings.late_send_minutes,
-            first_check_seconds=settings.status_first_check_seconds,
+            first_check_seconds=settings.status_first_check_seconds, errors=errors,
         )  # fmt: skip
         outbox = Outbox(
             store, pending, dispatcher, series, quota, quiet_hours, access, clock,
@@ -94,8 +100,9 @@ class Services:
             store, kaleyra, SlackDeliveryNotifier(slack, clock, masked=masked), clock,
             first_check_seconds=settings.status_first_check_seconds, max_checks=settings.status_max_checks,
         )  # fmt: skip
+        queue = JobQueue(redis)
         jobs = JobRunner(
-            JobQueue(redis), {CHECK: tracker.check, HANDOFF: outbox.hand_off}, clock,
+            queue, {CHECK: tracker.check, HANDOFF: outbox.hand_off}, clock,
             poll_seconds=settings.queue_poll_seconds, lease_seconds=settings.queue_lease_seconds,
             max_attempts=settings.queue_max_attempts, give_up={HANDOFF: outbox.give_up},
         )  # fmt: skip
@@ -115,6 +122,7 @@ class Services:
             jobs=jobs,
             background=Background(settings.max_background_jobs, settings.background_workers),
             shutdown=shutdown,
+            operations=Operations(store, queue, errors, clock),
         )
 
     async def aclose(self) -> None:

@@ -30,6 +30,11 @@ log = logging.getLogger("schedule_sms")
 
 def run(settings: Settings, count: int, listening: Listening) -> int:
     """Load what every worker shares, then serve on the bound sockets in `count` processes; the exit status."""
+    if settings.kaleyra_dry_run:
+        log.warning(
+            "DRY RUN (KALEYRA_DRY_RUN): Kaleyra is never called; sends are answered by the app itself, with ids "
+            "marked dry-run, and every message about a send tells users so"
+        )
     asyncio.run(storage.check_at_start(settings))
     warm_up()  # before any fork: every worker starts with dateparser's data loaded, in pages they share
     # What is loaded by now lives as long as the process: kept out of every later collection, which would

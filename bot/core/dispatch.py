@@ -34,6 +34,7 @@ from bot.core.clock import Clock
 from bot.core.errors import NotDurable
 from bot.core.jobs import CHECK, HANDOFF
 from bot.core.kaleyra import KaleyraClient, Scheduled, SendResult, SmsMessage, Uncertain, chunked
+from bot.core.kaleyra_errors import KaleyraErrors
 from bot.core.outcomes import Act, Outcome, Result, SendReport
 from bot.core.quiet_hours import QuietHours
 from bot.core.quota import Quota
@@ -108,7 +109,9 @@ class Dispatcher:
         lease_seconds: float,
         late_minutes: int,
         first_check_seconds: float,
+        errors: KaleyraErrors | None = None,
     ) -> None:
+        """`errors` counts Kaleyra's refusals and unknown outcomes for the admins' view."""
         self._store = store
         self._kaleyra = kaleyra
         self._quota = quota
@@ -119,6 +122,12 @@ class Dispatcher:
         self._lease = timedelta(seconds=lease_seconds)
         self._late = timedelta(minutes=late_minutes)
         self._first_check = timedelta(seconds=first_check_seconds)
+        self._errors = errors
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether Kaleyra's answers are a dry run's (KALEYRA_DRY_RUN): what an SMS confirmed now is marked."""
+        return self._kaleyra.dry_run
 
     async def send(
         self, record_id: str, act: Act, by: str = "", *, from_job: bool = False, known: SmsRecord | None = None
@@ -159,8 +168,9 @@ class Dispatcher:
         attempt = new_attempt(record, now + self._lease, scheduled=send_at is not None, by=by)
         try:
             begun = await self._begin(record, act, attempt, watched=not from_job)
-        except NotDurable:  # nothing was sent: the limits are not charged for it
-            await self._quota.give_back(record.user_id, len(request.recipients))
+        except BaseException:  # nothing was sent (not durable, storage gone): the limits are not charged
+            with suppress(RedisError):
+                await self._quota.give_back(record.user_id, len(request.recipients))
             raise
         if begun is None or begun.attempt != attempt:
             await self._quota.give_back(record.user_id, len(request.recipients))
@@ -217,6 +227,8 @@ class Dispatcher:
 
     async def _refusal(self, record: SmsRecord, request: ScheduleRequest, now: datetime) -> Refusal | None:
         """The checks at the moment of sending, in their one order (the limits come after, charged)."""
+        if record.dry_run != self.dry_run:
+            return _dry_run_changed(record.dry_run)
         if refusal := await self._access.refusal(record.user_id, record.channel_id):
             return refusal
         if record.series and await self._series.stopped(record.series):
@@ -271,6 +283,7 @@ class Dispatcher:
         audit(record, request, None, "sms_sending")
         report = await sending.run(request)
         audit(record, request, report, "sms_sent")
+        await self._note_errors(report)
         try:
             settled = await sending.settle(report, self.first_check_at(request.send_at))
             if settled is None:
@@ -282,6 +295,18 @@ class Dispatcher:
             log.exception("could not record the outcome of %s", record.id)
             return Outcome(act, Result.DONE, (sending.outcome_of(record, report),), report=report, recorded=False)
         return Outcome(act, Result.DONE, (settled,), report=report, late=late)
+
+    async def _note_errors(self, report: SendReport) -> None:
+        """Kaleyra's refusals and unknown outcomes, counted for the admins; storage trouble costs only the count."""
+        if self._errors is None:
+            return
+        for _, result in report.parts:
+            if isinstance(result, Scheduled):
+                continue
+            try:
+                await self._errors.note(result)
+            except RedisError as exc:
+                log.warning("could not count a Kaleyra error: %s", type(exc).__name__)
 
     def first_check_at(self, send_at: datetime | None) -> datetime:
         now = self._clock.now()
@@ -451,6 +476,21 @@ def audit(record: SmsRecord, request: ScheduleRequest, report: SendReport | None
             "errors": report.errors(),
         }
     audit_log.info("%s %s", event, json.dumps(fields), extra={"audit": fields})
+
+
+def _dry_run_changed(confirmed_in_dry_run: bool) -> Refusal:
+    """An SMS is sent only as it was confirmed: a dry run's never for real, a real one never as a dry run."""
+    if confirmed_in_dry_run:
+        return Refusal(
+            Reason.DRY_RUN,
+            "it was confirmed in a dry run (KALEYRA_DRY_RUN), and the app now sends for real. Edit it, and confirm "
+            "the edit, to send it for real.",
+        )
+    return Refusal(
+        Reason.DRY_RUN,
+        "the app is in a dry run now (KALEYRA_DRY_RUN) and does not call Kaleyra, so this SMS, confirmed for "
+        "real, is not sent. Send it now once the dry run is over.",
+    )
 
 
 _TOO_CLOSE = Refusal(

@@ -81,6 +81,50 @@ if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD
 return 1
 """
 
+_OVERVIEW = """
+local now, count, scan = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local upcoming = {}
+local ahead = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, scan)
+for i = 1, #ahead, 2 do
+  local name = ahead[i]
+  if #upcoming < 2 * count and string.sub(name, 1, 8) == 'handoff:' and redis.call('HEXISTS', KEYS[2], name) == 0 then
+    upcoming[#upcoming + 1] = name
+    upcoming[#upcoming + 1] = ahead[i + 1]
+  end
+end
+local retried = {}
+local tries = redis.call('HGETALL', KEYS[3])
+for i = 1, #tries, 2 do
+  if tonumber(tries[i + 1]) > 1 and #retried < 2 * count then
+    retried[#retried + 1] = tries[i]
+    retried[#retried + 1] = tries[i + 1]
+  end
+end
+return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', now), redis.call('HLEN', KEYS[2]),
+        upcoming, retried, redis.call('ZREVRANGE', KEYS[4], 0, count - 1, 'WITHSCORES')}
+"""
+GIVEN_UP_KEPT = timedelta(days=7)
+"""How long a job given up stays in the admins' view."""
+_SCANNED = 200
+"""The nearest jobs of each bucket looked at for its next hand-offs (status checks share the queue)."""
+
+
+def given_up_key(bucket: int) -> str:
+    """The bucket's jobs given up, by when (sorted set): the admins' view."""
+    return keys.in_bucket(bucket, "jobs", "given_up")
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """The shared queue as the admins see it, all buckets together."""
+
+    queued: int  # every job waiting, claimed or not
+    due: int  # due now and not claimed yet
+    running: int  # claimed by an instance
+    next_handoffs: list[tuple[str, datetime]]  # record id, when, the nearest first
+    retried: list[tuple[str, str, int]]  # kind, record id, tries so far: failed (or its instance stopped) before
+    given_up: list[tuple[str, str, datetime]]  # kind, record id, when: the latest first
+
 
 @dataclass(frozen=True)
 class Claimed:
@@ -104,6 +148,7 @@ class JobQueue:
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
         self._finish = redis.register_script(_FINISH)
+        self._overview = redis.register_script(_OVERVIEW)
         self.on_put: Callable[[datetime], None] = lambda at: None  # the runner's wake-up
 
     async def put(self, kind: str, record_id: str, at: datetime) -> None:
@@ -149,6 +194,41 @@ class JobQueue:
             for names, args in calls:
                 await script(keys=names, args=args, client=pipe)  # the pipeline loads the script if need be
             return list(await pipe.execute())
+
+    async def view(self, now: datetime, count: int) -> QueueView:
+        """What is queued, due and running, the next `count` hand-offs, and up to `count` jobs retried and given
+        up: one short script per bucket (no job is read beyond the nearest few of each), in one round trip."""
+        calls: list[tuple[list[str], list[str | int]]] = [
+            (
+                [due_key(bucket), owners_key(bucket), tries_key(bucket), given_up_key(bucket)],
+                [repr(now.timestamp()), count, _SCANNED],
+            )
+            for bucket in range(keys.BUCKETS)
+        ]
+        answers = await self._in_one_trip(self._overview, calls)
+        upcoming: list[tuple[str, datetime]] = []
+        retried: list[tuple[str, str, int]] = []
+        given_up: list[tuple[str, str, datetime]] = []
+        for _, _, _, ahead, tried, gone in answers:
+            upcoming += [(_parts(ahead[i])[1], _instant(ahead[i + 1])) for i in range(0, len(ahead), 2)]
+            retried += [(*_parts(tried[i]), int(tried[i + 1])) for i in range(0, len(tried), 2)]
+            given_up += [(*_parts(gone[i]), _instant(gone[i + 1])) for i in range(0, len(gone), 2)]
+        return QueueView(
+            queued=sum(int(answer[0]) for answer in answers),
+            due=sum(int(answer[1]) for answer in answers),
+            running=sum(int(answer[2]) for answer in answers),
+            next_handoffs=sorted(upcoming, key=lambda entry: entry[1])[:count],
+            retried=sorted(retried, key=lambda entry: -entry[2])[:count],
+            given_up=sorted(given_up, key=lambda entry: entry[2], reverse=True)[:count],
+        )
+
+    async def note_given_up(self, job: Claimed, at: datetime) -> None:
+        """Remember a job given up for the admins' view, a week at most."""
+        key = given_up_key(job.bucket)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {job.name: at.timestamp()})
+            pipe.zremrangebyscore(key, "-inf", (at - GIVEN_UP_KEPT).timestamp())
+            await pipe.execute()
 
     async def finish(self, job: Claimed, next_at: datetime | None, *, failed: bool = False) -> bool:
         """Reschedule (or, with None, remove) a job this token holds; False if it no longer does. A failed
@@ -219,14 +299,18 @@ class JobRunner:
         return len(self._held)
 
     async def run_due(self) -> int:
-        """Claim every job due now (by the app's clock) and run them all to their end; how many ran."""
+        """Claim every job due now (by the app's clock) and run them all to their end, with those the runner's
+        own loop has claimed meanwhile; how many this call ran."""
         ran = 0
         while True:
             claimed, _ = await self._queue.claim(self._clock.now(), self._lease, self._concurrency)
-            if not claimed:
+            if claimed:
+                await asyncio.gather(*(self._run(job) for job in self._adopt(claimed)))
+                ran += len(claimed)
+            elif self._running:
+                await asyncio.gather(*list(self._running), return_exceptions=True)
+            else:
                 return ran
-            await asyncio.gather(*(self._run(job) for job in self._adopt(claimed)))
-            ran += len(claimed)
 
     def _put_at(self, at: datetime) -> None:
         if at.timestamp() < self._next_due:
@@ -307,6 +391,7 @@ class JobRunner:
             return
         if job.tries > self._max_attempts:
             log.error("queued job %s failed %d times; giving up", job.kind, job.tries - 1)
+            await self._queue.note_given_up(job, self._clock.now())
             if give_up := self._give_up.get(job.kind):
                 await give_up(job.job_id, job.tries - 1)
             await self._queue.finish(job, None)
@@ -332,6 +417,16 @@ class JobRunner:
             if held := list(self._held.values()):
                 with suppress(RedisError):
                     await self._queue.extend(held, self._clock.now() + timedelta(seconds=self._lease))
+
+
+def _parts(name: Any) -> tuple[str, str]:
+    """A job's kind and record id, from its name."""
+    kind, _, job_id = str(name).partition(":")
+    return kind, job_id
+
+
+def _instant(score: Any) -> datetime:
+    return datetime.fromtimestamp(float(score), UTC)
 
 
 def _monotonic() -> float:

@@ -29,6 +29,7 @@ from bot import metrics
 from bot.core import delivery
 from bot.core.delivery import Report
 from bot.core.errors import StatusUnavailable
+from bot.core.kaleyra_dry_run import DryRunTransport
 from bot.core.shutdown import Shutdown
 
 MAX_RECIPIENTS_PER_REQUEST = 100
@@ -144,7 +145,9 @@ class KaleyraClient:
         transport: httpx.AsyncBaseTransport | None = None,
         shutdown: Shutdown | None = None,
     ) -> None:
-        """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests."""
+        """`transport` replaces the network, e.g. `httpx.MockTransport` in unit tests, or a `DryRunTransport`
+        (KALEYRA_DRY_RUN), which answers for Kaleyra."""
+        self.dry_run = isinstance(transport, DryRunTransport)
         self._account_url = account_url.rstrip("/")
         self._api_key = api_key
         self._max_retries = max_retries

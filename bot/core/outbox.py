@@ -28,7 +28,6 @@ from bot.core.records import (
     NOT_SENT,
     Change,
     Event,
-    NotAllowed,
     SmsRecord,
     State,
     held,
@@ -138,7 +137,9 @@ class Outbox:
         commit.delete(keys.of(pending_id, "pending"))
         request = pending.request
         if request.repeat:
-            return commit, [self._series.start(commit, pending_id, request, pending.owner())]
+            return commit, [
+                self._series.start(commit, pending_id, request, pending.owner(), dry_run=self._dispatcher.dry_run)
+            ]
         sends = [(f"{pending_id}-z{n}", zone, replace(request, recipients=numbers, send_at=at, parts=()))
                  for n, (zone, at, numbers) in enumerate(request.parts, 1)] or [(pending_id, "", request)]  # fmt: skip
         created = []
@@ -181,7 +182,7 @@ class Outbox:
         handoff_at = max(now, request.send_at - self._handoff) if request.send_at else now
         return held(
             record_id, request, user_id=pending.user_id, channel_id=pending.channel_id, tz=pending.tz, now=now,
-            handoff_at=handoff_at, keep_body=self._keep_body, trace=pending.trace,
+            handoff_at=handoff_at, keep_body=self._keep_body, trace=pending.trace, dry_run=self._dispatcher.dry_run,
         )  # fmt: skip
 
     async def _confirmed(self, created: list[SmsRecord], original: SmsRecord | None, user_id: str) -> Outcome:
@@ -240,18 +241,7 @@ class Outbox:
         if record.phase is State.SENDING:  # its instance may have died: settle that first
             record, _ = await self._dispatcher.abandon(record)
 
-        def step(current: SmsRecord | None) -> Commit | None:
-            try:
-                cancelled = transition(current, Event.CANCEL, Change(by=user_id))
-            except NotAllowed:
-                return None
-            assert current is not None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, cancelled, current.version)
-            commit.drop_job(HANDOFF, record_id)
-            return commit
-
-        after, changed = await self._store.change(record_id, step)
+        after, changed = await self._store.move(record_id, Event.CANCEL, Change(by=user_id), also=_drop_hand_off)
         if not changed or after is None:
             return Outcome(Act.CANCEL, Result.TOO_LATE, (after,) if after else ())
         if after.series:
@@ -276,6 +266,19 @@ class Outbox:
         after = await self._store.get(record_id) or record
         result = Result.TOO_LATE if stopped.already else Result.DONE
         return Outcome(Act.STOP, result, (after,), stopped=stopped.cancelled, under_way=stopped.under_way, by=user_id)
+
+    async def close(self, record_id: str, user_id: str) -> Outcome:
+        """After an unknown outcome, its owner or an admin checked Kaleyra's console: the SMS is closed, never sent
+        again, and a series goes on."""
+        record = await self._owned(record_id, user_id, Act.CLOSE)
+        if isinstance(record, Outcome):
+            return record
+        after, changed = await self._store.move(record_id, Event.CLOSE, Change(by=user_id))
+        if not changed or after is None:
+            return Outcome(Act.CLOSE, Result.TOO_LATE, (after,) if after else ())
+        if after.series:
+            await self._series.continue_after(after)
+        return Outcome(Act.CLOSE, Result.DONE, (after,))
 
     async def _owned(self, record_id: str, user_id: str, act: Act) -> SmsRecord | Outcome:
         """The record, if `user_id` may act on it (its owner, or an admin); else the answer."""
@@ -319,20 +322,15 @@ class Outbox:
         return None
 
     async def give_up(self, record_id: str, tries: int) -> None:
-        """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told."""
-
-        def step(current: SmsRecord | None) -> Commit | None:
-            try:
-                failed = transition(
-                    current, Event.GIVE_UP, Change(note=f"the app could not hand it off ({tries} tries)")
-                )
-            except NotAllowed:
-                return None
-            assert current is not None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, failed, current.version)
-            return commit
-
-        record, changed = await self._store.change(record_id, step)
+        """The hand-off failed `tries` times (Slack or storage trouble): the SMS is marked failed, its owner told,
+        and its series goes on."""
+        note = f"the app could not hand it off ({tries} tries)"
+        record, changed = await self._store.move(record_id, Event.GIVE_UP, Change(note=note))
         if changed and record is not None:
             await self._notify(Outcome(Act.HANDOFF, Result.DONE, (record,)))
+            if record.series:
+                await self._series.continue_after(record)
+
+
+def _drop_hand_off(commit: Commit, cancelled: SmsRecord) -> None:
+    commit.drop_job(HANDOFF, cancelled.id)

@@ -26,6 +26,7 @@ class Act(StrEnum):
     RETRY = "retry"  # Try again after a refusal or failure: for its time if it still can be
     STOP = "stop"  # a series
     HANDOFF = "handoff"  # nobody clicked: the SMS's time came
+    CLOSE = "close"  # after an unknown outcome: checked in Kaleyra's console, closed
 
 
 class Result(StrEnum):

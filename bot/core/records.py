@@ -33,6 +33,7 @@ class State(StrEnum):
     MISSED = "missed"  # its hand-off came too late to send it without asking
     CANCELLED = "cancelled"
     REPLACED = "replaced"  # an edit took its place
+    CLOSED = "closed"  # its outcome was unknown; its owner or an admin checked Kaleyra and closed it
 
 
 class Event(StrEnum):
@@ -51,6 +52,7 @@ class Event(StrEnum):
     REPLACE = "replace"
     GIVE_UP = "give_up"  # its hand-off kept failing (Slack or storage trouble): nothing went out
     RESCHEDULE = "reschedule"  # too close for Kaleyra's scheduler: the app itself sends it at its time
+    CLOSE = "close"  # after an unknown outcome, checked in Kaleyra's console: never sent again
 
 
 NOT_SENT = frozenset({State.HELD, State.FAILED, State.REFUSED, State.MISSED})
@@ -74,6 +76,7 @@ TABLE: Mapping[Event, frozenset[State | None]] = {
     Event.REPLACE: NOT_SENT,
     Event.GIVE_UP: frozenset({State.HELD}),
     Event.RESCHEDULE: frozenset({State.HELD}),
+    Event.CLOSE: frozenset({State.UNCERTAIN}),
 }
 """Each event's from-states (None: no record yet). Where it leads is `transition`'s to say."""
 
@@ -135,6 +138,7 @@ class SmsRecord:
     withdrawn: bool = False  # Cancel or Edit came before Confirm: no SMS, only the answer to later clicks
     trace: str = ""  # the request id of the Slack request that confirmed it, for the logs
     zone: str = ""  # "9am their time" across zones: the recipients' zone this send is timed for
+    dry_run: bool = False  # confirmed while KALEYRA_DRY_RUN was on: only ever sent in a dry run
 
     @property
     def phase(self) -> State:
@@ -213,6 +217,7 @@ _SETTLES = {
     Event.CANCEL: State.CANCELLED,
     Event.REPLACE: State.REPLACED,
     Event.GIVE_UP: State.FAILED,
+    Event.CLOSE: State.CLOSED,
 }
 
 
@@ -256,7 +261,7 @@ def transition(record: SmsRecord | None, event: Event, change: Change | None = N
         updated.state = _SETTLES[event]
         if event is not Event.UNKNOWN:  # an unknown outcome keeps its attempt, for a late answer
             updated.attempt = None
-    if updated.phase in WITH_KALEYRA | {State.CANCELLED, State.REPLACED}:
+    if updated.phase in WITH_KALEYRA | {State.CANCELLED, State.REPLACED, State.CLOSED}:
         updated.request = None  # no longer the app's to send: the text is not kept longer than needed
     return updated
 
@@ -278,8 +283,10 @@ def held(
     series: str = "",
     occurrence: int = 0,
     trace: str = "",
+    dry_run: bool = False,
 ) -> SmsRecord:
-    """A new record, held until `handoff_at`, keeping `request` (one send: no zones, no rule) to send then."""
+    """A new record, held until `handoff_at`, keeping `request` (one send: no zones, no rule) to send then;
+    `dry_run` when it is confirmed in a dry run (KALEYRA_DRY_RUN), which alone may send it."""
     assert request.send_at is not None or handoff_at <= now, "a send with no time is handed off at once"
     one = replace(request, parts=(), repeat="", notes=())
     return SmsRecord(
@@ -288,4 +295,5 @@ def held(
         body_digest=digest(request.body), batch_ids=[], messages={},
         body=request.body if keep_body else None, state=State.HELD, to=list(request.recipients),
         handoff_at=handoff_at.isoformat(), series=series, occurrence=occurrence, request=one.to_dict(), trace=trace,
+        dry_run=dry_run,
     )  # fmt: skip

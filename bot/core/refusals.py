@@ -19,6 +19,7 @@ class Reason(StrEnum):
     SERIES_STOPPED = "series_stopped"  # a send of a series that was stopped meanwhile
     ORIGINAL_GONE = "original_gone"  # an edit whose original is no longer the app's to replace
     NOT_DURABLE = "not_durable"  # the hold could not be made to survive a failover in time
+    DRY_RUN = "dry_run"  # confirmed in a dry run and sent for real, or the other way round
 
 
 @dataclass(frozen=True)

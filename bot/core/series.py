@@ -15,7 +15,7 @@ from typing import Any
 from bot.core import keys, recurrence
 from bot.core.clock import Clock
 from bot.core.jobs import HANDOFF
-from bot.core.records import Change, Event, NotAllowed, SmsRecord, State, held, transition
+from bot.core.records import Change, Event, SmsRecord, State, held
 from bot.core.store import ABSENT, Commit, Store
 from bot.core.validation import ScheduleRequest
 
@@ -42,12 +42,22 @@ class SeriesBook:
     def handoff_at(self, send_at: datetime) -> datetime:
         return max(self._clock.now(), send_at - self._handoff)
 
-    def start(self, commit: Commit, root: str, request: ScheduleRequest, owner: dict[str, str]) -> SmsRecord:
-        """Into `commit` (Confirm's): the series document and its first send, held."""
+    def start(
+        self, commit: Commit, root: str, request: ScheduleRequest, owner: dict[str, str], *, dry_run: bool = False
+    ) -> SmsRecord:
+        """Into `commit` (Confirm's): the series document and its first send, held. Every send of a series
+        confirmed in a dry run is a dry run's."""
         assert request.send_at is not None
-        document = {"template": request.to_dict(), **owner, "stopped": False, "stopped_by": "", "latest": 1}
+        document = {
+            "template": request.to_dict(),
+            **owner,
+            "stopped": False,
+            "stopped_by": "",
+            "latest": 1,
+            "dry_run": dry_run,
+        }
         commit.put(keys.of(root, "series"), document, ABSENT, self._ttl(document))
-        first = self._held(f"{root}-1", request, owner, 1)
+        first = self._held(f"{root}-1", request, document, 1)
         self._put_held(commit, first)
         return first
 
@@ -106,18 +116,13 @@ class SeriesBook:
         return Stopped(tuple(cancelled), tuple(under_way), already)
 
     async def cancel_held(self, record_id: str, by: str) -> SmsRecord | None:
-        def step(current: SmsRecord | None) -> Commit | None:
-            if current is None or current.phase is not State.HELD:
-                return None
-            commit = Commit(keys.bucket_of(record_id))
-            self._store.put_record(commit, transition(current, Event.CANCEL, Change(by=by)), current.version)
-            commit.drop_job(HANDOFF, record_id)
-            return commit
+        """Cancel a send of the series if the app still holds it (not one that failed or was missed: those
+        wait for their owner); the cancelled record, or None."""
 
-        try:
-            record, changed = await self._store.change(record_id, step)
-        except NotAllowed:
-            return None
+        record, changed = await self._store.move(
+            record_id, Event.CANCEL, Change(by=by), when=lambda current: current.phase is State.HELD,
+            also=lambda commit, cancelled: commit.drop_job(HANDOFF, cancelled.id),
+        )  # fmt: skip
         return record if changed else None
 
     def _held(self, record_id: str, request: ScheduleRequest, owner: dict[str, Any], occurrence: int) -> SmsRecord:
@@ -126,6 +131,7 @@ class SeriesBook:
             record_id, request, user_id=owner["user_id"], channel_id=owner["channel_id"], tz=owner["tz"],
             now=self._clock.now(), handoff_at=self.handoff_at(request.send_at), keep_body=self._keep_body,
             series=keys.root(record_id), occurrence=occurrence, trace=str(owner.get("trace") or ""),
+            dry_run=bool(owner.get("dry_run")),
         )  # fmt: skip
 
     def _put_held(self, commit: Commit, record: SmsRecord) -> None:

@@ -28,7 +28,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import Report
 from bot.core.durability import Durability
 from bot.core.errors import NotDurable
-from bot.core.records import Change, Event, NotAllowed, SmsRecord, transition
+from bot.core.records import Change, Event, NotAllowed, SmsRecord, State, transition
 from bot.core.redis_client import RedisClient
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,12 @@ def tries_key(bucket: int) -> str:
 def team_key(bucket: int) -> str:
     """The team's records by time, one index per bucket, so no single slot holds the whole team."""
     return keys.in_bucket(bucket, "history", "team")
+
+
+def unknown_key(bucket: int) -> str:
+    """The bucket's SMS whose outcome is unknown, by when they expire less the retention (their send time, or
+    when they became unknown if later): the admins' list to check."""
+    return keys.in_bucket(bucket, "attention", "unknown")
 
 
 def user_key(user_id: str) -> str:
@@ -142,6 +148,17 @@ class Commit:
         index = self._index(team_key(self.bucket))
         self._spec["zadd"].append([index, repr(datetime.fromisoformat(record.created_at).timestamp()), record.id])
         self._spec["trim"].append([index, repr(oldest.timestamp())])
+
+    def follow_unknown(self, before: SmsRecord, after: SmsRecord, at: datetime, expired: datetime) -> None:
+        """Keep the bucket's list of unknown outcomes (`unknown_key`) in step with a state change made `at`,
+        dropping the entries of records surely gone (scored before `expired`)."""
+        was, now = before.phase is State.UNCERTAIN, after.phase is State.UNCERTAIN
+        if now and not was:
+            index = self._index(unknown_key(self.bucket))
+            self._spec["zadd"].append([index, repr(max(after.send_time, at).timestamp()), after.id])
+            self._spec["trim"].append([index, repr(expired.timestamp())])
+        elif was and not now:
+            self._spec["zrem"].append([self._index(unknown_key(self.bucket)), after.id])
 
     @property
     def keys(self) -> list[str]:
@@ -263,6 +280,8 @@ class Store:
                 return None
             commit = Commit(keys.bucket_of(record_id))
             also(commit, moved)
+            now = self._clock.now()
+            commit.follow_unknown(current, moved, now, now - self._retention)
             self.put_record(commit, moved, current.version)
             return commit
 
@@ -333,6 +352,19 @@ class Store:
             merged = sorted(((score, str(found)) for answer in answers for found, score in answer), reverse=True)
             ids = [found for _, found in merged[offset : offset + count + 1]]
         return await self.get_many(ids[:count]), len(ids) > count
+
+    async def unknown(self, count: int) -> tuple[list[SmsRecord], int]:
+        """The latest `count` SMS whose outcome is unknown, by send time, newest first, and how many there are:
+        two small reads per bucket, in one round trip."""
+        alive = repr((self._clock.now() - self._retention).timestamp())
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for bucket in range(keys.BUCKETS):
+                pipe.zrevrangebyscore(unknown_key(bucket), "+inf", alive, start=0, num=count, withscores=True)
+                pipe.zcount(unknown_key(bucket), alive, "+inf")
+            answers = await pipe.execute()
+        newest = sorted(((score, str(found)) for answer in answers[::2] for found, score in answer), reverse=True)
+        records = await self.get_many([found for _, found in newest[:count]])
+        return [record for record in records if record.phase is State.UNCERTAIN], sum(answers[1::2])
 
     async def get_document(self, key: str) -> dict[str, Any] | None:
         """A versioned document other than a record (a series)."""

@@ -17,10 +17,11 @@ from bot.core import delivery, phones, recurrence, sms
 from bot.core.command import Draft
 from bot.core.delivery import Report
 from bot.core.mrkdwn import escape as escape  # listeners use blocks.escape too
+from bot.core.operations import JobTrouble, Overview
 from bot.core.records import NOT_SENT, SmsRecord, State
 from bot.core.templates import TEMPLATE_FIELD, VARIABLE_LIMIT, Template
 from bot.core.validation import PICKED_FIELD, ScheduleRequest, variable_field
-from bot.slack.wording import can_retry, state_text
+from bot.slack.wording import DRY_RUN, DRY_RUN_MARK, can_retry, local_time, state_text
 
 Block = dict[str, Any]
 MODAL_CALLBACK_ID = "schedule_sms"
@@ -451,7 +452,10 @@ def recipient_list_messages(recipients: Sequence[str], *, masked: bool) -> list[
     return _messages(_sections(f"*All {len(recipients)} recipients:* " + ", ".join(shown)))
 
 
-def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now: datetime) -> list[Block]:
+def confirmation_blocks(
+    pending_id: str, request: ScheduleRequest, tz: str, now: datetime, *, dry_run: bool = False
+) -> list[Block]:
+    """`dry_run`: KALEYRA_DRY_RUN is on, and the confirmation says so."""
     iso = request.send_at.isoformat(timespec="seconds") if request.send_at else "no time: send now"
     details = [
         f"*When:* {describe_time(request.send_at, tz, now)}",
@@ -470,6 +474,7 @@ def confirmation_blocks(pending_id: str, request: ScheduleRequest, tz: str, now:
         zones = _sections("\n".join(zone_lines(request, now)))
     blocks = [
         _section(":calendar: *Check and confirm this SMS*"),
+        *([_context(DRY_RUN)] if dry_run else []),
         *_sections(f"*To* ({len(request.recipients)}): {', '.join(request.recipients)}"),  # every number, checked
         *zones,
         _section("\n".join(details)),
@@ -549,17 +554,21 @@ def record_post_blocks(record: SmsRecord, now: datetime, *, masked: bool) -> lis
         blocks.append({"type": "section", "text": _plain(record.body)})
     if summary := record.summary():
         blocks.append(_context(f"*Delivery:* {escape(summary)}"))
+    if record.dry_run:
+        blocks.append(_context(DRY_RUN))
     return blocks
 
 
-def failure_messages(failures: Sequence[Report], *, masked: bool) -> list[list[Block]]:
-    """Every failure, one line each, over as many sections and messages as they need."""
+def failure_messages(failures: Sequence[Report], *, masked: bool, dry_run: bool = False) -> list[list[Block]]:
+    """Every failure, one line each, over as many sections and messages as they need (`dry_run`: made up)."""
     lines = [
         f"• {phones.mask(report.recipient) if masked else escape(report.recipient)}: {escape(report.status)}, "
         f"{escape(delivery.explain(report.detail))}"
         for report in failures
     ]
-    return _messages(_sections(":x: *Not delivered*\n" + "\n".join(lines)))
+    return _messages(
+        [*_sections(":x: *Not delivered*\n" + "\n".join(lines)), *([_context(DRY_RUN)] if dry_run else [])]
+    )
 
 
 # --- history: /schedule-sms list and the App Home ----------------------------------------------
@@ -578,19 +587,25 @@ def history_lines(
     for title, group in (("Upcoming", upcoming), ("Recent", recent)):
         lines = [f"*{title}*"]
         for record in group:
-            local = record.send_time.astimezone(ZoneInfo(tz))
-            author = f"<@{record.user_id}> → " if with_author else ""
-            delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
-            lines.append(
-                f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
-                f"{recipients_text(record.recipients, masked)} · {state_text(record, tz, now)}{delivery_counts}"
-            )
+            lines.append(record_line(record, tz, now, masked=masked, with_author=with_author))
             if (buttons := held_actions(record, now)) is not None:
                 blocks += [*_sections("\n".join(lines)), buttons]
                 lines = []
         if lines and lines != [f"*{title}*"]:
             blocks += _sections("\n".join(lines))
     return blocks or [_section("Nothing scheduled through the app yet.")]
+
+
+def record_line(record: SmsRecord, tz: str, now: datetime, *, masked: bool, with_author: bool) -> str:
+    """One SMS on one line: its time in `tz`, (its author,) its recipients, where it is, its delivery."""
+    local = record.send_time.astimezone(ZoneInfo(tz))
+    author = f"<@{record.user_id}> → " if with_author else ""
+    delivery_counts = f" · {escape(record.summary())}" if record.messages else ""
+    dry_run = f" · {DRY_RUN_MARK}" if record.dry_run else ""
+    return (
+        f"• *{local:%a %d %b %H:%M} {local.tzname()}* · {author}"
+        f"{recipients_text(record.recipients, masked)} · {state_text(record, tz, now)}{delivery_counts}{dry_run}"
+    )
 
 
 def history_blocks(
@@ -616,13 +631,18 @@ def home_view(
     *,
     masked: bool,
     templates: Sequence[Block] = (),
+    operations: Sequence[Block] = (),
+    dry_run: bool = False,
 ) -> dict[str, Any]:
-    """`templates` is the templates' section (`templates_blocks`)."""
+    """`templates` is the templates' section (`templates_blocks`), `operations` the admins' (`operations_blocks`);
+    `dry_run`: KALEYRA_DRY_RUN is on, and the Home tab says so first."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain("schedule-sms")},
+        *([_context(DRY_RUN)] if dry_run else []),
         _context("Type `/schedule-sms` in a channel to schedule an SMS; `/schedule-sms list` for older ones."),
         _section("*Your SMS*"),
         *history_lines(mine, tz, now, masked=masked, with_author=False),
+        *operations,
         *templates,
     ]
     if team is not None:
@@ -637,13 +657,14 @@ def home_view(
 # --- held SMS: state, buttons, and quiet hours -------------------------------------------------
 
 HELD_CANCEL, HELD_EDIT, HELD_SEND_NOW, SERIES_STOP = "held_cancel", "held_edit", "held_send_now", "series_stop"
-HELD_SEND_AGAIN, HELD_RETRY = "held_send_again", "held_retry"
+HELD_SEND_AGAIN, HELD_RETRY, HELD_CLOSE = "held_send_again", "held_retry", "held_close"
 QUIET_NEXT = "quiet_next"
 
 
 def held_actions(record: SmsRecord, now: datetime) -> Block | None:
     """The buttons that apply where the SMS is: Cancel (Skip in a series) / Edit / Send now while nothing went
-    out, Try again while its time can still be kept, Send again after an unknown outcome; Stop for a series."""
+    out, Try again while its time can still be kept, Send again or Mark checked after an unknown outcome; Stop
+    for a series."""
     buttons = []
     if record.phase in NOT_SENT:
         cancel = "Skip" if record.series else "Cancel"
@@ -652,7 +673,19 @@ def held_actions(record: SmsRecord, now: datetime) -> Block | None:
             buttons.append(_button("Try again", HELD_RETRY, record.id, style="primary"))
         buttons.append(_button("Send now", HELD_SEND_NOW, record.id))
     elif record.phase is State.UNCERTAIN:
-        buttons.append(_button("Send again", HELD_SEND_AGAIN, record.id))
+        confirm = {
+            "title": _plain("Checked in Kaleyra's console?"),
+            "text": _plain(
+                "Close it once you have checked: the app will not send it again, and it leaves the admins' list of "
+                "unknown outcomes."
+            ),
+            "confirm": _plain("Mark checked"),
+            "deny": _plain("Not yet"),
+        }
+        buttons += [
+            _button("Send again", HELD_SEND_AGAIN, record.id),
+            _button("Mark checked", HELD_CLOSE, record.id) | {"confirm": confirm},
+        ]
     if record.series and (buttons or record.phase is State.SENDING):
         buttons.append(_button("Stop series", SERIES_STOP, record.id))
     return {"type": "actions", "block_id": f"held-{record.id}", "elements": buttons} if buttons else None
@@ -673,6 +706,8 @@ def held_outcome_blocks(
     """What the owner is told about their SMS (one per zone for "their time"): the news, each one's state,
     and what they can still do."""
     blocks = [_section(headline)]
+    if any(record.dry_run for record in records):
+        blocks.append(_context(DRY_RUN))
     if lines:
         blocks += _sections("\n".join(lines))
     for record in records:
@@ -701,6 +736,61 @@ def quiet_hours_blocks(message: str, pending_id: str, next_allowed: datetime, tz
             ],
         },
     ]
+
+
+# --- the admins' view in the App Home ----------------------------------------------------------------
+
+_JOB_KINDS = {"handoff": "hand-off", "check": "status check"}
+
+
+def operations_blocks(overview: Overview, tz: str, now: datetime, *, masked: bool) -> list[Block]:
+    """What an operator looks after: the SMS whose outcome is unknown (each with Send again and Mark checked),
+    queued jobs that failed or were given up, the queue and its next hand-offs, Kaleyra's errors of the day."""
+    jobs = "job" if overview.queued == 1 else "jobs"
+    queue = f"*Queue:* {overview.queued} {jobs} · {overview.due} due now · {overview.running} running"
+    blocks: list[Block] = [{"type": "divider"}, _section("*Operations* (visible to admins)"), _context(queue)]
+    count = overview.unknown_count
+    if count:
+        blocks.append(
+            _section(
+                f"*Outcome unknown* ({count}): check each in Kaleyra's console, then send it again or mark it checked."
+            )
+        )
+        for record in overview.unknown:
+            why = f"\n      {escape(record.note)}" if record.note else ""
+            blocks.append(_section(record_line(record, tz, now, masked=masked, with_author=True) + why))
+            if (buttons := held_actions(record, now)) is not None:
+                blocks.append(buttons)
+        if count > len(overview.unknown):
+            blocks.append(_context(f"… and {count - len(overview.unknown)} more, older."))
+    else:
+        blocks.append(_section("*Outcome unknown:* none."))
+    troubles = [_trouble_line(trouble, tz, now, masked=masked) for trouble in overview.troubles]
+    blocks += _sections("\n".join(["*Queued jobs that failed*", *(troubles or ["None in the last 7 days."])]))
+    handoffs = [
+        f"• {local_time(at, tz)}, for {local_time(record.send_time, tz)} · <@{record.user_id}> → "
+        f"{recipients_text(record.recipients, masked)}"
+        for at, record in overview.next_handoffs
+    ]
+    blocks += _sections("\n".join(["*Next hand-offs to Kaleyra*", *(handoffs or ["None queued."])]))
+    errors = [
+        f"• *{escape(error.code)}* × {error.count}, last at {local_time(error.last_at, tz)}: {escape(error.words)}"
+        for error in overview.kaleyra_errors
+    ]
+    blocks += _sections("\n".join(["*Kaleyra errors, last 24 hours*", *(errors or ["None."])]))
+    return blocks
+
+
+def _trouble_line(trouble: JobTrouble, tz: str, now: datetime, *, masked: bool) -> str:
+    kind = _JOB_KINDS.get(trouble.kind, escape(trouble.kind))
+    what = (
+        record_line(trouble.record, tz, now, masked=masked, with_author=True).removeprefix("• ")
+        if trouble.record
+        else f"`{escape(trouble.record_id)}` (no longer kept)"
+    )
+    if trouble.given_up_at is not None:
+        return f"• {kind} given up at {local_time(trouble.given_up_at, tz)}: {what}"
+    return f"• {kind} on its try {trouble.tries}, after a failure: {what}"
 
 
 # --- DLT templates: the Home tab's list, the admins' form, the menus' options ------------------------

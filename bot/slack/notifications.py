@@ -44,7 +44,8 @@ class SlackDeliveryNotifier:
         await update_post(self._client, record, self._clock.now(), masked=self._masked)
         failures = [report for report in changed if report.status in FAILED_STATUSES]
         try:  # in the post's thread, or straight to the sender when there is no channel post
-            for message in blocks.failure_messages(failures, masked=self._masked) if failures else []:
+            shown = blocks.failure_messages(failures, masked=self._masked, dry_run=record.dry_run) if failures else []
+            for message in shown:
                 await self._client.chat_postMessage(
                     channel=record.post_channel or record.user_id,
                     thread_ts=record.post_ts,

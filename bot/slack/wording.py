@@ -22,6 +22,13 @@ NOT_YOURS_PENDING = "Only the person who asked for this SMS can confirm, edit or
 UNKNOWN_REQUEST = "This confirmation has expired or is unknown; nothing was sent. Run /schedule-sms again."
 GONE = "This SMS is no longer known to the app."
 _TIME_REASONS = (Reason.PAST, Reason.TOO_SOON, Reason.TOO_FAR)
+DRY_RUN = (
+    ":test_tube: *Dry run:* the app does not call Kaleyra (KALEYRA_DRY_RUN is on), so no SMS reaches anyone; "
+    "Kaleyra's ids and delivery statuses here are made up by the app."
+)
+"""Under every message that speaks of a send in a dry run, and atop the App Home."""
+DRY_RUN_MARK = "_dry run_"
+"""Beside each SMS of a dry run in a list."""
 
 
 def local_time(at: datetime, tz: str) -> str:
@@ -130,6 +137,11 @@ def news(outcome: Outcome, record: SmsRecord, now: datetime) -> str:
         )
     if phase is State.CANCELLED:
         return f":wastebasket: Cancelled by <@{record.acted_by}>. Nothing was sent to Kaleyra."
+    if phase is State.CLOSED:
+        return (
+            f":ballot_box_with_check: Closed by <@{record.acted_by}> after checking Kaleyra: its outcome stays "
+            "unknown here, and it will not be sent again."
+        )
     return f"This SMS is now {state_text(record, record.tz, now)}."
 
 
@@ -145,6 +157,8 @@ def refused(outcome: Outcome) -> str:
     if outcome.act is Act.CONFIRM and refusal.reason in _TIME_REASONS:
         return f":hourglass: Not sent: {words} Edit the time and confirm again."
     record = outcome.record
+    if refusal.reason is Reason.DRY_RUN:  # its hand-off will refuse it too: "goes at its time" would be untrue
+        return f":no_entry: Not sent: {words}"
     if record is not None and outcome.act is not Act.HANDOFF and record.phase in NOT_SENT:
         still = (
             "It is still held and goes at its time unless you cancel it."
@@ -182,6 +196,8 @@ def too_late(record: SmsRecord) -> str:
         return f"This SMS was already cancelled by <@{record.acted_by}>; nothing was sent."
     if phase is State.REPLACED:
         return "This SMS was replaced by an edit; nothing was sent for it."
+    if phase is State.CLOSED:
+        return f"This SMS's outcome was unknown, and <@{record.acted_by}> closed it: it will not be sent again."
     return f"This SMS is {state_text(record, record.tz, None)}; that button no longer applies."
 
 
@@ -241,6 +257,7 @@ def _phase_text(record: SmsRecord, tz: str, now: datetime | None) -> str:
         State.REFUSED: f"not sent: {escape(record.note)}",
         State.FAILED: f"not sent: {escape(record.note) or 'Kaleyra refused it'}",
         State.UNCERTAIN: "outcome unknown: check Kaleyra",
+        State.CLOSED: f"outcome unknown, closed by <@{record.acted_by}>",
     }[phase]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack
-from tests.e2e.harness import RedisServer, RunningApp, make_settings
+from tests.e2e.harness import RedisServer, RunningApp, make_settings, release_ports
 from tests.e2e.redis_deployments import RedisClusterSet, SentinelSet
 
 
@@ -15,6 +15,13 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def ports_reserved_for_the_test() -> Iterator[None]:
+    """The ports the test took with `free_port` are let go once it and its fixtures have ended."""
+    yield
+    release_ports()
 
 
 @pytest.fixture

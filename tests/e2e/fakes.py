@@ -34,11 +34,15 @@ def opened_view(slack: FakeSlack) -> dict[str, Any]:
 class _Server:
     """A ThreadingHTTPServer on a free loopback port, run in a daemon thread."""
 
+    # how often serve_forever looks for a shutdown request: the default half second would be waited out
+    # at every close, that is after every test
+    POLL_SECONDS = 0.01
+
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(self.POLL_SECONDS,), daemon=True)
         self.thread.start()
 
     @property
@@ -91,7 +95,7 @@ class FakeSlack:
         self.usergroups: dict[str, list[str]] = {}
         self.channels_without_app: set[str] = set()
         self.failing_methods: dict[str, str] = {}
-        self.delays: dict[str, float] = {}  # method -> seconds before answering
+        self.gates: dict[str, threading.Event] = {}  # method -> answered only once its event is set (a slow Slack)
         self.answers: dict[str, dict[str, Any]] = {}  # method -> an answer of Slack's shape but not its content
         self.failing_responses = False  # response_urls answer 404, as an expired one does
         self.on_call: Callable[[str], None] | None = None  # runs with each method (or "respond") as it arrives
@@ -107,6 +111,8 @@ class FakeSlack:
         return f"{self._server.url}/respond/{name}-{uuid.uuid4().hex[:8]}"
 
     def close(self) -> None:
+        for gate in self.gates.values():  # no answer is left waiting
+            gate.set()
         self._server.close()
 
     def of(self, method: str) -> list[dict[str, Any]]:
@@ -178,7 +184,8 @@ class FakeSlack:
                 params = {key: values[0] for key, values in parse_qs(parts.query).items()}
                 method = parts.path.removeprefix("/api/")
                 fake._record(method, params)
-                time.sleep(fake.delays.get(method, 0.0))
+                if gate := fake.gates.get(method):
+                    gate.wait()
                 _send_json(self, 200, fake._answer(method, params))
 
             def do_POST(self) -> None:
@@ -194,7 +201,8 @@ class FakeSlack:
                     return
                 method = path.removeprefix("/api/")
                 fake._record(method, params)
-                time.sleep(fake.delays.get(method, 0.0))
+                if gate := fake.gates.get(method):
+                    gate.wait()
                 _send_json(self, 200, fake._answer(method, params))
 
         return Handler
@@ -227,7 +235,7 @@ class FakeKaleyra:
     def __init__(self) -> None:
         self.requests: list[KaleyraRequest] = []
         self.script: list[KaleyraReply] = []
-        self.default_delay = 0.0
+        self.gate: threading.Event | None = None  # sends are answered only once it is set (work kept in flight)
         self.statuses: dict[str, dict[str, str]] = {}  # message id -> data entry (status, status_trace, ...)
         self.default_status: dict[str, str] | None = None  # for ids not in `statuses`
         self.status_requests: list[list[str]] = []
@@ -243,6 +251,8 @@ class FakeKaleyra:
         return self._server.url
 
     def close(self) -> None:
+        if self.gate is not None:  # no answer is left waiting
+            self.gate.set()
         self._server.close()
 
     def message_ids(self) -> list[str]:
@@ -256,7 +266,7 @@ class FakeKaleyra:
 
     def _next(self) -> KaleyraReply:
         with self._lock:
-            return self.script.pop(0) if self.script else KaleyraReply(delay=self.default_delay)
+            return self.script.pop(0) if self.script else KaleyraReply()
 
     def success(self, body: dict[str, Any]) -> dict[str, Any]:
         batch = str(uuid.uuid4())
@@ -303,6 +313,8 @@ class FakeKaleyra:
                 reply = fake._next()
                 if fake.on_request is not None:
                     fake.on_request()
+                if fake.gate is not None:
+                    fake.gate.wait()
                 time.sleep(reply.delay)
                 if reply.drop:
                     self.close_connection = True

@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Coroutine, Sequence
 from contextlib import suppress
 from datetime import timedelta
@@ -37,14 +38,46 @@ KALEYRA_KEY = "Atestkaleyraapikey0123456789"
 SID = "HXAP16TEST97IN"
 
 
+class ReservedPort:
+    """A port that Linux gives to no other socket until `release()`, for a server started later by
+    number (`python -m bot`, redis-server, restarted on the same port after an outage).
+
+    The port is held by a socket bound with SO_REUSEADDR that never listens: a server that sets
+    SO_REUSEADDR too (asyncio, Python's `socket.create_server` and redis-server do) may still bind it and
+    listen there, while no other bind to port 0 and no outgoing connection is given it. A port found free
+    and let go (bind to port 0, close) would not do: tests in parallel (pytest-xdist) and other processes
+    on the machine could be given it before the server binds it."""
+
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.number = int(self._socket.getsockname()[1])
+        weakref.finalize(self, self._socket.close)  # without `release()`: when this object is collected
+
+    def release(self) -> None:
+        self._socket.close()
+
+
+_RESERVED_FOR_THE_TEST: list[ReservedPort] = []
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port for a server the test starts by number (or for nothing to listen on), reserved until the test
+    ends (`release_ports`, after every e2e test)."""
+    reserved = ReservedPort()
+    _RESERVED_FOR_THE_TEST.append(reserved)
+    return reserved.number
+
+
+def release_ports() -> None:
+    """Let go of the ports `free_port` reserved for the test that has ended."""
+    while _RESERVED_FOR_THE_TEST:
+        _RESERVED_FOR_THE_TEST.pop().release()
 
 
 class RedisServer:
-    """A real redis-server on a free loopback port: stoppable, killable and restartable on the same port.
+    """A real redis-server on a reserved loopback port: stoppable, killable and restartable on the same port.
 
     With `config` lines, `persistent` (the append-only file on) or as a `sentinel`, it runs from a redis.conf
     in a directory of its own, which keeps its data across restarts; `close()` removes it."""
@@ -61,14 +94,15 @@ class RedisServer:
         self.config = [*(["appendonly yes", "appendfsync everysec"] if persistent else []), *config]
         self.sentinel = sentinel
         self.directory = Path(tempfile.mkdtemp(prefix="redis-")) if self.config or sentinel else None
-        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
-        for _ in range(5):  # the free port can be taken before redis-server binds it (tests run in parallel)
+        for _ in range(5):  # a process that bound the port by number before it was reserved can still hold it
+            self._port = ReservedPort()  # held while this object lives: a restart finds its port free
+            self.port = self._port.number
             try:
                 self.start()
                 return
             except PortTaken:
-                self.port = free_port()
+                pass
         raise RuntimeError("redis-server found no free port")
 
     @property
@@ -256,7 +290,7 @@ class RunningApp(SlackRequests):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.clock = OffsetClock()
-        self.port = free_port()
+        self.port = 0  # the port the kernel gives the app's own listening socket, once it listens
         self.loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         ready = threading.Event()
@@ -280,7 +314,8 @@ class RunningApp(SlackRequests):
         bolt, self.services = create_app(self.settings, connect_redis(self.settings), self.clock)
         self._runner = web.AppRunner(build_web_app(bolt, self.services))
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
 
     def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run `coroutine` on the app's event loop (its Redis client belongs there)."""

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.core.jobs import CHECK, JobQueue
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
 from tests.e2e.harness import RunningApp
 from tests.e2e.test_flow import NUMBER, button_value, replies_to, schedule, text_of
@@ -42,6 +43,13 @@ def post_recorded(app: RunningApp) -> bool:
     return bool(records and records[0].post_ts)
 
 
+def checks_ended(app: RunningApp) -> bool:
+    """The app has dropped the newest SMS's status check from the shared queue: no instance can check it
+    again (nothing due lives anywhere else), so counting what was checked is final from here on."""
+    [record], _ = app.call(app.services.store.recent("U1", 0, 1))
+    return app.call(JobQueue(app.services.redis).due_at(CHECK, record.id)) is None
+
+
 def updates(slack: FakeSlack) -> list[str]:
     return [text_of(update["blocks"]) for update in slack.of("chat.update")]
 
@@ -66,7 +74,7 @@ def test_polling_updates_the_post_and_explains_failures(
     assert "Do-Not-Disturb" in text_of(reply["blocks"]) and "CON-DND" in text_of(reply["blocks"])
     assert "+91•••••43211" in text_of(reply["blocks"])
     checks = len(kaleyra.status_requests)
-    time.sleep(1.0)
+    wait_for(lambda: checks_ended(fast_app))
     assert len(kaleyra.status_requests) == checks, "no more checks once every message is final"
 
 
@@ -74,7 +82,7 @@ def test_polling_gives_up_after_the_limit(fast_app: RunningApp, slack: FakeSlack
     kaleyra.default_status = {"status": "Sent"}
     send(fast_app, slack)
     wait_for(lambda: len(kaleyra.status_requests) >= 3)
-    time.sleep(2.0)  # backoff: 0.4 s, then 0.8 s; a fourth check would come well within this
+    wait_for(lambda: checks_ended(fast_app))  # still "Sent", yet not checked again
     assert len(kaleyra.status_requests) == 3
 
 
@@ -104,13 +112,15 @@ def test_callbacks_need_the_token_and_record_nothing_without_it(
 ) -> None:
     app = start_app(**FAST | {"status_first_check_seconds": 3600})
     send(app, slack)
-    first = kaleyra.message_ids()[0]
+    first, second = kaleyra.message_ids()
     for token in (None, "wrong", ""):
         assert callback(app, "json", token=token, id=first, status="Delivered").status_code == 403
     assert callback(app, "json", id="nobody:1", status="Delivered").json() == {"ok": True, "recorded": False}
     assert callback(app, "json", id=first).status_code == 400
-    time.sleep(0.3)
-    assert slack.of("chat.update") == []
+    assert slack.of("chat.update") == []  # a callback is answered once its post is updated: none was
+    callback(app, "json", id=second, status="Delivered")
+    [update] = wait_for(lambda: updates(slack))
+    assert "1 Delivered · 1 Scheduled" in update, "the refused reports left the first message as it was"
 
 
 def test_reports_out_of_order_and_twice_never_go_backwards(
@@ -119,9 +129,8 @@ def test_reports_out_of_order_and_twice_never_go_backwards(
     app = start_app(**FAST | {"status_first_check_seconds": 3600})
     send(app, slack, f'{NUMBER} "Hello" now')
     [message_id] = kaleyra.message_ids()
-    for status in ("Delivered", "Sent", "Delivered", "UnDelivered"):
+    for status in ("Delivered", "Sent", "Delivered", "UnDelivered"):  # each answered once its post is updated
         assert callback(app, "json", id=message_id, status=status).json()["recorded"] is True
-    time.sleep(0.3)
     assert len(slack.of("chat.update")) == 1 and "1 Delivered" in updates(slack)[0]
     assert thread_replies(slack) == []
 
@@ -131,7 +140,7 @@ def test_checks_are_shared_by_instances_and_run_once(start_app: Any, slack: Fake
     kaleyra.default_status = {"status": "Delivered"}
     send(first, slack)
     wait_for(lambda: any("2 Delivered" in update for update in updates(slack)))
-    time.sleep(1.0)
+    wait_for(lambda: checks_ended(first))
     assert len(kaleyra.status_requests) == 1
     assert len(slack.of("chat.update")) == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -241,11 +242,12 @@ def test_a_full_queue_answers_busy_and_loses_nothing_accepted(
 ) -> None:
     app = start_app(max_background_jobs=1, background_workers=1)
     confirmation = schedule(app, slack, f'{NUMBER} "Hello" in 2 hours')
-    kaleyra.default_delay = 1.0
+    kaleyra.gate = threading.Event()  # the send stays in flight, filling the queue, until the command is answered
     click = slack.response_url("click")
     app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
     wait_for(lambda: kaleyra.requests)
     busy = app.command(f'{NUMBER} "Hello again" in 2 hours', response_url=slack.response_url())
+    kaleyra.gate.set()
     assert "busy" in busy.text and "nothing was sent" in busy.text
     assert "Scheduled" in wait_for(lambda: replies_to(slack, click))[0]["text"]
     assert len(kaleyra.requests) == 1

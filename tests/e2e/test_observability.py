@@ -8,7 +8,9 @@ import os
 import re
 import signal
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, FakeSocketMode, opened_view, wait_for
 from tests.e2e.harness import RedisServer, RunningApp, SlackRequests, free_port, modal_values
 from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
+from tests.e2e.test_holding import HOLDING, ahead, confirm, to_handoff
 from tests.e2e.test_process import BotProcess, app_env
 from tests.e2e.test_workers import workers_of
 
@@ -98,6 +101,37 @@ def test_a_form_submission_is_counted_by_outcome(app: RunningApp, slack: FakeSla
             before, "schedule_sms_form_submissions_total", outcome=outcome
         )
         assert moved == count, outcome
+
+
+def test_a_hand_off_moves_the_lateness_job_send_and_delivery_metrics(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    """A held SMS, confirmed, then handed off by moving the app's clock, then its first status check."""
+    app: RunningApp = start_app(**HOLDING, status_first_check_seconds=120)
+    url = f"{app.url}/metrics"
+    before = scrape(url)
+    send_at = ahead(app, 600)
+    assert "Held by the app" in text_of(confirm(app, slack, send_at)["blocks"])
+    during: list[dict[tuple[str, tuple[tuple[str, str], ...]], float]] = []
+    kaleyra.on_request = lambda: during.append(scrape(url))  # while the hand-off waits for Kaleyra's answer
+    to_handoff(app, send_at, past=timedelta(seconds=3))
+    kaleyra.default_status = {"status": "Delivered", "status_trace": "DELIVERED"}
+    app.advance(send_at + timedelta(seconds=121) - app.clock.now())
+    after = scrape(url)
+
+    def moved(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert moved("schedule_sms_confirmations_total", outcome="held") == 1
+    assert moved("schedule_sms_handoff_lateness_seconds_count") == 1
+    assert moved("schedule_sms_handoff_lateness_seconds_bucket", le="2.0") == 0, "it went 3 s after its hand-off time"
+    assert moved("schedule_sms_handoff_lateness_seconds_bucket", le="5.0") == 1
+    [at_kaleyra] = during
+    assert sample(at_kaleyra, "schedule_sms_jobs_in_flight", kind="handoff") == 1
+    assert sample(after, "schedule_sms_jobs_in_flight", kind="handoff") == 0
+    assert moved("schedule_sms_sends_total", outcome="accepted", code="none") == 1
+    assert moved("schedule_sms_kaleyra_request_seconds_count", operation="status", result="2xx") == 1
+    assert moved("schedule_sms_delivery_statuses_total", status="Delivered", source="poll") == 1
 
 
 @pytest.fixture

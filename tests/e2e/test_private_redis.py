@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
@@ -53,14 +54,18 @@ def test_a_data_folder_too_deep_for_a_socket_path_gets_its_socket_in_a_private_t
     slack: FakeSlack, kaleyra: FakeKaleyra, tmp_path: Path
 ) -> None:
     deep = tmp_path / ("deep-" * 12) / "redis"
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
-    app = BotProcess(app_env(slack, kaleyra, REDIS_DATA_DIR=str(deep), TMPDIR=str(temporary)), tmp_path)
-    [socket_dir] = list(temporary.iterdir())
-    assert (socket_dir / "redis.sock").is_socket() and socket_dir.stat().st_mode & 0o777 == 0o700
-    output = app.stop()
-    assert app.process.returncode == 0, output
-    assert list((deep / "appendonlydir").iterdir()) and list(temporary.iterdir()) == []
+    # a temporary folder of its own, short as /tmp is (tmp_path, a level deeper in a worker process of
+    # pytest-xdist, can itself be too deep for a socket path)
+    temporary = Path(tempfile.mkdtemp())
+    try:
+        app = BotProcess(app_env(slack, kaleyra, REDIS_DATA_DIR=str(deep), TMPDIR=str(temporary)), tmp_path)
+        [socket_dir] = list(temporary.iterdir())
+        assert (socket_dir / "redis.sock").is_socket() and socket_dir.stat().st_mode & 0o777 == 0o700
+        output = app.stop()
+        assert app.process.returncode == 0, output
+        assert list((deep / "appendonlydir").iterdir()) and list(temporary.iterdir()) == []
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def test_workers_share_one_private_redis_started_by_their_parent(

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,7 +124,8 @@ class BotProcess(SlackRequests):
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.port = free_port()
-        self.log = (cwd / "app.log").open("w+")
+        self.log_path = cwd / "app.log"
+        self.log = self.log_path.open("w+")
         self.process = run_bot({**env, "PORT": str(self.port)}, cwd, self.log)
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(self.url)
@@ -136,8 +138,12 @@ class BotProcess(SlackRequests):
                 time.sleep(0.1)
         raise AssertionError("the app did not become healthy")
 
+    def output(self) -> str:
+        """What the app has written so far."""
+        return self.log_path.read_text()
+
     def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(signal.SIGTERM)  # not sent if it has exited already
         self.process.wait(timeout=60)
         self.log.seek(0)
         output = self.log.read()
@@ -192,13 +198,17 @@ def test_no_secret_leaks_from_any_path_and_audit_lines_are_json(
 
 def test_sigterm_finishes_work_in_flight(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path) -> None:
     app = BotProcess(app_env(slack, kaleyra), tmp_cwd)
-    kaleyra.default_delay = 1.5
+    kaleyra.gate = threading.Event()  # Kaleyra answers only once the app is stopping
     url = slack.response_url("cmd")
     app.command(f'{NUMBER} "Hello" in 2 hours', response_url=url)
     confirmation = confirmation_for(slack, url)
     click = slack.response_url("click")
     app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
     wait_for(lambda: kaleyra.requests)
+    app.process.send_signal(signal.SIGTERM)
+    wait_for(lambda: "finishing 1 background jobs" in app.output())  # stopping, with the send in flight
+    kaleyra.gate.set()
+    app.process.wait(timeout=60)
     app.stop()
     assert app.process.returncode == 0
     assert "Scheduled" in replies_to(slack, click)[0]["text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,7 @@ def test_a_form_that_slack_will_not_open_is_explained(app: RunningApp, slack: Fa
 def test_forms_open_at_once_while_other_work_waits(start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra) -> None:
     app = start_app(background_workers=1, max_background_jobs=5)
     confirmation, other = (schedule(app, slack, f'{NUMBER} "Hello {n}" in 2 hours') for n in (1, 2))
-    kaleyra.default_delay = 1.5  # the only worker is busy with this send...
+    kaleyra.gate = threading.Event()  # the only worker is busy with this send until the forms are open...
     click = slack.response_url("click")
     app.click("confirm_sms", button_value(confirmation, "confirm_sms"), response_url=click)
     wait_for(lambda: kaleyra.requests)
@@ -133,17 +134,19 @@ def test_forms_open_at_once_while_other_work_waits(start_app: Any, slack: FakeSl
     app.click("edit_sms", button_value(other, "edit_sms"), response_url=slack.response_url())
     wait_for(lambda: len(slack.of("views.open")) == 2)
     assert replies_to(slack, click) == [], "the forms opened before the queued send was answered"
+    kaleyra.gate.set()
     assert "Scheduled" in wait_for(lambda: replies_to(slack, click))[0]["text"]
 
 
 def test_a_slow_slack_on_submission_is_answered_in_the_form(start_app: Any, slack: FakeSlack) -> None:
     app = start_app()
-    slack.delays["users.info"] = 4.0  # slower than Slack waits for the answer to a submission
+    slow = slack.gates["users.info"] = threading.Event()  # slower than Slack waits for the answer to a submission
     app.command("", response_url=slack.response_url())
     view = opened_view(slack)
     answer = app.submit(
         view, modal_values(recipients=NUMBER, message="Hi", when="in 2 hours", route="MKT", sender="KLRHXA")
     )
+    slow.set()
     assert "try again in a moment" in answer.json()["errors"]["recipients"].lower()
 
 
@@ -298,11 +301,13 @@ def test_delivery_news_that_comes_before_the_post_is_linked_is_shown(
     from tests.e2e.test_delivery import TOKEN
 
     app = start_app(**FAST | {"status_first_check_seconds": 3600})
-    slack.delays["chat.postMessage"] = 1.0  # the channel post takes its time...
+    posting = slack.gates["chat.postMessage"] = threading.Event()  # the channel post takes its time...
     confirmation = schedule(app, slack, f'{NUMBER} "Hello" now')
     clicked(app, slack, "confirm_sms", button_value(confirmation, "confirm_sms"))
     [message_id] = kaleyra.message_ids()
+    wait_for(lambda: slack.of("chat.postMessage"))
     answer = app.http.post("/kaleyra/callback", params={"token": TOKEN}, json={"id": message_id, "status": "Delivered"})
     assert answer.json() == {"ok": True, "recorded": True}  # ...and Kaleyra reports before it is linked
+    posting.set()
     update = wait_for(lambda: slack.of("chat.update"))[0]
     assert "1 Delivered" in text_of(update["blocks"])

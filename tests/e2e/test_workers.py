@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_workers_share_the_port_and_redis_and_all_stop_on_sigterm_after_their_wo
             command.http.close()
             clicking.http.close()
             assert "Scheduled" in wait_for(lambda click=click: replies_to(slack, click))[0]["text"]
-        kaleyra.default_delay = 1.5
+        kaleyra.gate = threading.Event()  # Kaleyra answers only once the workers are stopping
         url = slack.response_url("in-flight")
         app.command(f'{NUMBER} "In flight" in 2 hours', response_url=url)
         click = slack.response_url("click-in-flight")
@@ -61,6 +62,10 @@ def test_workers_share_the_port_and_redis_and_all_stop_on_sigterm_after_their_wo
         wait_for(lambda: len(kaleyra.requests) == 7)
         for pid in workers:  # platforms signal every process: each worker hears SIGTERM twice
             os.kill(pid, signal.SIGTERM)
+        app.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: "finishing 1 background jobs" in app.output())  # stopping, with the send in flight
+        kaleyra.gate.set()
+        app.process.wait(timeout=60)
     finally:
         output = app.stop()
     assert app.process.returncode == 0, output

@@ -40,6 +40,7 @@ EXPECTED: dict[Event, dict[State, State]] = {
     Event.REPLACE: {state: State.REPLACED for state in NOT_SENT},
     Event.GIVE_UP: {State.HELD: State.FAILED},
     Event.RESCHEDULE: {State.HELD: State.HELD},
+    Event.CLOSE: {State.UNCERTAIN: State.CLOSED},
 }
 """The transition table of ARCHITECTURE.md, written out: from-state -> to-state for each event."""
 
@@ -80,7 +81,7 @@ def test_every_state_and_every_event(state: State, event: Event) -> None:
     moved = transition(record, event, change_for(event))
     assert moved.phase is expected
     assert record.phase is state, "the record read is never changed in place"
-    if expected in (State.HANDED_OFF, State.SENT, State.CANCELLED, State.REPLACED):
+    if expected in (State.HANDED_OFF, State.SENT, State.CANCELLED, State.REPLACED, State.CLOSED):
         assert moved.request is None, "the text is not kept once the app can no longer send it"
     else:
         assert moved.request == record.request

@@ -992,9 +992,11 @@ class Case:
     now: datetime
     phrase: str
     expect: datetime | None
+    says: str = ""  # words the confirmation's notes (or the refusal) must hold
 
 
-def _cases(text: str) -> list[Case]:
+def cases_of(text: str) -> list[Case]:
+    """`## <locale> <zone> <now>` blocks of `phrase | instant or refused[ | words said]` lines."""
     cases: list[Case] = []
     locale: str | None = None
     tz, now = "", datetime.min
@@ -1005,13 +1007,13 @@ def _cases(text: str) -> list[Case]:
             name, tz, now_text = line[3:].split()
             locale, now = (None if name == "en" else name), datetime.fromisoformat(now_text)
             continue
-        phrase, _, expected = line.rpartition(" | ")
+        phrase, expected, *says = (part.strip() for part in line.split(" | "))
         expect = None if expected == "refused" else datetime.fromisoformat(expected)
-        cases.append(Case(locale, tz, now, phrase, expect))
+        cases.append(Case(locale, tz, now, phrase, expect, says[0] if says else ""))
     return cases
 
 
-CASES = [case for text in CORPORA.values() for case in _cases(text)]
+CASES = [case for text in CORPORA.values() for case in cases_of(text)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.locale or 'en'}:{c.phrase}@{c.now:%m-%dT%H:%M}" for c in CASES])

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from bot.core.timeparse import LANGUAGES, TimeParseError, interpret, parse_when
+from bot.core.timeparse.words import CONCEPTS, KEEP
 from tests.unit.timeparse_oracle import afternoon_rule, local_day, next_weekday, upcoming, wall
 
 TZ = "Europe/Rome"
@@ -316,3 +317,151 @@ def test_by_tomorrow_in_italian() -> None:
 def test_refusals_are_in_english_and_name_what_was_not_understood() -> None:
     with pytest.raises(TimeParseError, match="couldn't understand"):
         parse_when("domani quando vuoi", TZ, NOW, locale="it-IT")
+
+
+# --- the classes read since: each language's words for them, with cases generated per language -----------------
+
+LATER = {
+    "it-IT": "{n} minuti più tardi",
+    "es-ES": "{n} minutos más tarde",
+    "fr-FR": "{n} minutes plus tard",
+    "de-DE": "{n} Minuten später",
+    "pt-BR": "{n} minutos mais tarde",
+    "ja-JP": "今から{n}分後",
+}
+FROM_NOW = {
+    "it-IT": "tra {n} minuti da adesso",
+    "es-ES": "en {n} minutos a partir de ahora",
+    "fr-FR": "dans {n} minutes à partir de maintenant",
+    "de-DE": "in {n} Minuten ab jetzt",
+    "pt-BR": "daqui a {n} minutos a partir de agora",
+    "ja-JP": "{n}分後",
+}
+THREE_QUARTERS = {
+    "it-IT": "tra tre quarti d'ora",
+    "es-ES": "en tres cuartos de hora",
+    "fr-FR": "dans trois quarts d'heure",
+    "de-DE": "in einer Dreiviertelstunde",
+    "pt-BR": "daqui a três quartos de hora",
+    "ja-JP": "45分後",
+}
+MINUTES_TO = {
+    "it-IT": "domani alle {h} meno {m}",
+    "es-ES": "mañana a las {h} menos {m}",
+    "fr-FR": "demain à {h}h moins {m}",
+    "de-DE": "morgen um {m} vor {h}",
+    "pt-BR": "amanhã {m} para as {h}",
+    "ja-JP": "明日の{h}時{m}分前",
+}
+THIS_WEEK = {
+    "it-IT": "{w} di questa settimana alle 21",
+    "es-ES": "el {w} de esta semana a las 21",
+    "fr-FR": "{w} de cette semaine à 21h",
+    "de-DE": "{w} dieser Woche um 21 Uhr",
+    "pt-BR": "{w} desta semana às 21h",
+    "ja-JP": "今週の{w}の21時",
+}
+NEXT_WEEK = {
+    "it-IT": "{w} della prossima settimana alle 9",
+    "es-ES": "el {w} de la semana que viene a las 9",
+    "fr-FR": "{w} de la semaine prochaine à 9h",
+    "de-DE": "{w} der nächsten Woche um 9 Uhr",
+    "pt-BR": "{w} da semana que vem às 9h",
+    "ja-JP": "来週の{w}の9時",
+}
+NOON_IN_THE_AFTERNOON = {
+    "it-IT": "domani pomeriggio alle 12",
+    "es-ES": "mañana por la tarde a las 12",
+    "fr-FR": "demain après-midi à 12h",
+    "de-DE": "morgen Nachmittag um 12",
+    "pt-BR": "amanhã à tarde às 12h",
+    "ja-JP": "明日の午後12時",
+}
+EVENING = {
+    "it-IT": "domani di sera alle {h}",
+    "es-ES": "mañana por la noche a las {h}",
+    "fr-FR": "demain à {h}h du soir",
+    "de-DE": "morgen in der Nacht um {h}",
+    "pt-BR": "amanhã à noite às {h}",
+    "ja-JP": "明日の夜{h}時",
+}
+MORNING = {
+    "it-IT": "domani in mattinata alle {h}",
+    "es-ES": "mañana a las {h} de la mañana",
+    "fr-FR": "demain en matinée à {h}h",
+    "de-DE": "morgen am Morgen um {h}",
+    "pt-BR": "amanhã pela manhã às {h}",
+    "ja-JP": "明日の朝{h}時",
+}
+BY_LOCALE = {words.locale: words for words in ALL}
+
+
+@pytest.mark.parametrize("locale", LATER)
+@pytest.mark.parametrize("minutes", [1, 5, 20, 45])
+def test_minutes_later_and_from_now(locale: str, minutes: int) -> None:
+    for forms in (LATER, FROM_NOW):
+        assert parse_when(forms[locale].format(n=minutes), TZ, NOW, locale=locale) == NOW + timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("locale", THREE_QUARTERS)
+def test_three_quarters_of_an_hour(locale: str) -> None:
+    assert parse_when(THREE_QUARTERS[locale], TZ, NOW, locale=locale) == NOW + timedelta(minutes=45)
+
+
+@pytest.mark.parametrize("locale", MINUTES_TO)
+@pytest.mark.parametrize("hour", [9, 10, 11, 15, 17, 21])
+@pytest.mark.parametrize("minutes", [5, 10, 20])
+def test_minutes_to_an_hour(locale: str, hour: int, minutes: int) -> None:
+    then, minute = divmod(hour * 60 - minutes, 60)
+    phrase = MINUTES_TO[locale].format(h=hour, m=minutes)
+    assert parse_when(phrase, TZ, NOW, locale=locale) == tomorrow_at(afternoon_rule(then), minute)
+
+
+@pytest.mark.parametrize("locale", THIS_WEEK)
+@pytest.mark.parametrize("weekday", range(7))
+def test_a_weekday_of_this_week(locale: str, weekday: int) -> None:
+    today = local_day(NOW, TZ)
+    phrase = THIS_WEEK[locale].format(w=BY_LOCALE[locale].weekdays[weekday])
+    if weekday < today.weekday():
+        with pytest.raises(TimeParseError, match="has passed"):
+            parse_when(phrase, TZ, NOW, locale=locale)
+        return
+    day = today + timedelta(days=weekday - today.weekday())
+    assert parse_when(phrase, TZ, NOW, locale=locale) == wall(day, 21, 0, TZ)
+
+
+@pytest.mark.parametrize("locale", NEXT_WEEK)
+@pytest.mark.parametrize("weekday", range(7))
+def test_a_weekday_of_next_week(locale: str, weekday: int) -> None:
+    today = local_day(NOW, TZ)
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    phrase = NEXT_WEEK[locale].format(w=BY_LOCALE[locale].weekdays[weekday])
+    assert parse_when(phrase, TZ, NOW, locale=locale) == wall(monday + timedelta(days=weekday), 9, 0, TZ)
+
+
+@pytest.mark.parametrize("locale", NOON_IN_THE_AFTERNOON)
+def test_twelve_in_the_afternoon_is_noon(locale: str) -> None:
+    assert parse_when(NOON_IN_THE_AFTERNOON[locale], TZ, NOW, locale=locale) == tomorrow_at(12)
+
+
+@pytest.mark.parametrize("locale", EVENING)
+@pytest.mark.parametrize("hour", [5, 6, 7, 8, 9, 10, 11])
+def test_an_hour_in_the_evening_or_at_night(locale: str, hour: int) -> None:
+    assert parse_when(EVENING[locale].format(h=hour), TZ, NOW, locale=locale) == tomorrow_at(hour + 12)
+
+
+@pytest.mark.parametrize("locale", MORNING)
+@pytest.mark.parametrize("hour", [5, 6, 7, 8, 9, 10, 11])
+def test_an_hour_in_the_morning(locale: str, hour: int) -> None:
+    assert parse_when(MORNING[locale].format(h=hour), TZ, NOW, locale=locale) == tomorrow_at(hour)
+
+
+@pytest.mark.parametrize("words", ALL, ids=IDS)
+def test_each_languages_words_not_about_time_are_left_out(words: Words) -> None:
+    language = words.locale.split("-")[0]
+    base = words.tomorrow.format(t=words.at_hour.format(h=17))
+    kept = next(concept for concept in CONCEPTS if concept.english == KEEP).words[language]
+    for filler in kept:
+        for phrase in (f"{filler} {base}", f"{base} {filler}"):
+            parsed = interpret(phrase, TZ, NOW, locale=words.locale)
+            assert parsed.when == tomorrow_at(17) and parsed.ignored == (filler,), phrase

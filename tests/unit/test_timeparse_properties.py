@@ -6,13 +6,14 @@ import os
 import time as clock
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.timeparse import TimeParseError, interpret, means_now, parse_when
+from bot.core.timeparse.words import CONCEPTS, KEEP
 from tests.unit.timeparse_oracle import SPELLED, afternoon_rule, local_day, twelve_hour, wall
 
 ZONES = st.sampled_from(
@@ -29,7 +30,10 @@ FRAGMENTS = st.sampled_from(
      "tomorrow", "tonight", "this morning", "12", "3:30", "2026/12/05", "5.12.", "26.9.", "1.jun", "first monday of",
      "december", "next week", "tuesday", "next month", "the 1st", "xmas", "new year's eve", "(bst)", "(ist)",
      "domani", "alle", "17", "mañana", "a las", "de la tarde", "demain", "à", "17h", "morgen", "um", "uhr", "amanhã",
-     "às", "明日の", "17時", "2時間後", "tra", "ore", "dans", "heures", "stunden", "daqui a", "horas", "31", "feb"]
+     "às", "明日の", "17時", "2時間後", "tra", "ore", "dans", "heures", "stunden", "daqui a", "horas", "31", "feb",
+     "half three", "at 3 15", "8h10m", "1515pm", "meeting", "~", "out", "of next week", "this week", "3/4",
+     "rdv", "riunione", "più tardi", "mittags", "in the am", "o'clock pm", "-14:15", "05/31/2027", "termin",
+     "会議", "今週", "de la nuit", "in der nacht", "quinze para as", "meno", "vor", "später"]
 )  # fmt: skip
 
 
@@ -125,3 +129,61 @@ def test_durations_are_elapsed_time(hours: int, half: bool, hedge: bool, tz: str
 def test_spelled_hours_read_like_digits(hour: int, tz: str, now: datetime, meridiem: str) -> None:
     spelled = outcome(f"at {SPELLED[hour - 1]} {meridiem} tomorrow", tz, now, None)
     assert spelled == outcome(f"at {hour}{meridiem} tomorrow", tz, now, None)
+
+
+def instant(text: str, tz: str, now: datetime, locale: str | None) -> datetime | None:
+    """The instant read, or None when refused (a refusal quotes the phrase as typed)."""
+    result = outcome(text, tz, now, locale)
+    return None if isinstance(result, str) else result
+
+
+READABLE = st.sampled_from(
+    ["tomorrow 5pm", "in 2 hours", "friday 9:30am", "dec 3 at 14:30", "half past 5 tomorrow", "tonight at 9",
+     "next week tuesday 3pm", "in 3 days at 10am", "at 3 15 tomorrow", "half three tomorrow"]
+)  # fmt: skip
+ENGLISH_FILLERS = st.sampled_from(next(concept for concept in CONCEPTS if concept.english == KEEP).words["en"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(phrase=READABLE, filler=ENGLISH_FILLERS, first=st.booleans(), tz=ZONES, now=NOWS)
+def test_words_not_about_time_change_nothing_but_the_notes(
+    phrase: str, filler: str, first: bool, tz: str, now: datetime
+) -> None:
+    plain = instant(phrase, tz, now, None)
+    padded = f"{filler} {phrase}" if first else f"{phrase} {filler}"
+    assert instant(padded, tz, now, None) == plain
+    if plain is not None:
+        assert interpret(padded, tz, now).ignored == (filler,)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hour=st.integers(0, 23), minute=st.integers(0, 59), tz=ZONES, now=NOWS)
+def test_an_hour_and_minutes_said_apart_read_as_with_a_colon(hour: int, minute: int, tz: str, now: datetime) -> None:
+    assert instant(f"tomorrow at {hour} {minute:02d}", tz, now, None) == instant(
+        f"tomorrow at {hour}:{minute:02d}", tz, now, None
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(hour=st.integers(1, 12), meridiem=st.sampled_from(["", "am", "pm"]), tz=ZONES, now=NOWS)
+def test_british_half_hours_read_as_half_past(hour: int, meridiem: str, tz: str, now: datetime) -> None:
+    half = interpret(f"half {hour}{meridiem} tomorrow", tz, now).when
+    assert half == interpret(f"half past {hour}{meridiem} tomorrow", tz, now).when
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(min_value=date(2030, 1, 1), max_value=date(2030, 12, 31)),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+    joint=st.sampled_from(["-", ".", ":"]),
+    tz=ZONES,
+    now=NOWS,
+)
+def test_a_date_joined_to_a_time_reads_as_the_two_apart(
+    day: date, hour: int, minute: int, joint: str, tz: str, now: datetime
+) -> None:
+    date_text, time_text = f"{day.day}.{day.month}.{day.year}", f"{hour:02d}:{minute:02d}"
+    assert instant(f"{date_text}{joint}{time_text}", tz, now, None) == instant(
+        f"{date_text} {time_text}", tz, now, None
+    )

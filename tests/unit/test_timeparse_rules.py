@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.timeparse import END_OF_DAY, FIRST_THING, TimeParseError, interpret, parse_when
+from bot.core.timeparse.words import CONCEPTS, KEEP
 from tests.unit.timeparse_oracle import (
     MONTHS,
     SPELLED,
@@ -658,3 +659,165 @@ def test_a_day_counted_from_today_is_asked_about_when_the_zones_disagree_on_the_
     with pytest.raises(TimeParseError, match="in that timezone"):
         read(words.format(z=zone), now)
     assert read(f"friday 9am {zone}", now) == datetime(2026, 11, 27, 9, tzinfo=timezone(timedelta(hours=offset)))
+
+
+# --- words that are not about time ---------------------------------------------------------------
+
+FILLERS = next(concept for concept in CONCEPTS if concept.english == KEEP).words["en"]
+
+
+@pytest.mark.parametrize("filler", FILLERS)
+@pytest.mark.parametrize("form", ["{f} tomorrow 5pm", "tomorrow 5pm {f}", "{f} at 9:30 friday", "{f} in 2 hours"])
+def test_words_not_about_time_are_left_out_and_named(filler: str, form: str) -> None:
+    parsed = interpret(form.format(f=filler), TZ, EVENING)
+    assert parsed.when == read(form.format(f="").strip())
+    assert parsed.ignored == (filler,) and f"“{filler}”" in parsed.notes[-1]
+
+
+@pytest.mark.parametrize("word", ["team", "dinner", "lunch", "london", "maybe", "not", "or", "every", "yesterday"])
+def test_other_words_are_never_left_out(word: str) -> None:
+    with pytest.raises(TimeParseError, match=word):
+        read(f"{word} tomorrow 5pm")
+
+
+# --- clock notations ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("hour", "minute"), GLUED)
+@pytest.mark.parametrize("form", ["{h}h{m:02d}m", "{h}h{m:02d}m00s", "{h:02d}h{m:02d}m"])
+def test_hours_and_minutes_with_letters(form: str, hour: int, minute: int) -> None:
+    parsed = interpret(form.format(h=hour, m=minute) + " tomorrow", TZ, EVENING)
+    assert parsed.when == tomorrow_at(as_written_or_rule(hour, form.startswith("{h:02d}")), minute)
+    assert any("for a duration" in note for note in parsed.notes)
+
+
+@pytest.mark.parametrize("hour", range(1, 13))
+@pytest.mark.parametrize("minute", [0, 5, 15, 30, 45, 59])
+def test_an_hour_and_minutes_said_apart(hour: int, minute: int) -> None:
+    assert read(f"tomorrow at {hour} {minute:02d}") == tomorrow_at(afternoon_rule(hour), minute)
+    assert read(f"tomorrow at {hour} {minute:02d}pm") == tomorrow_at(twelve_hour(hour, "pm"), minute)
+
+
+@pytest.mark.parametrize("hour", range(13, 24))
+@pytest.mark.parametrize("form", ["{h}{m:02d}pm", "{h}:{m:02d}pm", "{h}:{m:02d} p.m."])
+def test_pm_after_a_24_hour_time_is_read_as_written(form: str, hour: int) -> None:
+    parsed = interpret(form.format(h=hour, m=25) + " tomorrow", TZ, EVENING)
+    assert parsed.when == tomorrow_at(hour, 25) and f"was read as {hour}:25" in parsed.notes[0]
+
+
+@pytest.mark.parametrize("hour", [0, 13, 15, 23])
+def test_am_after_a_24_hour_time_is_refused(hour: int) -> None:
+    with pytest.raises(TimeParseError, match="1 to 12"):
+        read(f"{hour}15am tomorrow")
+
+
+@pytest.mark.parametrize("day", DAYS_OF_2027[::4], ids=str)
+@pytest.mark.parametrize("joint", ["-", ".", ":"])
+@pytest.mark.parametrize("form", ["{d}/{m}/{y}{j}14:15", "{y}-{m:02d}-{d:02d}{j}14:15", "{d}.{m}.{y}{j}14:15"])
+def test_a_date_and_a_time_joined(day: date, joint: str, form: str) -> None:
+    phrase = form.format(d=day.day, m=day.month, y=day.year, j=joint)
+    assert read(phrase) == wall(day, 14, 15, TZ)
+
+
+@pytest.mark.parametrize("hour", range(1, 13))
+@pytest.mark.parametrize(
+    ("words", "meridiem"),
+    [("in the am", "am"), ("in the AM", "am"), ("in the p.m.", "pm"), ("o'clock am", "am"), ("o'clock pm", "pm"),
+     ("oclock p.m.", "pm")],
+)  # fmt: skip
+def test_am_or_pm_said_after_the_hour(hour: int, words: str, meridiem: str) -> None:
+    assert read(f"{hour} {words} tomorrow") == tomorrow_at(twelve_hour(hour, meridiem))
+
+
+# --- spoken clocks and fractions ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("hour", "word"), list(enumerate(SPELLED, start=1)))
+def test_british_half_hours(hour: int, word: str) -> None:
+    parsed = interpret(f"half {word} tomorrow", TZ, EVENING)
+    assert parsed.when == read(f"half past {hour} tomorrow") == tomorrow_at(afternoon_rule(hour), 30)
+    assert f"half past {hour}" in parsed.notes[0]
+
+
+@pytest.mark.parametrize("hour", range(13, 24))
+@pytest.mark.parametrize(("words", "minutes"), [("15 minutes past", 15), ("quarter past", 15), ("half past", 30),
+                                                ("quarter to", -15), ("10 minutes to", -10)])  # fmt: skip
+def test_clock_phrases_with_a_24_hour_hour(hour: int, words: str, minutes: int) -> None:
+    hour_then, minute = divmod(hour * 60 + minutes, 60)
+    assert read(f"{words} {hour}h tomorrow") == tomorrow_at(hour_then, minute)
+
+
+@pytest.mark.parametrize(("hour", "word"), list(enumerate(SPELLED, start=1)))
+@pytest.mark.parametrize(("minute_words", "minute"), [("fifteen", 15), ("thirty", 30), ("forty-five", 45)])
+def test_spelled_clock_times_with_a_hyphen(hour: int, word: str, minute_words: str, minute: int) -> None:
+    assert read(f"{word}-{minute_words} tomorrow") == tomorrow_at(afternoon_rule(hour), minute)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "minutes"),
+    [("in 1/4 h", 15), ("in 1/4 hour", 15), ("in 3/4 h", 45), ("in ¾ hour", 45), ("in 1 1/4 hours", 75),
+     ("in 2 3/4 hours", 165), ("in 1/2 h", 30), ("in three-quarters of an hour", 45),
+     ("in three quarters of an hour", 45), ("in 3 quarters of an hour", 45), ("in a day", 24 * 60),
+     ("a day from now", 24 * 60), ("in a couple of minutes", 2), ("in 2 and a half hours", 150)],
+)  # fmt: skip
+def test_fractions_of_an_hour(phrase: str, minutes: int) -> None:
+    assert read(phrase) == EVENING + timedelta(minutes=minutes)
+
+
+# --- durations worded differently, hedges ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("unit", "seconds"), DURATION_UNITS.items())
+@pytest.mark.parametrize("count", [1, 2, 15, 45])
+def test_a_duration_out_is_from_now(unit: str, seconds: int, count: int) -> None:
+    assert read(f"{count} {unit} out") == EVENING + timedelta(seconds=count * seconds)
+
+
+@pytest.mark.parametrize("when", [*HEDGED_TIMES, "in 5 hours", "in 2 days"])
+@pytest.mark.parametrize("hedge", ["~{t}", "~ {t}", "about ~{t}"])
+def test_a_tilde_is_a_hedge(hedge: str, when: str) -> None:
+    phrase = hedge.format(t=when) if not when.startswith("in ") else when.replace("in ", "in " + hedge.format(t=""))
+    hedged = interpret(phrase, TZ, EVENING)
+    assert hedged.when == read(when) and any(note.startswith("An exact time is used") for note in hedged.notes)
+
+
+# --- week-relative days ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weekday", range(7))
+@pytest.mark.parametrize("said_on", range(7))
+@pytest.mark.parametrize("form", ["{w} of next week 3pm", "next week's {w} at 3pm", "{w} the following week at 3pm"])
+def test_a_weekday_of_next_week(weekday: int, said_on: int, form: str) -> None:
+    now = EVENING + timedelta(days=(said_on - EVENING.weekday()) % 7)
+    monday = local_day(now, TZ) - timedelta(days=said_on) + timedelta(days=7)
+    assert read(form.format(w=WEEKDAYS[weekday]), now) == wall(monday + timedelta(days=weekday), 15, 0, TZ)
+
+
+@pytest.mark.parametrize("weekday", range(7))
+@pytest.mark.parametrize("said_on", range(7))
+@pytest.mark.parametrize("form", ["{w} this week 9pm", "{w} of this week at 9pm", "this week {w} 9pm"])
+def test_a_weekday_of_this_week(weekday: int, said_on: int, form: str) -> None:
+    now = EVENING + timedelta(days=(said_on - EVENING.weekday()) % 7)  # 20:00, so 21:00 today is still ahead
+    day = local_day(now, TZ) - timedelta(days=said_on) + timedelta(days=weekday)
+    phrase = form.format(w=WEEKDAYS[weekday])
+    if weekday < said_on:
+        with pytest.raises(TimeParseError, match="has passed"):
+            read(phrase, now)
+        return
+    assert read(phrase, now) == wall(day, 21, 0, TZ)
+
+
+def test_a_week_without_its_day_is_asked_about() -> None:
+    with pytest.raises(TimeParseError, match="which day this week"):
+        read("this week 3pm")
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+@pytest.mark.parametrize("form", ["at 3 15 {mon}", "at 3 15 {mon}."])
+def test_before_a_month_an_hour_and_a_number_are_a_time_and_a_day(month: int, form: str) -> None:
+    phrase = form.format(mon=MONTHS[month - 1][:3])
+    assert read(phrase) == upcoming(EVENING, TZ, month, 15, 15)
+
+
+def test_with_next_month_an_hour_and_a_number_are_a_time_and_a_day() -> None:
+    assert read("next month at 3 15") == read("next month on the 15th at 3")

@@ -10,6 +10,10 @@ import fakeredis
 
 from bot.core.dispatch import Dispatcher
 from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
+from bot.core.kaleyra import KaleyraClient
+from bot.core.kaleyra_dry_run import DryRunTransport
+from bot.core.kaleyra_errors import KaleyraErrors
+from bot.core.operations import Operations
 from bot.core.outbox import Outbox
 from bot.core.outcomes import Outcome
 from bot.core.pending import Pending, PendingStore
@@ -21,7 +25,7 @@ from bot.core.series import SeriesBook
 from bot.core.store import Store
 from bot.core.tracking import DeliveryTracker
 from bot.core.validation import ScheduleRequest
-from tests.unit.kaleyra_double import KaleyraDouble
+from tests.unit.kaleyra_double import ACCOUNT_URL, API_KEY, KaleyraDouble
 
 NOW = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)  # 12:00 in India
 HANDOFF_MINUTES = 60
@@ -59,9 +63,18 @@ class Access:
 
 class World:
     def __init__(
-        self, kaleyra: KaleyraDouble | None = None, *, per_day: int = 0, quiet: str = "", admins: tuple[str, ...] = (),
-        per_minute: int = 0, limits_in_redis: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        kaleyra: KaleyraDouble | None = None,
+        *,
+        per_day: int = 0,
+        quiet: str = "",
+        admins: tuple[str, ...] = (),
+        dry_run: bool = False,
+        per_minute: int = 0,
+        limits_in_redis: bool = False,
+    ) -> None:
+        """`dry_run`: Kaleyra is the app's own dry run (KALEYRA_DRY_RUN), and `kaleyra` hears nothing.
+        `limits_in_redis`: the limits are counted in the in-memory Redis, as in production."""
         self.redis = redis = fakeredis.FakeAsyncRedis(decode_responses=True)
         self.kaleyra = kaleyra or KaleyraDouble()
         self.clock = FrozenClock()
@@ -70,13 +83,18 @@ class World:
         self.access = Access()
         self.store = Store(redis, self.clock, retention_days=90)
         self.pending = PendingStore(redis, ttl_seconds=600)
-        client = self.kaleyra.client()
+        client = (
+            KaleyraClient(ACCOUNT_URL, API_KEY, transport=DryRunTransport(self.clock))
+            if dry_run
+            else self.kaleyra.client()
+        )
+        self.errors = KaleyraErrors(redis, self.clock)
         quota = Quota(redis if limits_in_redis else None, per_minute, per_day)
         quiet_hours = QuietHours(*parse_hours("09:00-21:00"), (quiet,) if quiet else ())
         self.series = SeriesBook(self.store, self.clock, handoff=timedelta(minutes=HANDOFF_MINUTES), keep_body=False)
         self.dispatcher = dispatcher = Dispatcher(
             self.store, client, quota, quiet_hours, self.access, self.series, self.clock,
-            lease_seconds=LEASE, late_minutes=10, first_check_seconds=120,
+            lease_seconds=LEASE, late_minutes=10, first_check_seconds=120, errors=self.errors,
         )  # fmt: skip
         self.outbox = Outbox(
             self.store, self.pending, dispatcher, self.series, quota, quiet_hours, self.access, self.clock, self._tell,
@@ -90,6 +108,7 @@ class World:
             self.queue, {HANDOFF: self.outbox.hand_off, CHECK: self.tracker.check}, self.clock,
             poll_seconds=1, lease_seconds=LEASE, max_attempts=3, give_up={HANDOFF: self.outbox.give_up},
         )  # fmt: skip
+        self.operations = Operations(self.store, self.queue, self.errors, self.clock)
 
     async def _tell(self, outcome: Outcome) -> None:
         self.told.append(outcome)

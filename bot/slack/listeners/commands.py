@@ -94,7 +94,9 @@ async def schedule_sms(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClie
         offer = held.offer_next_allowed(services, client, requester, pending, quiet.message)
         services.background.queue(guard(offer, client, requester))
         return
-    confirmation = blocks.confirmation_blocks(pending_id, pending.request, pending.tz, now)
+    confirmation = blocks.confirmation_blocks(
+        pending_id, pending.request, pending.tz, now, dry_run=services.settings.kaleyra_dry_run
+    )
     metrics.command("confirmation")
     await ack(reply_body("Check and confirm your SMS", confirmation))
 

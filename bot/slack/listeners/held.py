@@ -1,5 +1,6 @@
 """An SMS's own buttons, wherever it is shown (the owner's outcome message, `/schedule-sms list`, the App
-Home, a hand-off's news): Cancel, Edit, Send now, Try again, Send again, Stop series; and the quiet-hours offer.
+Home, a hand-off's news): Cancel, Edit, Send now, Try again, Send again, Mark checked, Stop series; and the
+quiet-hours offer.
 
 Only the owner or an admin (`ADMIN_USERS`) may use them (checked in the core), and each click is answered
 from where the SMS stands when the core has acted.
@@ -48,6 +49,7 @@ def register(app: AsyncApp) -> None:
         blocks.HELD_SEND_AGAIN,
         blocks.HELD_RETRY,
         blocks.SERIES_STOP,
+        blocks.HELD_CLOSE,
         blocks.QUIET_NEXT,
     ):
         app.action(action_id)(on_button)
@@ -94,6 +96,7 @@ async def on_button(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
         ),
         blocks.HELD_RETRY: _acting(lambda outbox, record_id, user: outbox.send_now(record_id, user, Act.RETRY)),
         blocks.SERIES_STOP: _acting(Outbox.stop),
+        blocks.HELD_CLOSE: _acting(Outbox.close),
         blocks.QUIET_NEXT: _quiet_next,
     }[click.action_id]
     services.background.queue(guard(work(services, client, click), client, click))
@@ -167,5 +170,6 @@ async def _quiet_next(services: Services, client: AsyncWebClient, click: Click) 
     if pending is None or pending.user_id != click.user_id or click.target is None:
         await click.problem(client, "This offer has expired; nothing was scheduled. Run /schedule-sms again.")
         return
-    confirmation = blocks.confirmation_blocks(click.target, pending.request, pending.tz, services.clock.now())
+    now, dry_run = services.clock.now(), services.settings.kaleyra_dry_run
+    confirmation = blocks.confirmation_blocks(click.target, pending.request, pending.tz, now, dry_run=dry_run)
     await click.tell(client, "Check and confirm your SMS", confirmation, replace_original=True)

@@ -94,5 +94,5 @@ async def _confirm_later(
             await requester.problem(
                 client, f"{where} The edited SMS below is a new one: confirm it only if you want both.", trusted=True
             )
-    confirmation = blocks.confirmation_blocks(pending_id, request, tz, now)
+    confirmation = blocks.confirmation_blocks(pending_id, request, tz, now, dry_run=services.settings.kaleyra_dry_run)
     await requester.tell(client, "Check and confirm your SMS", confirmation, replace_original=replaced)
