@@ -14,7 +14,7 @@ from fakeredis.aioredis import FakeAsyncRedisConnection
 
 from bot.core.errors import NotDurable
 from bot.core.outcomes import Act, Result
-from bot.core.records import State
+from bot.core.records import SmsRecord, State
 from bot.core.store import Commit
 from tests.unit.world import World, request, run
 
@@ -69,6 +69,29 @@ def test_a_send_from_a_record_that_moved_on_since_it_was_read_is_refused_and_not
         outcome = await world.dispatcher.send(pending_id, Act.HANDOFF, from_job=True, known=read_by_the_hand_off)
         assert outcome.result is Result.TOO_LATE and world.kaleyra.sent == []
         assert (await world.record(pending_id)).phase is State.CANCELLED
+
+    run(scenario)
+
+
+def test_a_hand_off_is_not_stopped_by_what_is_written_beside_the_sms_after_it_read_it() -> None:
+    """Confirm's answer links the channel post to the record just as the hand-off reads it: the send goes
+    on (from the record as it now is), and the link is kept."""
+
+    async def scenario(world: World) -> None:
+        pending_id = await world.offer(request(timedelta(hours=3)))
+        await world.outbox.confirm(pending_id, "U1")
+        world.clock.advance(timedelta(hours=2, minutes=1))
+        read_by_the_hand_off = await world.record(pending_id)
+
+        def link(record: SmsRecord) -> bool:
+            record.post_channel, record.post_ts = "C1", "1700000000.000100"
+            return True
+
+        await world.store.annotate(pending_id, link)
+        outcome = await world.dispatcher.send(pending_id, Act.HANDOFF, from_job=True, known=read_by_the_hand_off)
+        assert outcome.result is Result.DONE and len(world.kaleyra.sent) == 1
+        after = await world.record(pending_id)
+        assert after.phase is State.HANDED_OFF and after.post_ts == "1700000000.000100"
 
     run(scenario)
 
