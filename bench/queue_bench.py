@@ -1,7 +1,7 @@
 """The shared queue against a real redis-server: hand-offs all due in the same second, what each costs Redis,
 what an idle instance costs Redis, and what a held SMS costs in Redis's memory.
 
-    .venv/bin/python bench/queue_bench.py [--sms 1000] [--idle-seconds 20] [--baseline /path/to/other/checkout]
+    .venv/bin/python bench/queue_bench.py [--sms 1000] [--rounds 3] [--idle-seconds 20] [--baseline DIR]
 
 Starts fast stand-ins for Slack and Kaleyra in their own process (bench/fake_slack.py; Kaleyra answers at
 once), a redis-server of its own for each measurement, and the app as `python -m bot`, then measures:
@@ -18,8 +18,10 @@ once), a redis-server of its own for each measurement, and the app as `python -m
 - memory: per held SMS, what its keys take (`MEMORY USAGE` of every key: its record, its queued job, its
   places in the user's and the team's lists), `used_memory` before and after the holds, and one record.
 
-With `--baseline DIR` every measurement is made also with the app of another checkout (`git worktree add
-/tmp/base main`), in the same run, for ratios. Everything shares the machine: compare ratios.
+Each drain is made `--rounds` times and the median of the rounds' figures is reported. With `--baseline DIR`
+every measurement is made also with the app of another checkout (`git archive main bot | tar -x -C DIR`),
+in the same run, the two taking turns round by round, for ratios. Everything shares the machine: compare
+ratios.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,7 +196,7 @@ def drain(
     try:
         time.sleep(2)  # start-up's own commands (the token check, the migration's look) are done
         memory_before = used_memory(server)
-        lead = max(30.0, count / 15)  # time to hold them all before their hand-off second
+        lead = max(20.0, count / 40)  # time to hold them all before their hand-off second
         send_at = (datetime.now(UTC) + timedelta(minutes=HANDOFF_MINUTES, seconds=lead)).replace(microsecond=0)
         handoff_at = (send_at - timedelta(minutes=HANDOFF_MINUTES)).timestamp()
         since = len(slack.fetch())
@@ -272,6 +274,7 @@ def main() -> None:
     parser.add_argument("--sms", type=int, default=1000)
     parser.add_argument("--monitored-sms", type=int, default=200)
     parser.add_argument("--idle-seconds", type=float, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="drains of each kind, the codes taking turns")
     parser.add_argument("--baseline", type=Path, help="another checkout whose app is measured alongside")
     args = parser.parse_args()
     print(f"machine: {machine()}; the fakes and Redis on the same machine; load average {os.getloadavg()[0]:.1f}")
@@ -284,62 +287,77 @@ def main() -> None:
         "HANDOFF_MINUTES": str(HANDOFF_MINUTES),
     }  # fmt: skip
     codes = {"this checkout": ROOT} | ({f"baseline ({args.baseline})": args.baseline} if args.baseline else {})
-    results: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, Any]] = {name: {"one": [], "two": [], "replica": []} for name in codes}
     try:
         for name, code in codes.items():
             print(f"\n{name}")
-            found: dict[str, Any] = {}
             for workers in (1, 2):
-                found[f"idle {workers}"] = rates = idle(code, env, workers, args.idle_seconds)
+                found[name][f"idle {workers}"] = rates = idle(code, env, workers, args.idle_seconds)
                 print(
                     f"idle, WEB_CONCURRENCY={workers}: {rates['all']:.1f} Redis commands/s "
                     f"({rates['scripts']:.1f} script calls/s)"
                 )
-            found["one"] = one = drain(code, env, slack, args.sms, 1)
-            show_drain(f"{args.sms} due at once, one instance", one)
-            print(
-                f"  Redis commands per hand-off (scripts' own included): {one['per_handoff']:.1f}: "
-                + ", ".join(f"{name} {calls:.2f}" for name, calls in one["by_command"].items() if calls >= 0.05)
-            )
-            print(
-                f"  memory per held SMS: {one['keys_per_sms']:.0f} bytes in keys (MEMORY USAGE; a record alone "
-                f"{one['record_bytes']} bytes), {one['memory_per_sms']:.0f} bytes of used_memory"
-            )
-            found["two"] = two = drain(code, env, slack, args.sms, 2)
-            show_drain(f"{args.sms} due at once, two instances", two)
-            found["replica"] = copied = drain(code, env, slack, args.sms, 1, replica=True)
-            show_drain(f"{args.sms} due at once, one instance, each hold and mark waiting for a replica", copied)
-            found["monitored"] = watched = drain(code, env, slack, args.monitored_sms, 1, monitor=True)
+            found[name]["monitored"] = watched = drain(code, env, slack, args.monitored_sms, 1, monitor=True)
             sent, inside = watched["monitor"].sent, watched["monitor"].in_scripts
             per = args.monitored_sms
             print(
-                f"  sent by the app per hand-off (MONITOR, {per} hand-offs): {sum(sent.values()) / per:.1f}: "
+                f"sent by the app per hand-off (MONITOR, {per} hand-offs): {sum(sent.values()) / per:.1f}: "
                 + ", ".join(f"{name} {calls / per:.2f}" for name, calls in sent.most_common() if calls / per >= 0.05)
                 + f"; run inside scripts: {sum(inside.values()) / per:.1f}"
             )
-            results[name] = found
+        for round_ in range(1, args.rounds + 1):  # the codes in turn, so a busy spell of the machine hits both
+            for name, code in codes.items():
+                print(f"\nround {round_}, {name} (load average {os.getloadavg()[0]:.1f})")
+                for kind, instances, replica in (("one", 1, False), ("two", 2, False), ("replica", 1, True)):
+                    result = drain(code, env, slack, args.sms, instances, replica=replica)
+                    found[name][kind].append(result)
+                    show_drain(f"{args.sms} due at once, {DRAINS[kind]}", result)
+                    if kind == "one" and round_ == 1:
+                        show_costs(result)
     finally:
         slack.server.stop()
-    if len(results) == 2:
-        new, old = results.values()
+    for name, results in found.items():
+        print(f"\n{name}, the median of {args.rounds} rounds:")
+        for kind, label in DRAINS.items():
+            print(
+                f"  {label}: lateness p50 / p99 / last " + " / ".join(f"{median(results[kind], q):.2f} s" for q in QS)
+            )
+    if len(found) == 2:
+        new, old = found.values()
         print("\nthis checkout / baseline")
         for key in ("idle 1", "idle 2"):
             print(f"  idle commands/s, {key.replace('idle', 'workers:')}: {new[key]['all'] / old[key]['all']:.2f}x")
-        for key in ("one", "two", "replica"):
-            print(
-                f"  drain, {key}: p50 lateness {ratio(new[key]['late'], old[key]['late'], 50)}, "
-                f"p99 {ratio(new[key]['late'], old[key]['late'], 99)}"
-            )
-        print(f"  Redis commands per hand-off: {new['one']['per_handoff'] / old['one']['per_handoff']:.2f}x")
+        for kind, label in DRAINS.items():
+            print(f"  {label}: lateness p50 / p99 / last " + " / ".join(
+                f"{median(new[kind], q) / median(old[kind], q):.2f}x" for q in QS
+            ))  # fmt: skip
+        per_handoff = [results["one"][0]["per_handoff"] for results in (new, old)]
+        print(f"  Redis commands per hand-off: {per_handoff[0] / per_handoff[1]:.2f}x")
         sent_new = sum(new["monitored"]["monitor"].sent.values())
         sent_old = sum(old["monitored"]["monitor"].sent.values())
         print(f"  commands sent by the app per hand-off: {sent_new / sent_old:.2f}x")
-        print(f"  memory per held SMS (keys): {new['one']['keys_per_sms'] / old['one']['keys_per_sms']:.2f}x")
+        keys_per_sms = [results["one"][0]["keys_per_sms"] for results in (new, old)]
+        print(f"  memory per held SMS (keys): {keys_per_sms[0] / keys_per_sms[1]:.2f}x")
 
 
-def ratio(new: list[float], old: list[float], q: float) -> str:
-    below, above = percentile(new, q), percentile(old, q)
-    return f"{below / above:.2f}x" if above > 0 and not math.isinf(above) else "n/a"
+DRAINS = {"one": "one instance", "two": "two instances", "replica": "one instance, a replica acknowledging"}
+QS = (50, 99, 100)
+
+
+def show_costs(result: dict[str, Any]) -> None:
+    print(
+        f"  Redis commands per hand-off (scripts' own included): {result['per_handoff']:.1f}: "
+        + ", ".join(f"{name} {calls:.2f}" for name, calls in result["by_command"].items() if calls >= 0.05)
+    )
+    print(
+        f"  memory per held SMS: {result['keys_per_sms']:.0f} bytes in keys (MEMORY USAGE; a record alone "
+        f"{result['record_bytes']} bytes), {result['memory_per_sms']:.0f} bytes of used_memory"
+    )
+
+
+def median(results: list[dict[str, Any]], q: float) -> float:
+    """The median over rounds of each round's q-th percentile of lateness."""
+    return statistics.median(percentile(result["late"], q) for result in results)
 
 
 if __name__ == "__main__":

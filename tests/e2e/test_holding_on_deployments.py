@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -66,13 +66,30 @@ def bodies(kaleyra: FakeKaleyra) -> Counter[str]:
     return Counter(request.body["body"] for request in kaleyra.requests)
 
 
-def test_on_a_cluster_two_instances_hold_and_hand_off_each_sms_exactly_once(
-    start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra, redis_cluster: RedisClusterSet
-) -> None:
+@pytest.fixture
+def cluster() -> Iterator[RedisClusterSet]:
+    """Three primaries of their own, where redis-server can make them."""
     needs_redis((5, 0), "Redis Cluster created by redis-cli")
-    first, second = (start_app(redis_url=redis_cluster.url, **AT_SCALE) for _ in range(2))
+    deployment = RedisClusterSet()
+    yield deployment
+    deployment.close()
+
+
+@pytest.fixture
+def sentinel_with_two_replicas() -> Iterator[SentinelSet]:
+    """After a failover, the promoted replica still has one of its own to acknowledge holds and marks."""
+    needs_redis((6, 0), "ACL users, which hold a replica back here")
+    deployment = SentinelSet(replicas=2)
+    yield deployment
+    deployment.close()
+
+
+def test_on_a_cluster_two_instances_hold_and_hand_off_each_sms_exactly_once(
+    start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra, cluster: RedisClusterSet
+) -> None:
+    first, second = (start_app(redis_url=cluster.url, **AT_SCALE) for _ in range(2))
     instances = (first, second)
-    assert len({redis_cluster.primary_for(due_key(bucket)) for bucket in range(keys.BUCKETS)}) == 3, (
+    assert len({cluster.primary_for(due_key(bucket)) for bucket in range(keys.BUCKETS)}) == 3, (
         "the due-queue's buckets spread over every primary"
     )
     times = send_times(first, 8)
@@ -82,8 +99,8 @@ def test_on_a_cluster_two_instances_hold_and_hand_off_each_sms_exactly_once(
         assert HELD in text_of(reply["blocks"])
         held.append(button_value(reply, "held_cancel"))
     for record_id in held:  # a record and its job in one slot, on the node serving it
-        node = redis_cluster.primary_for(keys.of(record_id, "sms"))
-        assert node is redis_cluster.primary_for(due_key(keys.bucket_of(record_id)))
+        node = cluster.primary_for(keys.of(record_id, "sms"))
+        assert node is cluster.primary_for(due_key(keys.bucket_of(record_id)))
         assert answers(node, "ZSCORE", due_key(keys.bucket_of(record_id)), f"handoff:{record_id}") is not None
     assert "held by the app" in listing(second, slack, user="U0"), "an SMS confirmed on one instance, seen on the other"
     cancelled = clicked(second, slack, "held_cancel", held[0], user="U0")
@@ -122,57 +139,49 @@ class CutOnce:
 
 
 def test_a_primary_killed_mid_stream_with_its_replicas_behind_sends_none_twice_and_loses_none_told_held(
-    start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra
+    start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra, sentinel_with_two_replicas: SentinelSet
 ) -> None:
     """20 SMS held and handed off around a failover under Sentinel. The durable hold means every "held" is on
     a replica; the durable "handing off" mark means the SMS at Kaleyra when the replicas fell behind is not
     held on the promoted replica (it would be handed off again), and a mark that cannot be made durable is
     never followed by a call to Kaleyra."""
-    needs_redis((6, 0), "ACL users, which hold a replica back here")
-    deployment = SentinelSet(replicas=2)  # after the failover, the promoted replica still has one of its own
-    try:
-        app = start_app(
-            redis_url=deployment.url, **AT_SCALE, kaleyra_timeout_seconds=30, redis_durability_timeout_ms=300
-        )
-        times = send_times(app, 20)
-        owners = [f"U{n}" for n in range(20)]
-        for n, send_at in enumerate(times):
-            reply = confirm(app, slack, send_at, body=f"SMS {n}", user=owners[n])
-            assert HELD in text_of(reply["blocks"]), f"SMS {n}"
-        late_url = slack.response_url("late")  # a request waiting for Confirm, kept before the replicas fall behind
-        app.command(f'{NUMBER} "SMS 20" {times[-1].isoformat()}', response_url=late_url, user="U20")
-        late_confirm = button_value(confirmation_for(slack, late_url), "confirm_sms")
+    deployment = sentinel_with_two_replicas
+    app = start_app(redis_url=deployment.url, **AT_SCALE, kaleyra_timeout_seconds=30, redis_durability_timeout_ms=300)
+    times = send_times(app, 20)
+    owners = [f"U{n}" for n in range(20)]
+    for n, send_at in enumerate(times):
+        reply = confirm(app, slack, send_at, body=f"SMS {n}", user=owners[n])
+        assert HELD in text_of(reply["blocks"]), f"SMS {n}"
+    late_url = slack.response_url("late")  # a request waiting for Confirm, kept before the replicas fall behind
+    app.command(f'{NUMBER} "SMS 20" {times[-1].isoformat()}', response_url=late_url, user="U20")
+    late_confirm = button_value(confirmation_for(slack, late_url), "confirm_sms")
 
-        for n in range(8):
-            assert to_handoff(app, times[n]) == 1
-        assert bodies(kaleyra) == Counter(f"SMS {n}" for n in range(8))
+    for n in range(8):
+        assert to_handoff(app, times[n]) == 1
+    assert bodies(kaleyra) == Counter(f"SMS {n}" for n in range(8))
 
-        cut = CutOnce(deployment)
-        kaleyra.on_request = cut
-        to_handoff(app, times[8])  # Kaleyra takes SMS 8; its answer is recorded on the primary alone
-        assert cut.done.is_set() and len(kaleyra.requests) == 9
-        for n in (9, 10, 11):  # their "handing off" marks reach no replica: Kaleyra is not called
-            to_handoff(app, times[n])
-        assert len(kaleyra.requests) == 9
-        refused = text_of(clicked(app, slack, "confirm_sms", late_confirm, user="U20")["blocks"])
-        assert (
-            "could not confirm it kept this SMS safe" in refused and "nothing is held and nothing was sent" in refused
-        )
+    cut = CutOnce(deployment)
+    kaleyra.on_request = cut
+    to_handoff(app, times[8])  # Kaleyra takes SMS 8; its answer is recorded on the primary alone
+    assert cut.done.is_set() and len(kaleyra.requests) == 9
+    for n in (9, 10, 11):  # their "handing off" marks reach no replica: Kaleyra is not called
+        to_handoff(app, times[n])
+    assert len(kaleyra.requests) == 9
+    refused = text_of(clicked(app, slack, "confirm_sms", late_confirm, user="U20")["blocks"])
+    assert "could not confirm it kept this SMS safe" in refused and "nothing is held and nothing was sent" in refused
 
-        promoted = deployment.kill_primary()
-        settle(lambda: int((answers(promoted, "INFO", "replication") or {}).get("connected_slaves", 0)) >= 1,
-               "the other replica to follow the promoted one")  # fmt: skip
-        assert becomes(app, 200)
-        assert "held by the app" in listing(app, slack, user="U9")
-        again = clicked(app, slack, "confirm_sms", late_confirm, user="U20")
-        assert HELD in text_of(again["blocks"]), "kept, as the user was told: confirmed again after the failover"
+    promoted = deployment.kill_primary()
+    settle(lambda: int((answers(promoted, "INFO", "replication") or {}).get("connected_slaves", 0)) >= 1,
+           "the other replica to follow the promoted one")  # fmt: skip
+    assert becomes(app, 200)
+    assert "held by the app" in listing(app, slack, user="U9")
+    again = clicked(app, slack, "confirm_sms", late_confirm, user="U20")
+    assert HELD in text_of(again["blocks"]), "kept, as the user was told: confirmed again after the failover"
 
-        app.advance(timedelta(minutes=2))  # past the lease of SMS 8's send, and the retries' pauses
-        for send_at in times[12:]:
-            to_handoff(app, send_at)
-        app.advance(timedelta(hours=1))
-    finally:
-        deployment.close()
+    app.advance(timedelta(minutes=2))  # past the lease of SMS 8's send, and the retries' pauses
+    for send_at in times[12:]:
+        to_handoff(app, send_at)
+    app.advance(timedelta(hours=1))
 
     assert bodies(kaleyra) == Counter(f"SMS {n}" for n in range(21)), "every SMS told held went once, none twice"
     for n, owner in enumerate(owners):
