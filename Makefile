@@ -49,3 +49,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/rows_bench.py
 	$(VENV)/bin/python bench/batch_bench.py
 	$(VENV)/bin/python bench/app_bench.py
+	$(VENV)/bin/python bench/queue_bench.py

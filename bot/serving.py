@@ -43,24 +43,25 @@ def run(settings: Settings, count: int, listening: Listening) -> int:
     gc.freeze()
     if count > 1:
         return workers.run(settings, count, serve, listening)
-    serve(settings, listening)
+    serve(settings, listening, True)
     return 0
 
 
-def serve(settings: Settings, listening: Listening) -> None:
-    """One process serving on the sockets: the only one, or a worker on the sockets its parent bound.
-    Raises SystemExit(1) when Slack refused the bot token."""
+def serve(settings: Settings, listening: Listening, runs_queue: bool) -> None:
+    """One process serving on the sockets: the only one, or a worker on the sockets its parent bound; with
+    `runs_queue`, the one running the shared queue's loop. Raises SystemExit(1) when Slack refused the bot
+    token."""
     try:
         error_reports.start(settings)
     except StartupError as exc:
         log.error("%s", exc)
         raise SystemExit(1) from None
     if settings.socket_mode:
-        refused = asyncio.run(_socket_mode(settings, listening))
+        refused = asyncio.run(_socket_mode(settings, listening, runs_queue))
     else:
         token_check = TokenCheck(settings, stop=_stop_serving)
         web.run_app(
-            _http_mode(settings, listening, token_check), sock=listening.app, shutdown_timeout=25,
+            _http_mode(settings, listening, token_check, runs_queue), sock=listening.app, shutdown_timeout=25,
             print=None, access_log=None, handle_signals=False,
         )  # fmt: skip
         refused = token_check.refused is not None
@@ -73,10 +74,12 @@ def _stop_serving() -> None:
     asyncio.get_running_loop().call_soon(workers.graceful_exit)
 
 
-async def _http_mode(settings: Settings, listening: Listening, token_check: TokenCheck) -> web.Application:
+async def _http_mode(
+    settings: Settings, listening: Listening, token_check: TokenCheck, runs_queue: bool
+) -> web.Application:
     workers.on_first_signal(workers.graceful_exit)
     bolt, services = create_app(settings, connect_redis(settings), clock_of(settings))
-    web_app = build_web_app(bolt, services, readiness=[("starting", token_check.done)])
+    web_app = build_web_app(bolt, services, readiness=[("starting", token_check.done)], runs_queue=runs_queue)
     metrics_runner = await _serve_metrics(listening)
 
     async def check_token(app: web.Application) -> None:
@@ -93,7 +96,7 @@ async def _http_mode(settings: Settings, listening: Listening, token_check: Toke
     return web_app
 
 
-async def _socket_mode(settings: Settings, listening: Listening) -> bool:
+async def _socket_mode(settings: Settings, listening: Listening, runs_queue: bool) -> bool:
     """Serves until stopped; True if Slack refused the bot token."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -104,7 +107,8 @@ async def _socket_mode(settings: Settings, listening: Listening) -> bool:
     workers.on_first_signal(stop.set)
     token_check = TokenCheck(settings, stop=stop.set)
     readiness = [("starting", token_check.done), ("not connected to Slack (Socket Mode)", handler.client.is_connected)]
-    runner = web.AppRunner(build_web_app(None, services, readiness=readiness), access_log=None)
+    web_app = build_web_app(None, services, readiness=readiness, runs_queue=runs_queue)
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, listening.app).start()
     metrics_runner = await _serve_metrics(listening)

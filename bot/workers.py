@@ -9,6 +9,11 @@ the capacity configured; one that keeps dying (`MAX_REPLACEMENTS` in a minute) s
 non-zero exit, for the platform to restart it rather than fork for ever. The private redis-server
 (`REDIS_URL` unset), which the parent started before forking and stops after the workers, is not replaced:
 if it dies, the set stops with a non-zero exit.
+
+One poller per instance: only the first worker runs the shared queue's loop (hand-offs and status checks
+for the whole instance; it claims as many as it can run, so it needs no help from the others), and the
+worker that replaces it takes its place. Every worker still sends at once for the clicks it serves, so a
+set of N workers polls Redis as often as one process does.
 """
 
 from __future__ import annotations
@@ -51,7 +56,10 @@ class Listening:
                 sock.close()
 
 
-Serve = Callable[[Settings, Listening], None]
+Serve = Callable[[Settings, Listening, bool], None]
+"""Serve on the sockets; the flag says whether this process runs the shared queue's loop."""
+QUEUE_RUNNER = 0
+"""The place in the set of the worker that runs the shared queue's loop (kept by its replacement)."""
 
 
 def bind(settings: Settings) -> Listening:
@@ -93,7 +101,7 @@ def count(settings: Settings) -> int:
 def run(settings: Settings, workers: int, serve: Serve, listening: Listening) -> int:
     """Fork `workers` processes running `serve` on the `listening` sockets; the exit status for the parent."""
     stopping = False
-    pids: set[int] = set()
+    pids: dict[int, int] = {}  # worker -> its place in the set
 
     def stop(signum: int, _: FrameType | None) -> None:
         nonlocal stopping
@@ -106,16 +114,16 @@ def run(settings: Settings, workers: int, serve: Serve, listening: Listening) ->
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
 
-    def fork() -> int:
+    def fork(place: int) -> int:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # a child takes no signal before it is set up
         if (pid := os.fork()) == 0:
-            _worker(settings, listening, serve)
+            _worker(settings, listening, serve, place == QUEUE_RUNNER)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-        pids.add(pid)
+        pids[pid] = place
         return pid
 
-    for _ in range(workers):
-        fork()
+    for place in range(workers):
+        fork(place)
     log.info("%d workers serving on port %d", workers, settings.port)
     status, replaced = 0, deque[float](maxlen=MAX_REPLACEMENTS)
     while pids:
@@ -126,7 +134,7 @@ def run(settings: Settings, workers: int, serve: Serve, listening: Listening) ->
             status = 1
             stop(signal.SIGTERM, None)
             continue
-        pids.discard(pid)
+        place = pids.pop(pid)
         if stopping:
             if code != 0:
                 status = status or (code if code > 0 else 1)
@@ -144,19 +152,19 @@ def run(settings: Settings, workers: int, serve: Serve, listening: Listening) ->
             stop(signal.SIGTERM, None)
         else:
             replaced.append(time.monotonic())
-            log.error("worker %d exited with %d: replaced by worker %d", pid, code, fork())
+            log.error("worker %d exited with %d: replaced by worker %d", pid, code, fork(place))
     listening.close()
     return status
 
 
-def _worker(settings: Settings, listening: Listening, serve: Serve) -> None:
+def _worker(settings: Settings, listening: Listening, serve: Serve, runs_queue: bool) -> None:
     """In the child: serve until told to stop, and never return into the parent's code."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     code = 1
     try:
-        serve(settings, listening)
+        serve(settings, listening, runs_queue)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1

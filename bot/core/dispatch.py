@@ -135,10 +135,14 @@ class Dispatcher:
         """Whether Kaleyra's answers are a dry run's (KALEYRA_DRY_RUN): what an SMS confirmed now is marked."""
         return self._kaleyra.dry_run
 
-    async def send(self, record_id: str, act: Act, by: str = "", *, from_job: bool = False) -> Outcome:
+    async def send(
+        self, record_id: str, act: Act, by: str = "", *, from_job: bool = False, known: SmsRecord | None = None
+    ) -> Outcome:
         """`act` is HANDOFF (the job, or Confirm of a near send), SEND_NOW, RETRY or SEND_AGAIN. With
-        `from_job` the queued job that called is the watch over the send (its lease is kept while it runs)."""
-        record = await self._store.get(record_id)
+        `from_job` the queued job that called is the watch over the send (its lease is kept while it runs).
+        `known`: the record as the caller has just read it, so it is not read again (every change made from
+        it is a compare-and-set, refused if it moved on since)."""
+        record = known or await self._store.get(record_id)
         if record is None or record.withdrawn:
             return Outcome(act, Result.GONE)
         if record.phase is State.SENDING:
@@ -298,7 +302,7 @@ class Dispatcher:
             commit.add_job(HANDOFF, moved.id, send_at + after)
 
         change = Change(handoff_at=send_at)
-        moved, _ = await self._store.move(record.id, Event.RESCHEDULE, change, also=at_send_time)
+        moved, _ = await self._store.move(record.id, Event.RESCHEDULE, change, also=at_send_time, known=record)
         return moved or record
 
     async def abandon(self, record: SmsRecord) -> tuple[SmsRecord, bool]:
@@ -315,7 +319,9 @@ class Dispatcher:
                 commit.add_job(HANDOFF, settled.id, datetime.fromisoformat(settled.handoff_at))
 
         note = "the app stopped while handing this SMS to Kaleyra"
-        after, changed = await self._store.move(record.id, Event.ABANDON, Change(note=note), when=expired, also=requeue)
+        after, changed = await self._store.move(
+            record.id, Event.ABANDON, Change(note=note), when=expired, also=requeue, known=record
+        )
         if changed and after is not None:
             log.warning("a send of %s was abandoned by its instance: now %s", after.id, after.phase)
         return after or record, changed
@@ -358,7 +364,7 @@ class Dispatcher:
     ) -> Outcome:
         """A hand-off that does not send (missed, refused): the record says why and the series goes on, or
         stops when its owner may no longer send."""
-        settled, changed = await self._store.move(record.id, event, Change(note=note, by=by))
+        settled, changed = await self._store.move(record.id, event, Change(note=note, by=by), known=record)
         if not changed or settled is None:
             return Outcome(outcome.act, Result.TOO_LATE, (settled,) if settled else ())
         if settled.series:
@@ -375,7 +381,10 @@ class Dispatcher:
         event = Event.BEGIN_AGAIN if act is Act.SEND_AGAIN else Event.BEGIN
 
         def unchanged(current: SmsRecord) -> bool:
-            return current.version == record.version
+            """As the checks saw it: the same state and request, and no attempt begun since. What is written
+            beside (the channel post's link, Confirm's answer landing after a hand-off read the record) does
+            not stop the send: refused for it, the hand-off would end with the SMS held and no job left."""
+            return (current.phase, current.sends, current.request) == (record.phase, record.sends, record.request)
 
         def watch(commit: Commit, begun: SmsRecord) -> None:
             if watched:
@@ -383,7 +392,9 @@ class Dispatcher:
 
         change = Change(by=attempt.by, attempt=attempt)
         try:
-            after, changed = await self._store.move(record.id, event, change, when=unchanged, also=watch, durable=True)
+            after, changed = await self._store.move(
+                record.id, event, change, when=unchanged, also=watch, durable=True, known=record
+            )
         except NotDurable:
             idle = replace(attempt, on_wire=False)  # nothing was sent: the attempt is taken back
             await self._store.move(record.id, Event.PROGRESS, Change(attempt=idle))
@@ -445,7 +456,7 @@ class _Sending:
         self._kaleyra = kaleyra
         self._clock = clock
         self._record_id = record.id
-        self._record = record
+        self._record = record  # as this attempt last wrote it: the next change starts from it
         self._attempt = attempt
         self._lease = lease
         self._watched = watched
@@ -519,9 +530,11 @@ class _Sending:
             if self._watched:
                 commit.add_job(HANDOFF, moved.id, lease_end)
 
-        _, changed = await self._store.move(self._record_id, Event.PROGRESS, Change(attempt=attempt), also=also)
-        if changed:
-            self._attempt = attempt
+        moved, changed = await self._store.move(
+            self._record_id, Event.PROGRESS, Change(attempt=attempt), also=also, known=self._record
+        )
+        if changed and moved is not None:
+            self._attempt, self._record = attempt, moved
 
     def _answer(self, report: SendReport) -> tuple[Event, Change]:
         """The event Kaleyra's answer is, with the owner's token."""
@@ -550,7 +563,7 @@ class _Sending:
             if self._accepted:
                 commit.add_job(CHECK, settled.id, first_check_at)
 
-        settled, changed = await self._store.move(self._record_id, event, change, also=also)
+        settled, changed = await self._store.move(self._record_id, event, change, also=also, known=self._record)
         if not changed:
             log.error("the outcome of %s could not be recorded: the record moved on", self._record_id)
         return settled if changed else None

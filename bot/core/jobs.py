@@ -1,8 +1,11 @@
 """Shared delayed jobs: a sorted set by due time in each bucket, each job claimed with a lease and an owner token.
 
-Any instance runs any due job. One script call per bucket claims everything due there *now* (an instance
+Any instance runs any due job. One script call per bucket claims what is due there *now* (an instance
 working from an old reading cannot take a job another has just moved), moving each job's score to the end
 of its lease, so a job whose instance dies comes back by itself; the calls for all buckets go at once.
+A runner claims about as many jobs as it has free slots, spread over the buckets (one from each at
+least), and claims again as soon as slots free up: no ceiling per poll, and no instance takes more than it
+can start, so what is due at once is shared by every instance running.
 `finish` acts only for the token that claimed: a worker whose lease ran out can neither reschedule nor
 remove a job another instance has claimed since. While jobs run, their leases are extended.
 
@@ -361,7 +364,7 @@ class JobRunner:
 
     async def _poll_once(self, now: datetime, free: int) -> None:
         try:
-            claimed, earliest = await self._queue.claim(now, self._lease, free)
+            claimed, earliest = await self._queue.claim(now, self._lease, math.ceil(free / keys.BUCKETS))
         except RedisError as exc:
             log.warning("queued jobs paused: storage unavailable (%s)", type(exc).__name__)
             self._next_due = now.timestamp() + self._poll

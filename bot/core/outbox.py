@@ -234,7 +234,7 @@ class Outbox:
         now, records, sends = self._clock.now(), [], []
         for record in created:
             if record.handoff_at and datetime.fromisoformat(record.handoff_at) <= now:
-                sent = await self._dispatcher.send(record.id, Act.HANDOFF, user_id)
+                sent = await self._dispatcher.send(record.id, Act.HANDOFF, user_id, known=record)
                 sends.append(sent)
                 record = sent.record or record
             records.append(record)
@@ -367,7 +367,7 @@ class Outbox:
             return handoff_at  # early (a watch over a send that came back to held): wait for its own time
         if record.handoff_at:
             metrics.handoff_lateness((self._clock.now() - datetime.fromisoformat(record.handoff_at)).total_seconds())
-        outcome = await self._dispatcher.send(record_id, Act.HANDOFF, from_job=True)
+        outcome = await self._dispatcher.send(record_id, Act.HANDOFF, from_job=True, known=record)
         if outcome.result is Result.WAITING:
             return record.send_time
         if outcome.result is Result.BUSY:  # a send under way, or a batch still being confirmed

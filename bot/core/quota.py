@@ -56,9 +56,9 @@ class Quota:
         `burst`, the per-minute limit, which stops bursts of commands, is left out (a batch, counted whole at
         its Confirm, is one decision, however many rows).
 
-        Every limit is checked before any is charged: the charge is taken from all of them, and if one
-        refuses, what was taken is given back, so a refused send costs nothing (and two racing sends can
-        at worst refuse each other, never both pass a limit)."""
+        With `take` the charge is the check: it is taken from every limit in turn, and if one refuses,
+        what was taken is given back, so a refused send costs nothing (and two racing sends can at worst
+        refuse each other, never both pass a limit); one counter update per limit, no read before it."""
         items = self._items if burst else [(item, period) for item, period in self._items if item is not self._burst]
         for item, period in items:
             if recipients > item.amount:
@@ -66,10 +66,10 @@ class Quota:
                     Reason.OVER_LIMIT,
                     f"You can send at most {item.amount} SMS {period}; this one has {recipients} recipients.",
                 )
-        for item, period in items:
-            if not await self._limiter.test(item, user_id, cost=recipients):
-                return await self._limit_reached(item, period, user_id, recipients, tz)
         if not take:
+            for item, period in items:
+                if not await self._limiter.test(item, user_id, cost=recipients):
+                    return await self._limit_reached(item, period, user_id, recipients, tz)
             return None
         charged: list[RateLimitItem] = []
         try:

@@ -276,23 +276,29 @@ class Store:
         step: Callable[[SmsRecord | None], Awaitable[Commit | None] | Commit | None],
         *,
         durable: bool = False,
+        known: SmsRecord | None = None,
     ) -> tuple[SmsRecord | None, bool]:
         """Read the record and let `step` build a commit from it (None: nothing to do), then apply it;
         when the record moved on meanwhile, read it again and ask `step` again. Returns the record as it
-        is after (as the commit wrote it), and whether `step`'s commit was applied."""
+        is after (as the commit wrote it), and whether `step`'s commit was applied.
+
+        `known` is the record as the caller has just read it: the first try starts from it instead of
+        reading again (the commit's compare-and-set refuses it if it moved on since). The record after a
+        commit is the one the commit wrote, so it is not read back either."""
+        current = known if known is not None else await self.get(record_id)
         for _ in range(_CONFLICT_RETRIES):
-            record = await self.get(record_id)
-            built = step(record)
+            built = step(current)
             commit = await built if isinstance(built, Awaitable) else built
             if commit is None:
-                return record, False
+                return current, False
             if await self.apply(commit, durable=durable):
-                after = commit.written.get(record_id) or await self.get(record_id)  # as this commit wrote it
-            elif await self._applied(record_id, commit):
-                after = await self.get(record_id)
+                after = commit.written.get(record_id) or await self.get(record_id)
             else:
-                continue
-            counted_otherwise = after is not None and (record is None or tally_of(record) != after.tally)
+                before, current = current, await self.get(record_id)
+                if current is None or current.commit != commit.id:
+                    continue
+                after, current = current, before  # our own commit, applied by a first try whose reply was lost
+            counted_otherwise = after is not None and (current is None or tally_of(current) != after.tally)
             if after is not None and after.batch and counted_otherwise and self.on_row_change is not None:
                 await self.on_row_change(after.batch)
             return after, True
@@ -307,10 +313,11 @@ class Store:
         when: Callable[[SmsRecord], bool] = lambda record: True,
         also: Callable[[Commit, SmsRecord], None] = lambda commit, record: None,
         durable: bool = False,
+        known: SmsRecord | None = None,
     ) -> tuple[SmsRecord | None, bool]:
         """Apply `event` to the record as it is now, if its state allows it (`bot.core.records.TABLE`) and
         `when` holds; `also` adds what goes with the change (jobs) and may complete the moved record. The
-        record as it is after, and whether this call moved it."""
+        record as it is after, and whether this call moved it. `known`: as in `change`."""
 
         def step(current: SmsRecord | None) -> Commit | None:
             if current is None or not when(current):
@@ -326,7 +333,7 @@ class Store:
             self.put_record(commit, moved, current.version)
             return commit
 
-        return await self.change(record_id, step, durable=durable)
+        return await self.change(record_id, step, durable=durable, known=known)
 
     async def annotate(
         self,
@@ -349,12 +356,6 @@ class Store:
             return commit
 
         return await self.change(record_id, step)
-
-    async def _applied(self, record_id: str, commit: Commit) -> bool:
-        """After a commit answered "moved on": whether it was our own commit, applied by a first try whose
-        reply was lost."""
-        record = await self.get(record_id)
-        return record is not None and record.commit == commit.id
 
     def oldest(self) -> datetime:
         """Records created before this have surely expired (kept `retention` past a send at most 93 days on)."""

@@ -4,6 +4,7 @@ it has a port of its own)."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from functools import partial
 
@@ -25,9 +26,12 @@ log = logging.getLogger(__name__)
 SERVER_NAME = "schedule-sms"
 
 
-def build_web_app(bolt: AsyncApp | None, services: Services, *, readiness: Sequence[Check] = ()) -> web.Application:
+def build_web_app(
+    bolt: AsyncApp | None, services: Services, *, readiness: Sequence[Check] = (), runs_queue: bool = True
+) -> web.Application:
     """With `bolt` None (Socket Mode), Slack's events come over the WebSocket instead. `/healthz` answers
-    503 while a `readiness` check fails (checked first, in order), or the storage does."""
+    503 while a `readiness` check fails (checked first, in order), or the storage does. With `runs_queue`
+    this process runs the shared queue's loop (one worker per instance does, `bot.workers`)."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[SERVICES] = services
     web_app[BODIES] = bodies = BodyReader(services.settings.body_timeout_seconds)
@@ -70,7 +74,9 @@ def build_web_app(bolt: AsyncApp | None, services: Services, *, readiness: Seque
             await migrate(services.store)
         except RedisError as exc:
             log.warning("could not look for data of an earlier release (%s)", type(exc).__name__)
-        services.jobs.start()  # hand-offs and status checks, shared with every other instance
+        if runs_queue:  # hand-offs and status checks, shared with every other instance
+            services.jobs.start()
+            log.info("process %d runs the shared queue (hand-offs, status checks)", os.getpid())
 
     async def close_services(app: web.Application) -> None:
         await services.aclose()

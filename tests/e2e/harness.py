@@ -76,6 +76,10 @@ def release_ports() -> None:
         _RESERVED_FOR_THE_TEST.pop().release()
 
 
+_AT_ONCE = ("--repl-diskless-sync-delay", "0")
+"""A replica is sent the data at once (Redis waits 5 s by default, to serve several replicas with one copy)."""
+
+
 class RedisServer:
     """A real redis-server on a reserved loopback port: stoppable, killable and restartable on the same port.
 
@@ -118,12 +122,12 @@ class RedisServer:
         password = ["--requirepass", self.password] if self.password else []
         if self.directory is None:
             return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    *password]  # fmt: skip
+                    *_AT_ONCE, *password]  # fmt: skip
         conf = self.directory / "redis.conf"
         # sentinel rewrites its file: only the first start writes it, later ones keep what it learnt
         if not conf.exists() or not self.sentinel:
             lines = [f"port {self.port}", "bind 127.0.0.1", f"dir {self.directory}", "logfile redis.log"]
-            lines += [] if self.sentinel else ['save ""']
+            lines += [] if self.sentinel else ['save ""', " ".join(_AT_ONCE).removeprefix("--")]
             conf.write_text("\n".join([*lines, *self.config]) + "\n")
         return [self.binary, str(conf), *(["--sentinel"] if self.sentinel else []), *password]
 

@@ -180,8 +180,16 @@ class SentinelSet:
             sentinel.execute_command("SENTINEL", "FAILOVER", self.primary_name)
         new = settle(lambda: (node := self.primary()) is not old and node, "Sentinel to promote a replica")
         settle(lambda: (answers(new, "ROLE") or [None])[0] == "master", "the promoted replica to take writes")
-        settle(lambda: (answers(old, "ROLE") or [None])[0] == "slave", "the old primary to become a replica")
+        self.demote(old)
         return new  # type: ignore[no-any-return]
+
+    def demote(self, old: RedisServer) -> None:
+        """Make a former primary a replica of the primary now, as Sentinel does once its next look at it
+        (every ten seconds) finds it claiming to be a primary: done at once here, the same command."""
+        primary = self.primary()
+        with old.client() as node:
+            node.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+        settle(lambda: (answers(old, "ROLE") or [None])[0] == "slave", "the old primary to become a replica")
 
     def sync_replicas(self) -> None:
         """Wait until every replica has every write made so far (WAIT after a write of our own: the replicas

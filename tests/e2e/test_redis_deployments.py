@@ -116,8 +116,8 @@ def test_an_instance_left_on_a_primary_demoted_by_failover_turns_unhealthy_while
     following = start_app(redis_url=sentinel_set.url)
     assert health(pinned) == health(following) == 200
     sentinel_set.kill_primary()
-    old.start()  # back, and Sentinel makes it a replica of the new primary
-    wait_for(lambda: (answers(old, "ROLE") or [None])[0] == "slave", timeout=30)
+    old.start()  # back, as a primary of its own until Sentinel makes it a replica of the new primary
+    sentinel_set.demote(old)
     assert becomes(pinned, 503)
     assert health(following) == 200
     told_storage_is_unreachable(pinned, slack)

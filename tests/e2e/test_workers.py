@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, FakeSocketMode, wait_for
 from tests.e2e.harness import RedisServer, SlackRequests
-from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to
+from tests.e2e.test_flow import NUMBER, button_value, clicked, confirmation_for, replies_to, text_of
 from tests.e2e.test_process import BotProcess, app_env
 
 
@@ -144,3 +147,44 @@ def test_socket_mode_opens_one_connection_per_worker(
         output = app.stop()
         socket.close()
     assert app.process.returncode == 0, output
+
+
+def queue_runners(log: Path) -> list[int]:
+    """The processes that said they run the shared queue, in order."""
+    return [int(pid) for pid in re.findall(r"process (\d+) runs the shared queue", log.read_text())]
+
+
+def test_one_worker_runs_the_shared_queue_and_its_replacement_takes_its_place(
+    slack: FakeSlack, kaleyra: FakeKaleyra, redis: RedisServer, tmp_path: Path
+) -> None:
+    """One poller per instance, however many workers; any worker still sends for its own clicks."""
+    env = app_env(slack, kaleyra, REDIS_URL=redis.url, WEB_CONCURRENCY="2", HANDOFF_MINUTES="16",
+                  QUEUE_POLL_SECONDS="0.2", KALEYRA_TYPE="TXN")  # fmt: skip
+    app = BotProcess(env, tmp_path)
+    log = tmp_path / "app.log"
+    try:
+        workers = workers_of(app)
+        [runner] = wait_for(lambda: queue_runners(log))
+        assert runner in workers and len(workers) == 2
+        os.kill(runner, signal.SIGKILL)
+        [_, replacement] = wait_for(lambda: len(queue_runners(log)) == 2 and queue_runners(log))
+        assert replacement in workers_of(app) and replacement not in workers
+
+        send_at = (datetime.now(ZoneInfo("Asia/Kolkata")) + timedelta(minutes=16, seconds=15)).replace(microsecond=0)
+        url = slack.response_url("cmd")
+        app.command(f'{NUMBER} "Handed off by the queue" {send_at.isoformat()}', response_url=url)
+        held = clicked(app, slack, "confirm_sms", button_value(confirmation_for(slack, url), "confirm_sms"))
+        assert "Held by the app" in text_of(held["blocks"]) and kaleyra.requests == []
+        [sent] = wait_for(lambda: kaleyra.requests, timeout=60)  # its hand-off, 15 seconds on, by the queue
+        assert sent.body["time"] == send_at.isoformat()
+        news = wait_for(lambda: [post for post in slack.of("chat.postMessage") if post.get("channel") == "U1"])
+        assert "Handed to Kaleyra" in text_of(news[0]["blocks"])
+
+        now_url = slack.response_url("now")
+        app.command(f'{NUMBER} "Sent by whichever worker took the click" now', response_url=now_url)
+        sent_now = clicked(app, slack, "confirm_sms", button_value(confirmation_for(slack, now_url), "confirm_sms"))
+        assert "Sent" in text_of(sent_now["blocks"]) and len(kaleyra.requests) == 2
+    finally:
+        output = app.stop()
+    assert app.process.returncode == 0, output
+    assert queue_runners(log) == [runner, replacement], "never more than one at a time, never none for long"

@@ -143,3 +143,40 @@ def test_a_slow_job_does_not_hold_up_the_others_and_stop_lets_it_finish() -> Non
         assert ran == ["quick", "slow"] and await jobs.due_at(HANDOFF, "slow") is None
 
     asyncio.run(scenario())
+
+
+def test_a_runner_takes_only_what_it_can_start_and_claims_again_as_jobs_end() -> None:
+    """No ceiling per poll, and no hoarding: what is due at once is left for other instances to share."""
+
+    async def scenario() -> None:
+        jobs, ids = queue(), [keys.new_id() for _ in range(64)]
+        for record_id in ids:
+            await jobs.put(HANDOFF, record_id, datetime.now(UTC))
+        release, ran = asyncio.Event(), []
+
+        async def handoff(job_id: str) -> datetime | None:
+            await release.wait()
+            ran.append(job_id)
+            return None
+
+        runner = JobRunner(jobs, {HANDOFF: handoff}, OffsetClock(), poll_seconds=3600, lease_seconds=30, concurrency=4)
+        runner.start()
+        for _ in range(200):
+            if runner.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        taken = runner.in_flight
+        assert 4 <= taken <= keys.BUCKETS, "about its free slots, one from each bucket at most"
+        others, _ = await jobs.claim(datetime.now(UTC), 30, 100)  # another instance polling meanwhile
+        assert len(others) == 64 - taken
+        for job in others:  # that instance gives them back (as if done elsewhere, they are due again)
+            assert await jobs.finish(job, datetime.now(UTC))
+        release.set()
+        for _ in range(500):  # one poll an hour: only claiming again as jobs end can run them all
+            if len(ran) == 64:
+                break
+            await asyncio.sleep(0.01)
+        await runner.stop(timeout=5)
+        assert sorted(ran) == sorted(ids)
+
+    asyncio.run(scenario())

@@ -71,8 +71,11 @@ class World:
         quiet: str = "",
         admins: tuple[str, ...] = (),
         dry_run: bool = False,
+        per_minute: int = 0,
+        limits_in_redis: bool = False,
     ) -> None:
-        """`dry_run`: Kaleyra is the app's own dry run (KALEYRA_DRY_RUN), and `kaleyra` hears nothing."""
+        """`dry_run`: Kaleyra is the app's own dry run (KALEYRA_DRY_RUN), and `kaleyra` hears nothing.
+        `limits_in_redis`: the limits are counted in the in-memory Redis, as in production."""
         self.redis = redis = fakeredis.FakeAsyncRedis(decode_responses=True)
         self.kaleyra = kaleyra or KaleyraDouble()
         self.clock = FrozenClock()
@@ -87,7 +90,7 @@ class World:
             else self.kaleyra.client()
         )
         self.errors = KaleyraErrors(redis, self.clock)
-        quota = Quota(None, 0, per_day)
+        quota = Quota(redis if limits_in_redis else None, per_minute, per_day)
         quiet_hours = QuietHours(*parse_hours("09:00-21:00"), (quiet,) if quiet else ())
         self.series = SeriesBook(self.store, self.clock, handoff=timedelta(minutes=HANDOFF_MINUTES), keep_body=False)
         self.queue = JobQueue(redis)
@@ -98,7 +101,7 @@ class World:
         self.batches.notify = self._batch_news
         self.news: list[News] = []
         self.quota = quota
-        dispatcher = Dispatcher(
+        self.dispatcher = dispatcher = Dispatcher(
             self.store, client, quota, quiet_hours, self.access, self.series, self.batches, self.clock,
             lease_seconds=LEASE, late_minutes=10, first_check_seconds=120, errors=self.errors,
         )  # fmt: skip
