@@ -82,8 +82,8 @@ class RedisClusterSet:
                 raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout[-2000:]}{created.stderr}")
             for node in self.nodes:
                 settle(lambda node=node: "cluster_state:ok" in (answers(node, "CLUSTER", "INFO") or ""), "the cluster")
-                if (answers(node, "ROLE") or [None])[0] == "slave":
-                    settle(lambda node=node: link_of(node) == "up", "a replica to sync")
+            # a node is told to replicate as the cluster forms, then syncs: wait for every replica, in sync
+            settle(lambda: sum(link_of(node) == "up" for node in self.nodes) == masters * replicas, "replicas to sync")
         except BaseException:
             self.close()
             raise
