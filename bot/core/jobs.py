@@ -7,7 +7,8 @@ A runner claims about as many jobs as it has free slots, spread over the buckets
 least), and claims again as soon as slots free up: no ceiling per poll, and no instance takes more than it
 can start, so what is due at once is shared by every instance running.
 `finish` acts only for the token that claimed: a worker whose lease ran out can neither reschedule nor
-remove a job another instance has claimed since. While jobs run, their leases are extended.
+remove a job another instance has claimed since. While jobs run, their leases are extended. A job asked
+for while it runs (a debounced `put`: a batch's rows changing while its post is written) runs again after.
 
 Jobs are named `<kind>:<record id>` and live in their record's bucket, so a record's state change and its
 jobs commit together (`bot.core.store.Commit`). A handler returns the job's next due time, or None when
@@ -40,7 +41,7 @@ from bot import metrics
 from bot.core import keys
 from bot.core.clock import Clock
 from bot.core.redis_client import RedisClient
-from bot.core.store import due_key, job_name, owners_key, tries_key
+from bot.core.store import again_key, due_key, job_name, owners_key, tries_key
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,22 @@ _FINISH = """
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 if ARGV[4] == 'done' then redis.call('HDEL', KEYS[3], ARGV[1]) end
-if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+local at, again = ARGV[3], redis.call('HGET', KEYS[4], ARGV[1])
+if again then
+  redis.call('HDEL', KEYS[4], ARGV[1])
+  if at == '' or tonumber(again) < tonumber(at) then at = again end
+end
+if at == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], at, ARGV[1]) end
 return 1
+"""
+_PUT_UNLESS_QUEUED = """
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then
+  local again = redis.call('HGET', KEYS[3], ARGV[1])
+  if again and tonumber(again) <= tonumber(ARGV[2]) then return 0 end
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+  return 1
+end
+return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 """
 
 _OVERVIEW = """
@@ -150,6 +165,7 @@ class JobQueue:
         self._claim = redis.register_script(_CLAIM)
         self._extend = redis.register_script(_EXTEND)
         self._finish = redis.register_script(_FINISH)
+        self._put_unless_queued = redis.register_script(_PUT_UNLESS_QUEUED)
         self._overview = redis.register_script(_OVERVIEW)
         self.on_put: Callable[[datetime], None] = lambda at: None  # the runner's wake-up
 
@@ -157,11 +173,15 @@ class JobQueue:
         """Add (or move) a job outside a commit; most jobs go in with their record's change instead. With
         `unless_queued`, a job already queued keeps its time (a debounce: the first change sets when), and
         the answer says whether this call queued it."""
-        name = job_name(kind, record_id)
-        added = await self._redis.zadd(due_key(keys.bucket_of(record_id)), {name: at.timestamp()}, nx=unless_queued)
-        if added or not unless_queued:
+        name, bucket = job_name(kind, record_id), keys.bucket_of(record_id)
+        if unless_queued:  # a job running now counts as queued for after its run (`again_key`)
+            keys_ = [due_key(bucket), owners_key(bucket), again_key(bucket)]
+            added = bool(await self._put_unless_queued(keys=keys_, args=[name, repr(at.timestamp())]))
+        else:
+            added = bool(await self._redis.zadd(due_key(bucket), {name: at.timestamp()}))
+        if added:
             self.on_put(at)
-        return bool(added) or not unless_queued
+        return added or not unless_queued
 
     async def due_at(self, kind: str, record_id: str) -> datetime | None:
         score = await self._redis.zscore(due_key(keys.bucket_of(record_id)), job_name(kind, record_id))
@@ -247,7 +267,8 @@ class JobQueue:
             "" if next_at is None else repr(next_at.timestamp()),
             "failed" if failed else "done",
         ]
-        return bool(await self._finish(keys=[due_key(bucket), owners_key(bucket), tries_key(bucket)], args=args))
+        job_keys = [due_key(bucket), owners_key(bucket), tries_key(bucket), again_key(bucket)]
+        return bool(await self._finish(keys=job_keys, args=args))
 
 
 class JobRunner:

@@ -90,6 +90,11 @@ def tries_key(bucket: int) -> str:
     return keys.in_bucket(bucket, "jobs", "tries")
 
 
+def again_key(bucket: int) -> str:
+    """Jobs asked for again while they ran, by when (a hash): their run's end queues them again."""
+    return keys.in_bucket(bucket, "jobs", "again")
+
+
 def team_key(bucket: int) -> str:
     """The team's records by time, one index per bucket, so no single slot holds the whole team."""
     return keys.in_bucket(bucket, "history", "team")
@@ -160,7 +165,7 @@ class Commit:
     def drop_job(self, kind: str, record_id: str) -> None:
         name = job_name(kind, record_id)
         self._spec["zrem"].append([self._index(due_key(self.bucket)), name])
-        for bookkeeping in (owners_key(self.bucket), tries_key(self.bucket)):
+        for bookkeeping in (owners_key(self.bucket), tries_key(self.bucket), again_key(self.bucket)):
             self._spec["hdel"].append([self._index(bookkeeping), name])
 
     def unindex_in_team(self, record: SmsRecord) -> None:

@@ -275,6 +275,7 @@ def test_an_edited_row_stays_a_row_of_its_batch() -> None:
 def test_counts_follow_delivery_and_the_owner_hears_of_problems_once() -> None:
     async def scenario(world: World) -> None:
         batch_id = await confirmed(world, rows(4))
+        await world.advance(timedelta(seconds=LEASE + 1))  # the check that follows Confirm, long before the hand-offs
         world.access.refused = {"U1"}
         await to_handoff(world)
         await world.advance(timedelta(seconds=11))

@@ -10,7 +10,7 @@ import fakeredis
 
 from bot.core import keys
 from bot.core.clock import OffsetClock
-from bot.core.jobs import CHECK, HANDOFF, JobQueue, JobRunner
+from bot.core.jobs import BATCH, CHECK, HANDOFF, JobQueue, JobRunner
 from tests.unit.world import FrozenClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -49,6 +49,25 @@ def test_jobs_live_in_their_records_bucket_and_every_bucket_is_claimed_in_one_ca
         assert all(job.bucket == keys.bucket_of(job.job_id) for job in claimed)
         assert len({job.bucket for job in claimed}) > 1, "load spreads over the buckets"
         assert earliest == (NOW + timedelta(minutes=5)).timestamp(), "the next due time, for an idle runner"
+
+    asyncio.run(scenario())
+
+
+def test_a_job_asked_for_while_it_runs_runs_again_after_its_run() -> None:
+    """A batch's rows that change while its post is written: the change is shown by one more run."""
+
+    async def scenario() -> None:
+        jobs = queue()
+        assert await jobs.put(BATCH, "b", NOW, unless_queued=True)
+        assert not await jobs.put(BATCH, "b", NOW + timedelta(seconds=5), unless_queued=True), "queued already"
+        [running], _ = await jobs.claim(NOW, 30, 10)
+        assert await jobs.put(BATCH, "b", NOW + timedelta(seconds=10), unless_queued=True), "asked for again"
+        assert not await jobs.put(BATCH, "b", NOW + timedelta(seconds=20), unless_queued=True)
+        assert await jobs.finish(running, None)
+        assert await jobs.due_at(BATCH, "b") == NOW + timedelta(seconds=10)
+        [again], _ = await jobs.claim(NOW + timedelta(seconds=10), 30, 10)
+        assert await jobs.finish(again, NOW + timedelta(minutes=5))
+        assert await jobs.due_at(BATCH, "b") == NOW + timedelta(minutes=5), "asked for once, run once more"
 
     asyncio.run(scenario())
 
