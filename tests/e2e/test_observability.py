@@ -12,12 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, FakeSocketMode, opened_view, wait_for
-from tests.e2e.harness import RedisServer, RunningApp, SlackRequests, free_port, modal_values
+from tests.e2e.harness import RedisServer, RunningApp, SlackRequests, fetch, free_port, modal_values
 from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 from tests.e2e.test_holding import HOLDING, ahead, confirm, to_handoff
 from tests.e2e.test_process import BotProcess, app_env
@@ -41,7 +40,7 @@ MESSAGE = "Hello Asha, the clinic opens at nine"
 
 def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Every sample of /metrics at `url`, on a connection of its own (any worker may answer)."""
-    answer = httpx.get(url, timeout=10)
+    answer = fetch(url)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -51,7 +50,7 @@ def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def families_in(url: str) -> dict[str, str]:
-    answer = httpx.get(url, timeout=10)
+    answer = fetch(url)
     return {family.name: family.type for family in text_string_to_metric_families(answer.text)}
 
 

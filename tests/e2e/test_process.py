@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, free_port
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, fetch, free_port
 from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +97,7 @@ def test_starts_serves_health_and_stops_on_sigterm(
         status = None
         while time.monotonic() < deadline and status != 200:
             try:
-                status = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
+                status = fetch(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
             except httpx.TransportError:
                 time.sleep(0.1)
         assert status == 200

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, free_port
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, fetch, free_port
 from tests.e2e.test_process import ROOT, BotProcess, app_env, run_bot
 
 
@@ -106,7 +106,7 @@ def test_health_answers_while_slack_is_slow_to_check_the_token(
 def health(port: int) -> tuple[int, dict[str, object]] | None:
     """/healthz's status and answer, or None while nothing listens yet."""
     try:
-        answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        answer = fetch(f"http://127.0.0.1:{port}/healthz", timeout=2)
     except httpx.TransportError:
         return None
     return answer.status_code, answer.json()
