@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 UV := .tools/bin/uv
 # the interpreter is $(PYTHON): uv must never download one of its own
 export UV_PYTHON_DOWNLOADS := never
+# compiled bytecode is kept between runs (the libraries', the app's, and pytest's rewritten test modules),
+# even where the environment says otherwise: without it every process compiles them all again
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run demo test unit lint bench lock
 
