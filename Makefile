@@ -28,14 +28,16 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/python -m bot.demo
 
-# the tests in parallel: one worker process per core (PYTEST_XDIST_AUTO_NUM_WORKERS=N for N), and a worker
-# that runs out takes tests queued for another (worksteal), as the slow e2e tests come first in the order
+# the tests in parallel: two worker processes per core, as the e2e tests spend half their time waiting on
+# processes of their own (TEST_WORKERS=N for N); a worker that runs out takes tests queued for another
+# (worksteal), as the slow e2e tests come first in the order
+TEST_WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
 test: $(STAMP)
 	@command -v redis-server >/dev/null || { echo "redis-server is needed for the tests: apt-get install -y redis-server" >&2; exit 1; }
 	$(VENV)/bin/ruff check bot tests bench
 	$(VENV)/bin/ruff format --check bot tests bench
 	$(VENV)/bin/mypy
-	$(VENV)/bin/python -m pytest -n auto --dist worksteal
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # the fast layer alone: rules and logic, no processes or sockets; in one process, as it is CPU-bound and
 # worker processes would each collect every test first

@@ -83,7 +83,8 @@ def confirm(app: RunningApp, slack: FakeSlack, confirmation: dict[str, Any]) -> 
 
 
 def batch_post(slack: FakeSlack) -> dict[str, Any]:
-    posts = [post for post in slack.of("chat.postMessage") if post.get("channel") == "C1"]
+    """The batch's channel post (made after Confirm's answer)."""
+    posts = wait_for(lambda: [post for post in slack.of("chat.postMessage") if post.get("channel") == "C1"])
     assert len(posts) == 1, "one post for the whole batch"
     return posts[0]
 
