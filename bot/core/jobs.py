@@ -120,6 +120,8 @@ end
 return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', now), redis.call('HLEN', KEYS[2]),
         upcoming, retried, redis.call('ZREVRANGE', KEYS[4], 0, count - 1, 'WITHSCORES')}
 """
+_JITTER = random.Random()
+"""Spreads instances' polls apart: a generator of its own, untouched by (and not touching) the shared one."""
 GIVEN_UP_KEPT = timedelta(days=7)
 """How long a job given up stays in the admins' view."""
 _SCANNED = 200
@@ -366,7 +368,7 @@ class JobRunner:
                     wait = self._poll  # full: a job ending wakes the loop
                 self._wake.clear()
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._either(), wait + random.uniform(0, 0.05))
+                    await asyncio.wait_for(self._either(), wait + _JITTER.uniform(0, 0.05))
             if self._running:
                 await asyncio.gather(*self._running, return_exceptions=True)
         finally:
