@@ -177,8 +177,8 @@ class JobQueue:
         the answer says whether this call queued it."""
         name, bucket = job_name(kind, record_id), keys.bucket_of(record_id)
         if unless_queued:  # a job running now counts as queued for after its run (`again_key`)
-            keys_ = [due_key(bucket), owners_key(bucket), again_key(bucket)]
-            added = bool(await self._put_unless_queued(keys=keys_, args=[name, repr(at.timestamp())]))
+            job_keys = [due_key(bucket), owners_key(bucket), again_key(bucket)]
+            added = bool(await self._put_unless_queued(keys=job_keys, args=[name, repr(at.timestamp())]))
         else:
             added = bool(await self._redis.zadd(due_key(bucket), {name: at.timestamp()}))
         if added:
