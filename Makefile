@@ -39,10 +39,9 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
-# the fast layer alone: rules and logic, no processes or sockets; in one process, as it is CPU-bound and
-# worker processes would each collect every test first
+# the fast layer alone: rules and logic, no processes or sockets; a worker process per core (it is CPU-bound)
 unit: $(STAMP)
-	$(VENV)/bin/python -m pytest tests/unit
+	$(VENV)/bin/python -m pytest -n $(shell nproc 2>/dev/null || echo 1) tests/unit
 
 # after changing dependencies in pyproject.toml; `$(UV) lock --upgrade-package NAME` moves one package
 lock: $(UV)
