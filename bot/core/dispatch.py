@@ -175,8 +175,9 @@ class Dispatcher:
         try:
             begun = await self._begin(record, act, attempt, watched=not from_job)
         except BaseException:  # nothing was sent (not durable, storage gone): the limits are not charged
-            with suppress(RedisError):
-                await self._quota.give_back(record.user_id, len(request.recipients))
+            if charged:
+                with suppress(RedisError):
+                    await self._quota.give_back(record.user_id, len(request.recipients))
             raise
         if begun is None or begun.attempt != attempt:
             if charged:
@@ -262,6 +263,7 @@ class Dispatcher:
             log.exception("sending a group failed unexpectedly; the outcome is unknown")
             result = Uncertain(f"the app failed while sending ({type(exc).__name__})")
         _count(result)
+        await self._note_errors(SendReport([(numbers, result)]))
         accepted: dict[str, SendResult] = {}
         if isinstance(result, Scheduled):
             for echoed, message_id in result.message_ids.items():

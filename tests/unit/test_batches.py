@@ -132,6 +132,9 @@ def test_a_group_kaleyra_refuses_leaves_each_row_failed_with_the_reason() -> Non
         assert {record.phase for record in records} == {State.FAILED} and all("E400" in r.note for r in records)
         assert len(world.kaleyra.sent) == 1
         assert (await world.batches.counts([batch_id]))[batch_id] == {"failed": 3}
+        assert [(error.code, error.count) for error in await world.errors.last_day()] == [("E400", 1)], (
+            "the admins' view counts the group's one refused request"
+        )
 
     run(scenario)
 
@@ -198,6 +201,28 @@ def test_limits_count_every_row_at_confirm_and_never_again() -> None:
         assert one.refusal is not None and one.refusal.reason is Reason.LIMIT_REACHED
 
     run(scenario, World(per_day=5))
+
+
+def test_a_row_whose_send_cannot_begin_gives_back_nothing_it_was_not_charged() -> None:
+    """A row's limits were counted at its batch's Confirm: a hand-off that fails to begin owes nothing back."""
+
+    async def scenario(world: World) -> None:
+        await confirmed(world, rows(5))
+        apply = world.store.apply
+
+        async def storage_gone(commit: Commit, *, durable: bool = False) -> bool:
+            if durable:  # the "handing off" mark
+                raise RedisConnectionError("the instance lost Redis here")
+            return await apply(commit, durable=durable)
+
+        world.store.apply = storage_gone  # type: ignore[method-assign]
+        await to_handoff(world)
+        world.store.apply = apply  # type: ignore[method-assign]
+        assert world.kaleyra.sent == []
+        one = await world.outbox.confirm(await world.offer(request(timedelta(hours=5))), "U1")
+        assert one.refusal is not None and one.refusal.reason is Reason.LIMIT_REACHED, "the day's 5 stay spent"
+
+    run(scenario, World(per_day=5, limits_in_redis=True))
 
 
 def test_a_confirm_stopped_between_its_steps_is_finished_by_its_watch() -> None:
