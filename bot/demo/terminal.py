@@ -54,11 +54,7 @@ class Terminal:
 
     def _text(self, text: dict[str, Any]) -> list[str]:
         words = text["text"] if text["type"] == "plain_text" else self.mrkdwn(text["text"])
-        return [
-            wrapped
-            for line in words.split("\n")
-            for wrapped in textwrap.wrap(line, WIDTH, break_on_hyphens=False) or [""]
-        ]
+        return _wrapped(words, WIDTH)
 
     def mrkdwn(self, text: str) -> str:
         text = _MENTION.sub(self._mention, text)
@@ -87,11 +83,7 @@ class Terminal:
 
 def _boxed(text: str) -> list[str]:
     """A message people typed, in a box, as the README pictures it."""
-    lines = [
-        wrapped
-        for line in text.split("\n")
-        for wrapped in textwrap.wrap(line, WIDTH - 6, break_on_hyphens=False) or [""]
-    ]
+    lines = _wrapped(text, WIDTH - 6)
     width = max(len(line) for line in lines)
     return [
         "┌" + "─" * (width + 2) + "┐",

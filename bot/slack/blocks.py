@@ -1084,6 +1084,10 @@ def rows_read_view(text: str) -> dict[str, Any]:
     return {"type": "modal", "title": _plain("Schedule SMS"), "close": _plain("Close"), "blocks": _sections(text)}
 
 
+def _send_times(count: int) -> str:
+    return f"{count:,} send time{'' if count == 1 else 's'}"
+
+
 def batch_confirmation_blocks(
     pending_id: str,
     plan: Plan,
@@ -1104,7 +1108,7 @@ def batch_confirmation_blocks(
     details = [
         f"*{len(good):,} SMS* from {escape(plan.source)}, one per row"
         + (f" · *{len(rows.bad):,} rows cannot be sent* (below)" if rows.bad else ""),
-        f"*When:* {plan.send_times:,} send time{'s' if plan.send_times != 1 else ''}, {time_range(first, last, tz)}",
+        f"*When:* {_send_times(plan.send_times)}, {time_range(first, last, tz)}",
         f"*Size:* {plan.segments:,} SMS in all (segments, as Kaleyra bills them)",
         f"*Type:* {envelope.route}   *Sender:* {escape(envelope.sender)}"
         + (f"   *DLT template:* {escape(envelope.template_id)}" + (f" ({plan.template})" if plan.template else "")
@@ -1204,7 +1208,7 @@ def batch_post_blocks(batch: Batch, counts: Mapping[str, int]) -> list[Block]:
     return [
         _section(f":outbox_tray: <@{batch.user_id}> scheduled a batch of {batch_label(batch)}{state}"),
         _context(
-            f"*When:* {batch.send_times:,} send times, {time_range(batch.first_time, batch.last_time, batch.tz)}"
+            f"*When:* {_send_times(batch.send_times)}, {time_range(batch.first_time, batch.last_time, batch.tz)}"
             f" · *Type:* {batch.route}{template}"
         ),
         _section(f"*Rows:* {counts_text(counts)}"),

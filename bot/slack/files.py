@@ -81,7 +81,7 @@ async def _download(client: AsyncWebClient, url: str, name: str) -> bytes:
                 data += chunk
                 if len(data) > MAX_FILE_BYTES:
                     break
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:  # the total timeout raises TimeoutError
         raise FileUnavailable(f"{name} could not be fetched from Slack ({type(exc).__name__}); try again.") from None
     finally:
         if client.session is None:

@@ -88,6 +88,11 @@ def test_a_batch_is_one_post_and_one_line_with_its_rows_counted() -> None:
     assert "batch of 9,500 SMS from clinic.csv" in text_of(line)
 
 
+def test_one_send_time_is_said_in_the_singular() -> None:
+    assert "*When:* 320 send times," in text_of(blocks.batch_post_blocks(batch(), {"held": 9_500}))
+    assert "*When:* 1 send time," in text_of(blocks.batch_post_blocks(batch(send_times=1), {"held": 9_500}))
+
+
 def test_a_page_of_rows_fits_a_message_with_each_rows_buttons() -> None:
     request = ScheduleRequest(("+919876543210",), "Hi", "TXN", "KLRHXA", NOW + timedelta(hours=3))
     rows = [

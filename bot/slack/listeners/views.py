@@ -115,10 +115,14 @@ async def _read_rows_later(
         offered = await batch_offers.read_and_keep(services, checked, requester.user_id, modal.channel_id, now)
     except InputError as exc:
         again = [str(exc)] + (["Attach the file again (a form cannot keep one)."] if draft.files else [])
-        form = blocks.modal_view(
-            draft, private_metadata=modal.dump(), allowed_senders=services.settings.allowed_senders,
-            problems=again, max_recipients=services.settings.max_recipients,
-        )  # fmt: skip
+        try:
+            form = blocks.modal_view(
+                draft, private_metadata=modal.dump(), allowed_senders=services.settings.allowed_senders,
+                problems=again, max_recipients=services.settings.max_recipients,
+            )  # fmt: skip
+        except blocks.FormOverflow as overflow:  # rows pasted too long to show again in the form
+            await requester.problem(client, f"Nothing was scheduled. {exc} {overflow}")
+            return
         await _show(client, view_id, form)
         return
     if isinstance(offered, Refusal):
