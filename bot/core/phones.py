@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 
 import phonenumbers
@@ -63,6 +64,15 @@ _CACHED_LENGTH = 40  # longer text is no phone number anyone sends to twice; not
 _read_cached = lru_cache(maxsize=8192)(_read)
 """A team sends to the same numbers again and again, and reading one costs more than the rest of a
 command's checks together."""
+
+
+def allowed(raw: str, default_region: str, allowed_regions: Collection[str]) -> str:
+    """`raw` in E.164 when it is a number in a region the app may send to (any, when none are named);
+    otherwise PhoneError saying why."""
+    number = normalise(raw, default_region)
+    if allowed_regions and (region := region_of(number)) not in allowed_regions:
+        raise PhoneError(f"{raw} is in {region or 'no single country'}, where sending is not allowed.")
+    return number
 
 
 def region_of(e164: str) -> str | None:

@@ -347,16 +347,10 @@ class _RowReader:
             self.bad.append(BadRow(line, Problem.BAD_NUMBER, "No phone number."))
             return None
         try:
-            number = phones.normalise(raw, self._rules.default_country)
+            return phones.allowed(raw, self._rules.default_country, self._rules.allowed_countries)
         except PhoneError as exc:
             self.bad.append(BadRow(line, Problem.BAD_NUMBER, str(exc)))
             return None
-        allowed = self._rules.allowed_countries
-        if allowed and (region := phones.region_of(number)) not in allowed:
-            reason = f"{raw} is in {region or 'no single country'}, where sending is not allowed."
-            self.bad.append(BadRow(line, Problem.BAD_NUMBER, reason))
-            return None
-        return number
 
     def _body(self, line: int, cells: list[str]) -> str | None:
         template = self._template

@@ -163,13 +163,11 @@ def _recipients(text: str, settings: Settings, errors: dict[str, str]) -> list[s
     problems: list[str] = []
     for item in raw:
         try:
-            number = phones.normalise(item, settings.default_country)
+            number = phones.allowed(item, settings.default_country, settings.allowed_countries)
         except PhoneError as exc:
             problems.append(str(exc))
             continue
-        if settings.allowed_countries and (region := phones.region_of(number)) not in settings.allowed_countries:
-            problems.append(f"{item} is in {region or 'no single country'}, where sending is not allowed.")
-        elif number not in numbers:
+        if number not in numbers:
             numbers.append(number)
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
