@@ -22,7 +22,7 @@ from bot.core.errors import InputError, InvalidRequest
 from bot.core.pending import Pending
 from bot.core.recipient_rows import RowRules, Rows, read_rows
 from bot.core.refusals import Refusal
-from bot.core.saved_lists import TEAM, ListNameError, list_name
+from bot.core.saved_lists import TEAM, ListNameError, SavedList, list_name
 from bot.core.templates import Template
 from bot.core.validation import ScheduleRequest, validate_rows_envelope
 from bot.services import Services
@@ -46,6 +46,7 @@ class Checked:
     member: Member
     template: Template | None
     envelope: ScheduleRequest  # what every row shares
+    saved_list: tuple[SavedList, str] | None = None  # the list named, found with its text: read once
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,12 @@ async def _check(services: Services, draft: Draft, user_id: str, channel_id: str
             errors[blocks.SAVE_FIELD] = str(exc)
         if draft.save_for_team and user_id not in settings.admin_users:
             errors[blocks.TEAM_FIELD] = ADMINS_ONLY.format(contact=settings.admin_contact)
-    if draft.saved_list and await services.lists.find(user_id, draft.saved_list) is None:
+    saved_list = await services.lists.find(user_id, draft.saved_list) if draft.saved_list else None
+    if draft.saved_list and saved_list is None:
         errors[blocks.LIST_FIELD] = no_such_list(draft.saved_list)
     if errors:
         raise InvalidRequest(errors)
-    return Checked(draft, member, template, envelope)
+    return Checked(draft, member, template, envelope, saved_list)
 
 
 async def read_and_keep(
@@ -102,7 +104,7 @@ async def read_and_keep(
     every good row, the rows saved as a list if asked, and the batch kept for Confirm. Raises `InputError`
     (the file as a whole cannot be used: it says why)."""
     draft, member, settings = checked.draft, checked.member, services.settings
-    source, text = await _rows_text(services, draft, user_id)
+    source, text = await _rows_text(services, checked)
     rules = RowRules(
         settings.default_country, settings.max_batch_rows, settings.max_sms_segments, settings.allowed_countries,
         checked.envelope.route, services.outbox.quiet_hours,
@@ -123,17 +125,17 @@ async def read_and_keep(
     return Offered(pending_id, plan, checked.envelope, rows, member.tz, saved)
 
 
-async def _rows_text(services: Services, draft: Draft, user_id: str) -> tuple[str, str]:
+async def _rows_text(services: Services, checked: Checked) -> tuple[str, str]:
     """Where the rows come from (for the user's eyes), and their text."""
+    draft = checked.draft
     if draft.files:
         attached = await files.fetch(services.slack, draft.files[0])
         return attached.name, attached.text
     if draft.rows:
         return "the rows pasted", draft.rows
-    found = await services.lists.find(user_id, draft.saved_list)
-    if found is None:
+    if checked.saved_list is None:
         raise InputError(no_such_list(draft.saved_list))
-    saved, text = found
+    saved, text = checked.saved_list
     return f"list {saved.name}", text
 
 
