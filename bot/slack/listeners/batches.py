@@ -7,6 +7,7 @@ channel post is answered to the clicker alone, never by rewriting the post the t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
@@ -91,9 +92,8 @@ async def _rows(services: Services, client: AsyncWebClient, click: _Click) -> No
 
 async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> None:
     outcome = await services.outbox.cancel_batch(click.value, click.user_id)
-    await tell_batch(services, client, click, outcome, replace_original=click.ephemeral)
-    if outcome.result is Result.DONE and outcome.batch is not None:
-        counts = (await services.batches.counts([outcome.batch.id]))[outcome.batch.id]
+    counts = await tell_batch(services, client, click, outcome, replace_original=click.ephemeral)
+    if outcome.result is Result.DONE and outcome.batch is not None and counts is not None:
         await update_batch_post(client, outcome.batch, counts)
 
 
@@ -140,26 +140,26 @@ async def tell_offer(
 
 async def tell_batch(
     services: Services, client: AsyncWebClient, requester: Requester, outcome: Outcome, *, replace_original: bool
-) -> None:
-    """A batch's Confirm or Cancel batch, in words, with its line and buttons."""
+) -> Counter[str] | None:
+    """A batch's Confirm or Cancel batch, in words, with its line and buttons; the rows' counts it showed."""
     text = wording.headline(outcome, services.clock.now())
     if outcome.batch is None or outcome.result is Result.NOT_YOURS:
         await requester.problem(client, text, trusted=True)
-        return
+        return None
     counts = (await services.batches.counts([outcome.batch.id]))[outcome.batch.id]
     payload = blocks.batch_outcome_blocks(text, outcome.batch, counts, services.clock.now())
     await requester.tell(client, "Your batch", payload, replace_original=replace_original)
+    return counts
 
 
 async def tell_batch_confirmation(
     services: Services, client: AsyncWebClient, requester: Requester, outcome: Outcome
 ) -> None:
     """Confirm of a batch: the owner's answer, and the channel's one post for it (when this Confirm held it)."""
-    await tell_batch(services, client, requester, outcome, replace_original=True)
+    counts = await tell_batch(services, client, requester, outcome, replace_original=True)
     batch = outcome.batch
-    if outcome.result is not Result.DONE or batch is None:
+    if outcome.result is not Result.DONE or batch is None or counts is None:
         return
-    counts = (await services.batches.counts([batch.id]))[batch.id]
     error = await post_batch(client, services.batches, batch, counts)
     if error is not None:
         note = (
