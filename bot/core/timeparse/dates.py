@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -43,17 +44,13 @@ def make_date(year: int, month: int, day: int, text: str) -> date:
         raise TimeParseError(f"“{text}” is not a date.") from exc
 
 
-def upcoming(month: int, day: int, today: date, text: str) -> date:
+def upcoming(month: int, day: int, today: date) -> date:
     """The next date with this month and day, today included (Feb 29 waits for a leap year)."""
     year = today.year
     while True:
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            year += 1
-            continue
-        if candidate >= today:
-            return candidate
+        with suppress(ValueError):
+            if (candidate := date(year, month, day)) >= today:
+                return candidate
         year += 1
 
 
@@ -106,7 +103,7 @@ class MonthDay(DaySpec):
     note: str | None = None
 
     def on(self, today: date) -> Day:
-        return Day(upcoming(self.month, self.day, today, self.text), note=self.note)
+        return Day(upcoming(self.month, self.day, today), note=self.note)
 
 
 @dataclass(frozen=True)

@@ -213,9 +213,12 @@ class Rewrite:
         return english if self.spaced else f" {english} "
 
 
+_KANJI_DIGITS = {char: value for value, char in enumerate("一二三四五六七八九", start=1)}
+
+
 def _kanji_number(text: str) -> str:
     """'三' 3, '十二' 12, '二十五' 25: the numbers a time phrase uses, written in kanji."""
-    digits = {char: value for value, char in enumerate("一二三四五六七八九", start=1)}
+    digits = _KANJI_DIGITS
     if "十" not in text:
         return "".join(str(digits[char]) for char in text)
     tens, _, units = text.partition("十")
