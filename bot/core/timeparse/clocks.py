@@ -8,7 +8,19 @@ from typing import Literal
 
 from bot.core.errors import TimeParseError
 from bot.core.timeparse.dates import month_names
-from bot.core.timeparse.values import DIGITS, TYPED, AboutThePhrase, Clock, Found, Mark, Period, Read, Rule, any_of
+from bot.core.timeparse.values import (
+    DIGITS,
+    TYPED,
+    AboutThePhrase,
+    Clock,
+    Found,
+    Mark,
+    Period,
+    Read,
+    Rule,
+    any_of,
+    longest_first,
+)
 
 END_OF_DAY = time(17, 0)
 FIRST_THING = time(9, 0)
@@ -232,11 +244,7 @@ RULES = (
     Rule(
         "named time",
         "times",
-        re.compile(
-            r"(?<!\w)(?:at\s+|by\s+)?(?:12(?::00)?\s*)?("
-            + "|".join(sorted(_NAMED_TIMES, key=len, reverse=True))
-            + r")(?!\w)"
-        ),
+        re.compile(r"(?<!\w)(?:at\s+|by\s+)?(?:12(?::00)?\s*)?(" + longest_first(_NAMED_TIMES) + r")(?!\w)"),
         _named_time,
         "Named times",
         ("noon", "midday", "mid day", "12 noon", "midnight", "end of day", "eod", "cob", "first thing tomorrow"),

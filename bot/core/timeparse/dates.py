@@ -15,7 +15,7 @@ from dateparser.languages.loader import default_loader
 from dateutil.relativedelta import relativedelta
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.values import DIGITS, Day, DaySpec, Found, Mark, Read, Rule, any_of
+from bot.core.timeparse.values import DIGITS, Day, DaySpec, Found, Mark, Read, Rule, any_of, longest_first
 
 ENGLISH_MONTHS = (
     "january", "february", "march", "april", "may", "june",
@@ -33,8 +33,8 @@ MONTH_NUMBERS = {
     "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
 }  # fmt: skip
 YEAR_FIRST_DATE = re.compile(r"(\d(?<![\w.:/-]\d)\d{3})([-/.])(\d{1,2})\2(\d{1,2})(?![\w:/-])")
-_WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
-_MONTH_NAMES = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
+_WEEKDAY_NAMES = longest_first(WEEKDAYS)
+_MONTH_NAMES = longest_first(MONTH_NUMBERS)
 
 
 def make_date(year: int, month: int, day: int, text: str) -> date:
@@ -304,7 +304,7 @@ RULES = (
     Rule(
         "holiday",
         "days",
-        re.compile(r"(?<!\w)(?:on\s+)?(" + "|".join(sorted(_HOLIDAYS, key=len, reverse=True)) + r")(?!\w)"),
+        re.compile(r"(?<!\w)(?:on\s+)?(" + longest_first(_HOLIDAYS) + r")(?!\w)"),
         _holiday,
         "Holidays",
         ("xmas at 6 pm", "christmas eve 8pm", "new year's eve 23:00", "new year's day 10am"),

@@ -10,7 +10,7 @@ from typing import ClassVar
 from dateutil.relativedelta import relativedelta
 
 from bot.core.errors import TimeParseError
-from bot.core.timeparse.values import Day, DaySpec, Elapsed, Found, Read, Rule
+from bot.core.timeparse.values import Day, DaySpec, Elapsed, Found, Read, Rule, longest_first
 
 _UNITS: dict[str, str] = {
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "seconds"),
@@ -28,10 +28,9 @@ NUMBER_WORDS: dict[str, float] = {
     **{f"{words} {article}": 0.75 for words in _THREE_QUARTERS for article in ("an", "a")},
 }  # fmt: skip
 FUZZY = {"a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2, "a few": 3, "few": 3}
-_AMOUNT_WORDS = "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True))
-AMOUNT_TEXT = r"\d+(?:\.\d+)?|(?<![a-z])(?:" + _AMOUNT_WORDS + r")(?![a-z])"  # not the "an" of "and"
+AMOUNT_TEXT = r"\d+(?:\.\d+)?|(?<![a-z])" + longest_first(NUMBER_WORDS) + r"(?![a-z])"  # not the "an" of "and"
 _AMOUNT = "(" + AMOUNT_TEXT + ")"
-_UNIT = r"(" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
+_UNIT = r"(" + longest_first(_UNITS) + r")(?![a-z])"
 _PART = re.compile(_AMOUNT + r"(\s+and\s+a\s+half)?\s*" + _UNIT + r"(\s+and\s+a\s+half)?")
 _FIRST_AMOUNT = re.compile(r"[ ,]*(?:and)?[ ,]*" + _AMOUNT)
 _FROM_NOW = r"from\s+(?:now|today)|later|out"  # "15 minutes out": from now
@@ -102,7 +101,7 @@ def _duration(amount: float, unit: str) -> relativedelta:
 
 _DAY_UNITS = {"d": "days", "day": "days", "days": "days", "w": "weeks", "wk": "weeks", "wks": "weeks"}
 _DAY_UNITS |= {"week": "weeks", "weeks": "weeks", "month": "months", "months": "months"}
-_DAY_UNIT_TEXT = "|".join(sorted(_DAY_UNITS, key=len, reverse=True))
+_DAY_UNIT_TEXT = longest_first(_DAY_UNITS)
 _DAY_SPAN = re.compile(_AMOUNT + r"\s*(" + _DAY_UNIT_TEXT + r")")
 _SPAN = r"(?:" + AMOUNT_TEXT + r")\s*(?:" + _DAY_UNIT_TEXT + r")(?![a-z])"
 

@@ -26,6 +26,7 @@ from bot.core.timeparse.values import (
     Rule,
     Stage,
     Zone,
+    longest_first,
 )
 
 STAGES: tuple[tuple[Stage, str], ...] = (
@@ -100,7 +101,7 @@ def _gate(needs: tuple[str, ...]) -> Callable[[str], object] | None:
     """A quick look for any of the words a rule needs: plain text, which the regex engine finds fast."""
     if not needs:
         return None
-    return re.compile("|".join(map(re.escape, sorted(needs, key=len, reverse=True)))).search
+    return re.compile(longest_first(needs)).search
 
 
 def _finder(rule: Rule) -> Finder:

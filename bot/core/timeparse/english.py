@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from bot.core.timeparse.languages import rewrite
+from bot.core.timeparse.values import longest_first
 
 _UNIT_WORDS = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -17,7 +18,7 @@ _SPELLED_NUMBER = (
     r"(?:(?:"
     + "|".join(_TENS_WORDS)
     + r")(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|"
-    + "|".join(sorted(_SPELLED, key=len, reverse=True))
+    + longest_first(_SPELLED)
     + r")"
 )
 _SPELLED_CLOCK = re.compile(
@@ -38,7 +39,7 @@ def _spelled_clock(match: re.Match[str]) -> str:
     return f"{_SPELLED[match.group(1)]}:{minute:02d}"
 
 
-_ANY_SPELLED = re.compile("|".join(sorted(_SPELLED, key=len, reverse=True)))  # a quick look: no number, no work
+_ANY_SPELLED = re.compile(longest_first(_SPELLED))  # a quick look: no number, no work
 
 
 def spelled_numbers(phrase: str) -> str:

@@ -15,6 +15,7 @@ from functools import cache
 from dateparser.languages.loader import default_loader
 
 from bot.core.timeparse.dates import ENGLISH_WEEKDAYS, month_names, plain
+from bot.core.timeparse.values import longest_first
 from bot.core.timeparse.words import CONCEPTS, JAPANESE_WEEKDAYS, KEEP, NUMBERS, English
 
 READ = ("it", "es", "fr", "de", "pt", "ja")
@@ -154,18 +155,14 @@ def _weekday_names(lang: str) -> dict[str, str]:
     return names
 
 
-def _alternation(words: list[str]) -> str:
-    return "(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")"
-
-
 def _slot_patterns(lang: str) -> dict[str, tuple[str, frozenset[str]]]:
     """Each slot's regular expression, and the characters it can start with."""
     patterns = {name: (pattern, _DIGITS) for name, (pattern, _) in SLOTS.items()}
     if lang not in _UNSPACED and lang != "en":
         weekdays = [name for name in _weekday_names(lang) if len(name) >= 5]
-        patterns["wd"] = (_alternation(weekdays), frozenset(name[0] for name in weekdays))
+        patterns["wd"] = (longest_first(weekdays), frozenset(name[0] for name in weekdays))
         months = list(month_names(lang))
-        patterns["mon"] = (_alternation(months) + r"\.?", frozenset(name[0] for name in months))
+        patterns["mon"] = (longest_first(months) + r"\.?", frozenset(name[0] for name in months))
     return patterns
 
 
@@ -284,5 +281,5 @@ def _numbers(lang: str) -> re.Pattern[str] | None:
         return re.compile(r"(?P<kanji>[一二三四五六七八九十]+(?=[時分日週かヶケ月]))")
     if lang == "en":
         return None
-    words = _alternation(list(_number_words(lang)))
+    words = longest_first(list(_number_words(lang)))
     return re.compile(rf"(?P<comma>{_DECIMAL_COMMA})|(?<!\w){words}(?!\w)")

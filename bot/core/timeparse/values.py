@@ -30,6 +30,12 @@ class AboutThePhrase(TimeParseError):
         return TimeParseError(str(self).replace(TYPED, typed))
 
 
+def longest_first(words: Iterable[str]) -> str:
+    """A regular expression for any of `words`, taken as written; the longest tried first, so "tues" is not
+    read as "tue" and a trailing "s"."""
+    return "(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) + ")"
+
+
 def any_of(words: Iterable[str], not_after: str = r"\w") -> str:
     """A regular expression for any of `words` (longest first) not just after a `not_after` character.
 
