@@ -35,8 +35,8 @@ def build_web_app(
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[SERVICES] = services
     web_app[BODIES] = bodies = BodyReader(services.settings.body_timeout_seconds)
-    checks: list[Check] = [*readiness, ("storage unavailable", partial(writable_primary, services.redis))]
-    web_app.router.add_get("/healthz", Health(checks, lambda: len(services.background)).handle)
+    storage: Check = ("storage unavailable", partial(writable_primary, services.redis))
+    web_app.router.add_get("/healthz", Health(readiness, storage, lambda: len(services.background)).handle)
     if services.settings.metrics_port is None:
         metrics.add_route(web_app)
     # aiohttp names itself and Python's version in the Server header of every answer, the 400s of its

@@ -239,6 +239,21 @@ def fetch(url: str, *, timeout: float = 10) -> httpx.Response:
         return client.get(url)
 
 
+def health(port: int) -> tuple[int, dict[str, object]] | None:
+    """/healthz's status and answer, or None while nothing listens yet."""
+    try:
+        answer = fetch(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    except httpx.TransportError:
+        return None
+    return answer.status_code, answer.json()
+
+
+def healthy(port: int) -> bool:
+    """/healthz answers 200."""
+    answer = health(port)
+    return answer is not None and answer[0] == 200
+
+
 class SlackRequests:
     """Requests into the app at `url`, signed exactly as Slack signs them."""
 

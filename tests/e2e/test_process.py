@@ -8,16 +8,23 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-import httpx
 import pytest
 
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, KaleyraReply, wait_for
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SID, SIGNING_SECRET, RedisServer, SlackRequests, fetch, free_port
+from tests.e2e.harness import (
+    BOT_TOKEN,
+    KALEYRA_KEY,
+    SID,
+    SIGNING_SECRET,
+    RedisServer,
+    SlackRequests,
+    free_port,
+    healthy,
+)
 from tests.e2e.test_flow import NUMBER, button_value, confirmation_for, replies_to, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,14 +100,7 @@ def test_starts_serves_health_and_stops_on_sigterm(
     extra = {"PORT": str(port)} | ({"REDIS_URL": process_redis.url} if with_redis else {})
     process = run_bot(app_env(slack, kaleyra, **extra), tmp_cwd)
     try:
-        deadline = time.monotonic() + 20
-        status = None
-        while time.monotonic() < deadline and status != 200:
-            try:
-                status = fetch(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
-            except httpx.TransportError:
-                time.sleep(0.1)
-        assert status == 200
+        assert wait_for(lambda: healthy(port), timeout=20)
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
@@ -129,14 +129,7 @@ class BotProcess(SlackRequests):
         self.process = run_bot({**env, "PORT": str(self.port)}, cwd, self.log)
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(self.url)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if self.http.get("/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("the app did not become healthy")
+        assert wait_for(lambda: healthy(self.port), timeout=20), "the app did not become healthy"
 
     def output(self) -> str:
         """What the app has written so far."""

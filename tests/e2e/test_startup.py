@@ -10,10 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 from tests.e2e.fakes import FakeKaleyra, FakeSlack, wait_for
-from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, fetch, free_port
+from tests.e2e.harness import BOT_TOKEN, KALEYRA_KEY, SIGNING_SECRET, RedisServer, free_port, health
 from tests.e2e.test_process import ROOT, BotProcess, app_env, run_bot
 
 
@@ -101,15 +99,6 @@ def test_health_answers_while_slack_is_slow_to_check_the_token(
     assert process.returncode == 0
     checking = output.index("checking SLACK_BOT_TOKEN with Slack (auth.test at 127.0.0.1, waiting up to 5 s)")
     assert checking < output.index("signed in to Slack")
-
-
-def health(port: int) -> tuple[int, dict[str, object]] | None:
-    """/healthz's status and answer, or None while nothing listens yet."""
-    try:
-        answer = fetch(f"http://127.0.0.1:{port}/healthz", timeout=2)
-    except httpx.TransportError:
-        return None
-    return answer.status_code, answer.json()
 
 
 def test_the_unedited_example_is_refused_at_start_with_one_line(tmp_path: Path) -> None:
