@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+
+# Start-up builds what the process keeps for its whole life (the libraries, dateparser's data): the collector
+# would walk it again and again for nothing. It runs once, after the warm-up (`bot.serving.run`).
+gc.disable()
+
 import logging
 import sys
 

@@ -38,9 +38,11 @@ def run(settings: Settings, count: int, listening: Listening) -> int:
     asyncio.run(storage.check_at_start(settings))
     warm_up()  # before any fork: every worker starts with dateparser's data loaded, in pages they share
     # What is loaded by now lives as long as the process: kept out of every later collection, which would
-    # otherwise walk dateparser's data each time (a pause of about 50 ms) and, after a fork, copy its pages
+    # otherwise walk dateparser's data each time (a pause of about 50 ms) and, after a fork, copy its pages;
+    # the collector, off since `python -m bot` began, runs from here on
     gc.collect()
     gc.freeze()
+    gc.enable()
     if count > 1:
         return workers.run(settings, count, serve, listening)
     serve(settings, listening, True)

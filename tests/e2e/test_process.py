@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from tests.e2e.harness import (
     SIGNING_SECRET,
     RedisServer,
     SlackRequests,
+    fetch,
     free_port,
     healthy,
 )
@@ -101,12 +103,22 @@ def test_starts_serves_health_and_stops_on_sigterm(
     process = run_bot(app_env(slack, kaleyra, **extra), tmp_cwd)
     try:
         assert wait_for(lambda: healthy(port), timeout=20)
+        # the collector, off while the app starts, runs once it serves (scrapes allocate, and it runs)
+        first = youngest_collections(port)
+        assert wait_for(lambda: youngest_collections(port) > first, timeout=10)
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0
     assert ("running a private redis-server" in output) is not with_redis
     assert KALEYRA_KEY not in output and BOT_TOKEN not in output and SIGNING_SECRET not in output
+
+
+def youngest_collections(port: int) -> float:
+    """How many times the process's collector has run on its youngest generation, from /metrics."""
+    metrics = fetch(f"http://127.0.0.1:{port}/metrics").text
+    [count] = re.findall(r'^python_gc_collections_total\{generation="0"\} (\S+)$', metrics, re.MULTILINE)
+    return float(count)
 
 
 def test_two_sigterms_at_once_still_stop_cleanly(slack: FakeSlack, kaleyra: FakeKaleyra, tmp_cwd: Path) -> None:
