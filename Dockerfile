@@ -14,8 +14,10 @@ ENV UV_PYTHON_DOWNLOADS=never \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 COPY uv-bootstrap.txt ./
+# uv into a folder of its own with the image's pip (no virtual environment needed just to hold it)
 RUN --mount=type=cache,target=/root/.cache/pip \
-    python3 -m venv .tools && .tools/bin/pip install --quiet --require-hashes -r uv-bootstrap.txt
+    python3 -m pip install --quiet --root-user-action=ignore --no-deps --require-hashes --target .tools \
+    -r uv-bootstrap.txt
 COPY pyproject.toml uv.lock ./
 # the locked dependencies with the sentry extra (imported only when SENTRY_DSN is set), never the dev ones;
 # the app itself is not installed: it runs from /app/bot

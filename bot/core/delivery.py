@@ -7,6 +7,7 @@ leave the first in place). Every field of a report comes from outside and is bou
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -67,14 +68,25 @@ def normalise_status(status: str) -> str:
     key = status.replace(" ", "").replace("-", "").replace("_", "").lower()
     if key in _FINAL:
         return _FINAL[key]
-    words = _printable(status)[:MAX_STATUS_CHARS].strip()
+    words = _printable(status, MAX_STATUS_CHARS)
     return words.title() if words else SCHEDULED
 
 
-def _printable(text: str) -> str:
-    """`text` on one line, without control or format characters."""
-    kept = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
-    return " ".join(kept.split())
+_WORD = re.compile(r"\S+")
+
+
+def _printable(text: str, limit: int) -> str:
+    """`text` on one line, without control or format characters, cut to `limit` characters. It reads no
+    further than that needs: a field from outside can be as long as the request that brought it."""
+    words: list[str] = []
+    length = -1
+    for match in _WORD.finditer(text):
+        if word := "".join(char for char in match[0][:limit] if unicodedata.category(char) not in ("Cc", "Cf")):
+            words.append(word)
+            length += 1 + len(word)
+            if length >= limit:
+                break
+    return " ".join(words)[:limit]
 
 
 def is_final(status: str) -> bool:
@@ -112,8 +124,8 @@ def report(message_id: str, status: str, detail: str = "", recipient: str = "") 
     return Report(
         message_id,
         normalise_status(status),
-        _printable(detail)[:MAX_DETAIL_CHARS],
-        _printable(recipient)[:MAX_RECIPIENT_CHARS],
+        _printable(detail, MAX_DETAIL_CHARS),
+        _printable(recipient, MAX_RECIPIENT_CHARS),
     )
 
 

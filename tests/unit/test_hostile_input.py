@@ -68,6 +68,8 @@ def test_reports_from_outside_are_bounded_and_printable() -> None:
     assert len(report.detail) <= delivery.MAX_DETAIL_CHARS and "\x00" not in report.detail
     assert len(report.recipient) <= delivery.MAX_RECIPIENT_CHARS
     assert delivery.report("x" * 201, "Delivered") is None
+    kept = delivery.report("m1", "Sent", "line one\nline\x00two\u200b\t ")
+    assert kept is not None and kept.detail == "line one linetwo"  # breaks separate words, other controls go
     assert delivery.report_from_fields({"id": "m1", "status": "Sent", "description": "d" * 5000}) == delivery.Report(
         "m1", "Sent", "d" * delivery.MAX_DETAIL_CHARS
     )
