@@ -89,8 +89,9 @@ class RedisServer:
 
     def __init__(
         self, password: str | None = None, *, config: Sequence[str] = (), persistent: bool = False,
-        sentinel: bool = False,
+        sentinel: bool = False, port: ReservedPort | None = None,
     ) -> None:  # fmt: skip
+        """`port`: one reserved beforehand, where other servers' configuration names it."""
         self.password = password
         binary = shutil.which("redis-server")
         if binary is None:
@@ -100,15 +101,15 @@ class RedisServer:
         self.sentinel = sentinel
         self.directory = Path(tempfile.mkdtemp(prefix="redis-")) if self.config or sentinel else None
         self.process: subprocess.Popen[bytes] | None = None
-        for _ in range(5):  # a process that bound the port by number before it was reserved can still hold it
-            self._port = ReservedPort()  # held while this object lives: a restart finds its port free
+        for _ in range(1 if port else 5):  # a process that bound the port by number before it was reserved
+            self._port = port or ReservedPort()  # held while this object lives: a restart finds its port free
             self.port = self._port.number
             try:
                 self.start()
                 return
             except PortTaken:
                 pass
-        raise RuntimeError("redis-server found no free port")
+        raise RuntimeError(f"redis-server found no free port{f' ({port.number} was taken)' if port else ''}")
 
     @property
     def url(self) -> str:

@@ -16,6 +16,7 @@ Faults to play:
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.fakes import wait_for
-from tests.e2e.harness import RedisServer, free_port
+from tests.e2e.harness import RedisServer, ReservedPort, free_port
 
 REPLICATION_USER = "replication"
 REPLICATION_PASSWORD = "replication-password-0123456789"
@@ -130,12 +131,19 @@ class SentinelSet:
                 self.data.append(RedisServer(config=replica_config, persistent=persistent))
             for replica in self.data[1:]:
                 settle(lambda replica=replica: link_of(replica) == "up", "a replica to sync")
-            quorum = sentinels // 2 + 1
-            for _ in range(sentinels):
-                name = self.primary_name
-                self.sentinels.append(RedisServer(sentinel=True, config=[
+            name, quorum = self.primary_name, sentinels // 2 + 1
+            # each sentinel is told the others and the replicas, as its configuration file keeps them once it
+            # has met them (they would otherwise meet by announcing themselves, every two seconds)
+            ports = [ReservedPort() for _ in range(sentinels)]
+            ids = {port.number: secrets.token_hex(20) for port in ports}
+            for port in ports:
+                self.sentinels.append(RedisServer(sentinel=True, port=port, config=[
+                    f"sentinel myid {ids[port.number]}",
                     f"sentinel monitor {name} 127.0.0.1 {primary.port} {quorum}",
                     f"sentinel down-after-milliseconds {name} 1000", f"sentinel failover-timeout {name} 5000",
+                    *(f"sentinel known-sentinel {name} 127.0.0.1 {number} {other_id}"
+                      for number, other_id in ids.items() if number != port.number),
+                    *(f"sentinel known-replica {name} 127.0.0.1 {replica.port}" for replica in self.data[1:]),
                 ]))  # fmt: skip
             for sentinel in self.sentinels:
                 settle(lambda sentinel=sentinel: self._sees_everyone(sentinel), "the sentinels to see the set")
