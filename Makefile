@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 # even where the environment says otherwise: without it every process compiles them all again
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run demo test unit lint bench lock
+.PHONY: run demo test unit e2e needs-redis-server bench lock
 
 $(UV): uv-bootstrap.txt
 	$(PYTHON) -m venv .tools
@@ -28,12 +28,15 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/python -m bot.demo
 
+# the e2e tests start redis-server processes of their own
+needs-redis-server:
+	@command -v redis-server >/dev/null || { echo "redis-server is needed for the tests: apt-get install -y redis-server" >&2; exit 1; }
+
 # the tests in parallel: two worker processes per core, as the e2e tests spend half their time waiting on
 # processes of their own (TEST_WORKERS=N for N); a worker that runs out takes tests queued for another
 # (worksteal), as the slow e2e tests come first in the order
 TEST_WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
-test: $(STAMP)
-	@command -v redis-server >/dev/null || { echo "redis-server is needed for the tests: apt-get install -y redis-server" >&2; exit 1; }
+test: $(STAMP) needs-redis-server
 	$(VENV)/bin/ruff check bot tests bench
 	$(VENV)/bin/ruff format --check bot tests bench
 	$(VENV)/bin/mypy
@@ -42,6 +45,12 @@ test: $(STAMP)
 # the fast layer alone: rules and logic, no processes or sockets; a worker process per core (it is CPU-bound)
 unit: $(STAMP)
 	$(VENV)/bin/python -m pytest -n $(shell nproc 2>/dev/null || echo 1) tests/unit
+
+# the e2e layer alone: three workers per core, as without the unit tests to run meanwhile its tests wait
+# (on Redis's failovers, a process's own timers) more than they compute
+E2E_WORKERS ?= $(shell echo $$((3 * $$(nproc 2>/dev/null || echo 1))))
+e2e: $(STAMP) needs-redis-server
+	$(VENV)/bin/python -m pytest -n $(E2E_WORKERS) --dist worksteal tests/e2e
 
 # after changing dependencies in pyproject.toml; `$(UV) lock --upgrade-package NAME` moves one package
 lock: $(UV)
