@@ -79,13 +79,15 @@ def _stop_serving() -> None:
 async def _http_mode(
     settings: Settings, listening: Listening, token_check: TokenCheck, runs_queue: bool
 ) -> web.Application:
-    workers.on_first_signal(workers.graceful_exit)
+    started = asyncio.Event()
+    workers.on_first_signal(workers.graceful_exit, started)
     bolt, services = create_app(settings, connect_redis(settings), clock_of(settings))
     web_app = build_web_app(bolt, services, readiness=[("starting", token_check.done)], runs_queue=runs_queue)
     metrics_runner = await _serve_metrics(listening)
 
     async def check_token(app: web.Application) -> None:
         token_check.start()  # beside the server: /healthz answers while Slack is slow to
+        started.set()  # the last start-up step: a stop signal now shuts down what started
 
     async def stop_extras(app: web.Application) -> None:
         await token_check.cancel()

@@ -180,14 +180,27 @@ def _signal(pid: int, signum: int) -> None:
         os.kill(pid, signum)
 
 
-def on_first_signal(act: Callable[[], None]) -> None:
+def on_first_signal(act: Callable[[], None], started: asyncio.Event | None = None) -> None:
     """`act` runs in the loop on the first SIGTERM or SIGINT. Later ones (the platform signals every
     process, and a parent such as `make` passes it on too, often in the same instant) are ignored until
     the process exits: they must not cut the shutdown short, nor kill the process. The handlers are the
     process's own rather than the loop's, because removing a loop's handler, or closing the loop, puts
-    back the default action for an instant, and a SIGTERM in that instant kills the process (exit -15)."""
+    back the default action for an instant, and a SIGTERM in that instant kills the process (exit -15).
+
+    With `started`, a signal that comes while the process is still starting is acted on once it is set:
+    stopping in the middle of the start-up steps cut them short, and a worker signalled then could keep
+    serving instead of stopping."""
     loop = asyncio.get_running_loop()
     stopping = False
+    waiting: asyncio.Task[bool] | None = None  # kept, so the loop does not lose the wait for `started`
+
+    def now_or_once_started() -> None:
+        nonlocal waiting
+        if started is None or started.is_set():
+            act()
+        else:
+            waiting = loop.create_task(started.wait())
+            waiting.add_done_callback(lambda _: act())
 
     def first(signum: int, _: FrameType | None) -> None:
         nonlocal stopping
@@ -195,7 +208,7 @@ def on_first_signal(act: Callable[[], None]) -> None:
             signal.signal(each, signal.SIG_IGN)
         if not stopping:  # a second graceful exit raised during aiohttp's shutdown would cut it short
             stopping = True
-            loop.call_soon_threadsafe(act)
+            loop.call_soon_threadsafe(now_or_once_started)
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, first)

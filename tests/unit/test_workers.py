@@ -56,3 +56,25 @@ def test_after_the_first_stop_signal_later_ones_are_ignored_until_exit_even_once
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def test_a_stop_signal_while_the_process_starts_is_acted_on_once_it_has_started() -> None:
+    """Stopping in the middle of the start-up steps would cut them short; the signal is not lost either."""
+    previous = {signum: signal.getsignal(signum) for signum in workers.STOP_SIGNALS}
+    acted: list[str] = []
+
+    async def serve() -> list[str]:
+        started = asyncio.Event()
+        workers.on_first_signal(lambda: acted.append("stop"), started)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(0.05)
+        assert acted == [], "still starting: nothing stops yet"
+        started.set()
+        await asyncio.sleep(0.05)
+        return acted
+
+    try:
+        assert asyncio.run(serve()) == ["stop"]
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
