@@ -54,6 +54,13 @@ def link_of(replica: RedisServer) -> str | None:
     return (answers(replica, "INFO", "replication") or {}).get("master_link_status")  # type: ignore[no-any-return]
 
 
+def online_replicas(primary: RedisServer) -> int:
+    """How many replicas the primary counts as online (the ones WAIT can hear from)."""
+    info = answers(primary, "INFO", "replication") or {}
+    return sum(1 for key, value in info.items() if key.startswith("slave") and isinstance(value, dict)
+               and value.get("state") == "online")  # fmt: skip
+
+
 def needs_redis_cli() -> str:
     binary = shutil.which("redis-cli")
     if binary is None:
@@ -131,6 +138,8 @@ class SentinelSet:
                 self.data.append(RedisServer(config=replica_config, persistent=persistent))
             for replica in self.data[1:]:
                 settle(lambda replica=replica: link_of(replica) == "up", "a replica to sync")
+            # the primary counts a replica for WAIT once it has acknowledged the sync (within a second)
+            settle(lambda: online_replicas(primary) == replicas, "the primary to count its replicas")
             name, quorum = self.primary_name, sentinels // 2 + 1
             # each sentinel is told the others and the replicas, as its configuration file keeps them once it
             # has met them (they would otherwise meet by announcing themselves, every two seconds)
