@@ -26,12 +26,9 @@ from bot.core.saved_lists import TEAM, ListNameError, SavedList, list_name
 from bot.core.templates import Template
 from bot.core.validation import ScheduleRequest, validate_rows_envelope
 from bot.services import Services
-from bot.slack import blocks, files
+from bot.slack import blocks, files, wording
 from bot.slack.offers import ACK_BUDGET_SECONDS, find_template
 from bot.slack.replies import SLACK_TIMEOUT_BEFORE_FORM
-
-ONE_SOURCE = "Attach a file, paste rows, or pick a saved list: one of them."
-ADMINS_ONLY = "Only admins (ADMIN_USERS) save lists for the team; ask {contact}."
 
 
 def no_such_list(name: str) -> str:
@@ -72,7 +69,7 @@ async def check(services: Services, draft: Draft, user_id: str, channel_id: str)
 async def _check(services: Services, draft: Draft, user_id: str, channel_id: str) -> Refusal | Checked:
     settings = services.settings
     if sum(map(bool, (draft.files, draft.rows, draft.saved_list))) > 1:
-        raise InvalidRequest({blocks.RECIPIENTS: ONE_SOURCE})
+        raise InvalidRequest({blocks.RECIPIENTS: wording.ONE_SOURCE})
     member, refused = await services.directory.sender(settings, user_id, channel_id, timeout=SLACK_TIMEOUT_BEFORE_FORM)
     if refused is not None:
         return refused
@@ -88,7 +85,7 @@ async def _check(services: Services, draft: Draft, user_id: str, channel_id: str
         except ListNameError as exc:
             errors[blocks.SAVE_FIELD] = str(exc)
         if draft.save_for_team and user_id not in settings.admin_users:
-            errors[blocks.TEAM_FIELD] = ADMINS_ONLY.format(contact=settings.admin_contact)
+            errors[blocks.TEAM_FIELD] = wording.admins_only("save lists for the team", settings.admin_contact)
     saved_list = await services.lists.find(user_id, draft.saved_list) if draft.saved_list else None
     if draft.saved_list and saved_list is None:
         errors[blocks.LIST_FIELD] = no_such_list(draft.saved_list)

@@ -2,7 +2,8 @@
 
 The one place outcomes become Slack mrkdwn: every refusal says its real reason, and a click that came
 too late is answered from the state that made it too late. Text from outside (Kaleyra's words, a
-refusal's message) is escaped here.
+refusal's message) is escaped here. The listeners' own refusals (not yours, admins only) are worded
+here too, so one thing is said one way.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ NOT_YOURS_HELD = "Only the person who scheduled this SMS, or an admin, can chang
 NOT_YOURS_PENDING = "Only the person who asked for this SMS can confirm, edit or cancel it."
 UNKNOWN_REQUEST = "This confirmation has expired or is unknown; nothing was sent. Run /schedule-sms again."
 GONE = "This SMS is no longer known to the app."
+BATCH_GONE = "This batch is no longer known to the app."
+NOT_YOURS_BATCH = "Only the person who scheduled this batch, or an admin, can see its rows or cancel it."
+ONE_SOURCE = "Attach a file, paste rows, or pick a saved list: one of them."
+TEMPLATE_NOT_SAVED = (
+    "schedule-sms cannot reach its storage right now, so the template was not saved. Try again in a moment."
+)
 _TIME_REASONS = (Reason.PAST, Reason.TOO_SOON, Reason.TOO_FAR)
 DRY_RUN = (
     ":test_tube: *Dry run:* the app does not call Kaleyra (KALEYRA_DRY_RUN is on), so no SMS reaches anyone; "
@@ -31,6 +38,11 @@ DRY_RUN = (
 """Under every message that speaks of a send in a dry run, and atop the App Home."""
 DRY_RUN_MARK = "_dry run_"
 """Beside each SMS of a dry run in a list."""
+
+
+def admins_only(what: str, contact: str) -> str:
+    """A member who is not an admin asked to do `what` ("save lists for the team")."""
+    return f"Only admins (ADMIN_USERS) {what}; ask {contact}."
 
 
 def local_time(at: datetime, tz: str) -> str:
@@ -320,9 +332,9 @@ def batch_headline(outcome: Outcome, now: datetime) -> str:
     """What a batch's Confirm, or its cancelling, came to."""
     batch, cancelled = outcome.batch, outcome.cancelled
     if outcome.result is Result.NOT_YOURS:
-        return "Only the person who scheduled this batch, or an admin, can cancel it."
+        return NOT_YOURS_BATCH
     if batch is None:
-        return "This batch is no longer known to the app."
+        return BATCH_GONE
     if outcome.act is Act.CANCEL_BATCH and cancelled is not None:
         return batch_cancelled(batch, cancelled, outcome.result)
     if outcome.result is Result.WAITING:

@@ -26,8 +26,6 @@ from bot.slack.batch_posts import post_batch, update_batch_post
 from bot.slack.context import services_of
 from bot.slack.replies import BUSY, Requester, guard
 
-NOT_YOURS = "Only the person who scheduled this batch, or an admin, can see its rows or cancel it."
-
 
 def register(app: AsyncApp) -> None:
     app.action(blocks.BATCH_ROWS)(on_button)
@@ -71,10 +69,10 @@ async def _rows(services: Services, client: AsyncWebClient, click: _Click) -> No
     wanted = blocks.rows_wanted(click.value)
     batch = await services.batches.get(wanted[0]) if wanted else None
     if wanted is None or batch is None:
-        await click.problem(client, "This batch is no longer known to the app.")
+        await click.problem(client, wording.BATCH_GONE)
         return
     if batch.user_id != click.user_id and click.user_id not in services.settings.admin_users:
-        await click.problem(client, NOT_YOURS)
+        await click.problem(client, wording.NOT_YOURS_BATCH)
         return
     _, page, problems_only = wanted
     size = blocks.ROWS_PAGE

@@ -17,14 +17,12 @@ from bot.core.command import Draft
 from bot.core.template_store import TemplateReadOnly
 from bot.core.templates import InvalidTemplate, Template
 from bot.services import Services
-from bot.slack import blocks
+from bot.slack import blocks, wording
 from bot.slack.context import services_of
 from bot.slack.listeners.events import publish_home
 from bot.slack.replies import Requester, failure_text, guard
 
 log = logging.getLogger(__name__)
-ADMINS_ONLY = "Only admins (ADMIN_USERS) can add, edit or remove templates; ask {contact}."
-NOT_SAVED = "schedule-sms cannot reach its storage right now, so the template was not saved. Try again in a moment."
 
 
 def register(app: AsyncApp) -> None:
@@ -131,7 +129,7 @@ def _clicker(body: dict[str, Any]) -> Requester:
 def _refused(services: Services, user_id: str) -> str | None:
     if user_id in services.settings.admin_users:
         return None
-    return ADMINS_ONLY.format(contact=services.settings.admin_contact)
+    return wording.admins_only("can add, edit or remove templates", services.settings.admin_contact)
 
 
 async def editable_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -228,7 +226,7 @@ async def template_submitted(
         return
     except RedisError as exc:
         log.error("template not saved: %s", type(exc).__name__)
-        await ack(response_action="errors", errors={first: NOT_SAVED})
+        await ack(response_action="errors", errors={first: wording.TEMPLATE_NOT_SAVED})
         return
     await ack()
     services.background.queue(publish_home(services, client, user_id))
