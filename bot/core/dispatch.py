@@ -212,13 +212,15 @@ class Dispatcher:
                 await self._wait(record, after=self._lease)
             return first.send_at
         send_at, late = plan
+        # one batch, so one owner, channel and mode: what refuses one row refuses them all, asked once
+        standing = await self._standing_refusal(rows[0])
+        if standing is not None and standing.reason is Reason.BATCH_NOT_READY:
+            return now + self._lease
         ready: list[tuple[SmsRecord, ScheduleRequest]] = []
         for record in rows:
             request = replace(requests[record.id], send_at=send_at)
-            if (refusal := await self._refusal(record, request, now)) is None:
+            if (refusal := standing or self._request_refusal(request, now)) is None:
                 ready.append((record, request))
-            elif refusal.reason is Reason.BATCH_NOT_READY:
-                return now + self._lease
             else:
                 await self._refused_at_handoff(record, refusal)
         attempts = [new_attempt(record, now + self._lease, scheduled=send_at is not None, by="") for record, _ in ready]
@@ -342,14 +344,22 @@ class Dispatcher:
 
     async def _refusal(self, record: SmsRecord, request: ScheduleRequest, now: datetime) -> Refusal | None:
         """The checks at the moment of sending, in their one order (the limits come after, charged)."""
+        return await self._standing_refusal(record) or self._request_refusal(request, now)
+
+    async def _standing_refusal(self, record: SmsRecord) -> Refusal | None:
+        """What refuses the SMS whatever its time and number: its mode, who sends where, its series or batch."""
         if record.dry_run != self.dry_run:
             return _dry_run_changed(record.dry_run)
         if refusal := await self._access.refusal(record.user_id, record.channel_id):
             return refusal
         if record.series and await self._series.stopped(record.series):
             return Refusal(Reason.SERIES_STOPPED, "its series was stopped")
-        if record.batch and (refusal := await self._batches.refusal(record.batch)):
-            return refusal
+        if record.batch:
+            return await self._batches.refusal(record.batch)
+        return None
+
+    def _request_refusal(self, request: ScheduleRequest, now: datetime) -> Refusal | None:
+        """What refuses this time for this number: Kaleyra's window, the recipient's quiet hours."""
         if request.send_at is not None and (refusal := window_refusal(request.send_at, now)):
             return refusal
         return self._quiet.refusal(request, request.send_at or now)

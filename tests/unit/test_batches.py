@@ -377,3 +377,23 @@ def test_a_batch_confirmed_in_a_dry_run_is_sent_in_it_and_only_in_it() -> None:
         assert world.kaleyra.sent == [], "a dry run never calls Kaleyra"
 
     run(scenario, World(dry_run=True))
+
+
+def test_a_group_asks_about_its_batch_once_not_once_a_row() -> None:
+    """The rows of a group share their batch, owner and channel: one question answers for all of them."""
+
+    async def scenario(world: World) -> None:
+        batch_id = await confirmed(world, rows(50, body="Same for all."))
+        asked: list[str] = []
+        ask = world.batches.refusal
+
+        async def counted(batch: str) -> object:
+            asked.append(batch)
+            return await ask(batch)
+
+        world.batches.refusal = counted  # type: ignore[method-assign]
+        await to_handoff(world)
+        assert len(world.kaleyra.sent) == 1 and len(world.kaleyra.sent[0]["to"].split(",")) == 50
+        assert asked == [batch_id]
+
+    run(scenario)
