@@ -362,6 +362,19 @@ def test_a_file_that_cannot_be_used_brings_the_form_back_with_the_reason(
     assert kaleyra.requests == []
 
 
+def test_pasted_rows_too_long_to_show_again_are_answered_with_what_to_fix(
+    batch_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    """Rows that cannot be used, and too long for the form to hold again: the user hears both reasons."""
+    rows = "\n".join(f"+9198765{n:05d}\tPatient number {n}\tPatient {n}\t4 PM" for n in range(300))
+    pasted = "phone\tname\tname\ttime\n" + rows  # two columns of one name: the rows as a whole are refused
+    url, _ = submit_form(batch_app, slack, recipients=pasted, when="in 3 hours")
+    told = wait_for(lambda: [r for r in replies_to(slack, url) if "Nothing was scheduled" in text_of(r)])
+    said = text_of(told[0])
+    assert "Two columns are named name" in said and "too long for the form" in said and "as a file" in said
+    assert kaleyra.requests == []
+
+
 def test_rows_pasted_in_the_recipients_box_are_rows(
     batch_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
