@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -15,7 +15,6 @@ from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core import delivery
 from bot.core.batches import batch_ids
 from bot.core.command import Draft
 from bot.core.errors import NotDurable
@@ -274,26 +273,21 @@ async def publish_post(services: Services, client: AsyncWebClient, requester: Re
     if record.post_ts:
         await update_post(client, record, services.clock.now(), masked=masked)
     elif record.phase in SHOWN and not record.withdrawn:
-        post = blocks.record_post_blocks(record, services.clock.now(), masked=masked)
-        await post_to_channel(services, client, requester, record.id, record.channel_id, post, record.recipients)
+        await post_to_channel(services, client, requester, record, masked=masked)
 
 
 async def post_to_channel(
-    services: Services,
-    client: AsyncWebClient,
-    requester: Requester,
-    record_id: str,
-    channel_id: str,
-    post: list[dict[str, Any]],
-    recipients: Sequence[str] = (),
+    services: Services, client: AsyncWebClient, requester: Requester, record: SmsRecord, *, masked: bool
 ) -> None:
     """Tell the channel, and remember the post so it can follow the SMS; tell the user if the app is not there.
-    A post that names only the first few `recipients` gets the whole list in its thread."""
+    A post that names only the first few recipients gets the whole list in its thread."""
+    now = services.clock.now()
+    post = blocks.record_post_blocks(record, now, masked=masked)
     try:
-        posted = await client.chat_postMessage(channel=channel_id, text="An SMS was scheduled", blocks=post)
+        posted = await client.chat_postMessage(channel=record.channel_id, text="An SMS was scheduled", blocks=post)
     except SlackApiError as exc:
         error = exc.response.get("error")
-        log.info("could not post to %s: %s", channel_id, error)
+        log.info("could not post to %s: %s", record.channel_id, error)
         note = (
             "Invite the app to this channel to let the team see scheduled SMS."
             if error in ("not_in_channel", "channel_not_found")
@@ -302,15 +296,16 @@ async def post_to_channel(
         # not in the channel: no ephemeral either
         await Requester(requester.user_id, "", requester.response_url).problem(client, note)
         return
-    channel, ts, masked = str(posted["channel"]), str(posted["ts"]), not services.settings.show_full_numbers
-    record = await attach_post(services, record_id, channel, ts)
-    if record is not None and any(state.status != delivery.SCHEDULED for state in record.messages.values()):
-        await update_post(client, record, services.clock.now(), masked=masked)  # news came first: show it now
+    channel, ts = str(posted["channel"]), str(posted["ts"])
+    linked = await attach_post(services, record.id, channel, ts)
+    # the SMS may have moved on while its post was on the way (a Cancel, a hand-off, delivery news): show it now
+    if linked is not None and blocks.record_post_blocks(linked, now, masked=masked) != post:
+        await update_post(client, linked, services.clock.now(), masked=masked)
     try:
-        for message in blocks.recipient_list_messages(recipients, masked=masked):
+        for message in blocks.recipient_list_messages(record.recipients, masked=masked):
             await client.chat_postMessage(channel=channel, thread_ts=ts, text="Every recipient", blocks=message)
     except SlackApiError as exc:
-        log.warning("could not complete the channel post of %s: %s", record_id, exc.response.get("error"))
+        log.warning("could not complete the channel post of %s: %s", record.id, exc.response.get("error"))
 
 
 async def attach_post(services: Services, record_id: str, channel: str, ts: str) -> SmsRecord | None:

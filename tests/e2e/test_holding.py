@@ -97,6 +97,20 @@ def test_held_then_cancelled_never_reaches_kaleyra(
     assert kaleyra.requests == []
 
 
+def test_a_cancel_that_comes_before_the_channel_post_is_linked_is_shown_on_it(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    posting = slack.gates["chat.postMessage"] = threading.Event()  # the channel post takes its time...
+    reply = confirm(hold_app, slack, ahead(hold_app, 8))
+    assert "cancellable until" in wait_for(lambda: channel_post(slack))
+    cancelled = clicked(hold_app, slack, "held_cancel", button_value(reply, "held_cancel"))
+    assert "Cancelled by <@U1>" in text_of(cancelled["blocks"])  # ...and its owner cancels before it is linked
+    posting.set()
+    [update] = wait_for(lambda: post_updates(slack))
+    assert "cancelled by <@U1>" in update and "cancellable until" not in update
+    assert kaleyra.requests == []
+
+
 def test_handed_off_at_its_moment_with_the_send_time(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
