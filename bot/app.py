@@ -23,6 +23,7 @@ def create_app(settings: Settings, redis: RedisClient, clock: Clock | None = Non
     # Bolt builds its own client from the token: handed one of ours while SLACK_BOT_TOKEN is in the
     # environment, it warns at every start that the token is unused.
     app = AsyncApp(
+        name="schedule-sms",  # named here: Bolt otherwise reads the caller's source through inspect.stack()
         token=settings.slack_bot_token.get_secret_value(),
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
         # bot.web checks signatures before parsing; Bolt's check would log the body of every failure

@@ -39,8 +39,8 @@ def run(settings: Settings, count: int, listening: Listening) -> int:
     warm_up()  # before any fork: every worker starts with dateparser's data loaded, in pages they share
     # What is loaded by now lives as long as the process: kept out of every later collection, which would
     # otherwise walk dateparser's data each time (a pause of about 50 ms) and, after a fork, copy its pages;
-    # the collector, off since `python -m bot` began, runs from here on
-    gc.collect()
+    # the collector, off since `python -m bot` began, runs from here on. Frozen without a collection first:
+    # start-up's garbage is about 1 MB, and collecting it would cost about 60 ms of the start's CPU
     gc.freeze()
     gc.enable()
     if count > 1:
