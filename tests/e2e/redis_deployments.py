@@ -72,15 +72,17 @@ class RedisClusterSet:
     """`masters` primaries (and `replicas` for each) sharing the 16384 slots, as `redis-cli --cluster create`
     makes them. The app reaches it at `url` (redis+cluster://, two seed nodes)."""
 
-    def __init__(self, masters: int = 3, replicas: int = 0) -> None:
+    def __init__(self, masters: int = 3, replicas: int = 0, *, persistent: bool = False) -> None:
+        """`persistent`: each node writes every change to its append-only file, so a node killed and started
+        again has all it had."""
         cli = needs_redis_cli()
         self.nodes: list[RedisServer] = []
         try:
             for _ in range(masters * (1 + replicas)):
                 self.nodes.append(RedisServer(config=[
                     "cluster-enabled yes", "cluster-config-file nodes.conf", f"cluster-port {free_port()}",
-                    "cluster-node-timeout 2000", "appendonly no",
-                ]))  # fmt: skip
+                    "cluster-node-timeout 2000", "appendfsync always" if persistent else "appendonly no",
+                ], persistent=persistent))  # fmt: skip
             created = subprocess.run(
                 [cli, "--cluster", "create", *(node.address for node in self.nodes), "--cluster-replicas",
                  str(replicas), "--cluster-yes"],

@@ -25,7 +25,7 @@ from tests.e2e.harness import RedisServer, RunningApp
 from tests.e2e.redis_deployments import RedisClusterSet, SentinelSet, answers, settle
 from tests.e2e.test_flow import NUMBER, button_value, clicked, confirmation_for, text_of
 from tests.e2e.test_holding import HOLDING, IST, confirm, dms, listing
-from tests.e2e.test_redis_deployments import becomes
+from tests.e2e.test_redis_deployments import becomes, told_storage_is_unreachable
 
 StartApp = Callable[..., RunningApp]
 HANDOFF = timedelta(minutes=30)
@@ -122,6 +122,36 @@ def test_on_a_cluster_two_instances_hold_and_hand_off_each_sms_exactly_once(
         app.advance(timedelta(hours=1))
     assert len(kaleyra.requests) == 7 and dms(slack, "U0") == []
     assert "handed to Kaleyra" in listing(first, slack, user="U3")
+
+
+def test_a_cluster_out_of_reach_pauses_hand_offs_which_the_runner_takes_up_again_once_it_is_back(
+    start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra, caplog: pytest.LogCaptureFixture
+) -> None:
+    needs_redis((5, 0), "Redis Cluster created by redis-cli")
+    cluster = RedisClusterSet(persistent=True)  # its nodes restart on all they had
+    try:
+        # polled often; a claim whose answer was lost as the cluster came back is leased for 2 s, not 30
+        app = start_app(redis_url=cluster.url, **AT_SCALE | {"queue_poll_seconds": 0.1, "queue_lease_seconds": 2})
+        [send_at] = send_times(app, 1)
+        assert HELD in text_of(confirm(app, slack, send_at)["blocks"])
+        for node in cluster.nodes:
+            node.kill()  # no node left to give the slot map: the client cannot even find the cluster
+        assert becomes(app, 503)
+        told_storage_is_unreachable(app, slack)
+        assert wait_for(lambda: "queued jobs paused: storage unavailable" in caplog.text)
+        for node in cluster.nodes:
+            node.start()
+        assert becomes(app, 200)
+        # the runner's own loop, not a test's call, finds the hand-off due
+        app.clock.advance(send_at - HANDOFF + timedelta(seconds=1) - app.clock.now())
+        [sent] = wait_for(lambda: kaleyra.requests)
+        assert sent.body["time"] == send_at.isoformat()
+        [told] = wait_for(lambda: dms(slack))
+        assert HANDED in told
+        app.advance(timedelta(hours=1))
+        assert len(kaleyra.requests) == 1
+    finally:
+        cluster.close()
 
 
 class CutOnce:
