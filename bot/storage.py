@@ -35,7 +35,13 @@ from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.exceptions import ClusterDownError, NoPermissionError, ResponseError, SlotNotCoveredError
+from redis.exceptions import (
+    ClusterDownError,
+    NoPermissionError,
+    RedisClusterException,
+    ResponseError,
+    SlotNotCoveredError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.core import durability
@@ -141,12 +147,28 @@ def _retry_on_dropped_connection() -> Retry:
     return Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1, supported_errors=(RedisConnectionError,))
 
 
-class OnlyDroppedConnectionsRetried(RedisCluster):
-    """redis-py's cluster client retries a timed-out command too (its default list of retried errors), and
-    a timed-out write may have run: here only a dropped connection, and the cluster's own refusals (down,
-    slot not covered), which mean the command did not run, are retried."""
+class ClusterClient(RedisCluster):
+    """redis-py's cluster client, with two differences.
+
+    It retries a timed-out command too (its default list of retried errors), and a timed-out write may have
+    run: here only a dropped connection, and the cluster's own refusals (down, slot not covered), which mean
+    the command did not run, are retried.
+
+    A cluster it cannot find (no seed node answers, or the slots are not all served) is a RedisClusterException
+    there, which is not a RedisError: here it is a ConnectionError, as one server out of reach is, so an
+    instance starts without the cluster (its /healthz answering 503) and users hear storage cannot be reached."""
 
     ERRORS_ALLOW_RETRY = (RedisConnectionError, ClusterDownError, SlotNotCoveredError)  # type: ignore[assignment]
+
+    async def initialize(
+        self,
+        additional_startup_nodes_info: list[tuple[str, int]] | None = None,
+        last_failed_node_name: str | None = None,
+    ) -> RedisCluster:
+        try:
+            return await super().initialize(additional_startup_nodes_info, last_failed_node_name)
+        except RedisClusterException as exc:
+            raise RedisConnectionError(str(exc)) from exc
 
 
 class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
@@ -183,7 +205,7 @@ def connect_redis(settings: Settings) -> RedisClient:
     }
     try:
         if target.topology is Topology.CLUSTER:
-            return OnlyDroppedConnectionsRetried(
+            return ClusterClient(
                 startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
                 max_connections=settings.redis_max_connections,
                 **(common | target.options),
@@ -191,7 +213,7 @@ def connect_redis(settings: Settings) -> RedisClient:
         pool_size = {"max_connections": settings.redis_max_connections, "timeout": settings.redis_pool_timeout_seconds}
         if target.topology is Topology.SENTINEL:
             assert target.primary_name is not None
-            sentinels = Sentinel(  # type: ignore[no-untyped-call]
+            sentinels = Sentinel(
                 list(target.nodes),
                 # a sentinel that is down is skipped at once, for the next one: asking them is only a lookup
                 sentinel_kwargs={

@@ -149,3 +149,18 @@ def test_a_cluster_that_lost_a_primary_without_replica_is_unhealthy_and_users_he
     assert health(app) == 200
     redis_cluster.nodes[0].kill()  # its slots have no replica to take them: the cluster is down
     assert becomes(app, 503)
+
+
+def test_an_instance_started_while_no_cluster_node_answers_tells_users_and_serves_once_they_do(
+    start_app: StartApp, slack: FakeSlack, redis_cluster: RedisClusterSet
+) -> None:
+    for node in redis_cluster.nodes:
+        node.kill()  # the client has never had the slot map, and no seed node can give it
+    app = start_app(redis_url=redis_cluster.url)
+    assert health(app) == 503
+    told_storage_is_unreachable(app, slack)
+    for node in redis_cluster.nodes:
+        node.start()  # each with the cluster's configuration it kept (nodes.conf)
+    assert becomes(app, 200)
+    confirmation = schedule(app, slack, f'{NUMBER} "Hello once it is back" in 2 hours')
+    assert "Hello once it is back" in text_of(confirmation["blocks"])

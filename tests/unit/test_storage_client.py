@@ -22,7 +22,7 @@ from bot.config import SettingsError, load_settings
 from bot.startup import StartupError
 from bot.storage import (
     BlockingSentinelConnectionPool,
-    OnlyDroppedConnectionsRetried,
+    ClusterClient,
     SentinelPrimary,
     Topology,
     connect_redis,
@@ -94,7 +94,7 @@ def test_a_wrong_url_stops_the_app_saying_what_is_wrong_but_never_the_password(
 
 def test_a_cluster_client_retries_once_on_a_dropped_connection_never_on_a_timeout() -> None:
     client = connect_redis(settings(redis_url="redis+cluster://:pw@127.0.0.1:1,127.0.0.1:2", redis_max_connections=9))
-    assert isinstance(client, OnlyDroppedConnectionsRetried) and isinstance(client, RedisCluster)
+    assert isinstance(client, ClusterClient) and isinstance(client, RedisCluster)
     assert client.retry.get_retries() == 1
     assert RedisConnectionError in client.ERRORS_ALLOW_RETRY and RedisTimeoutError not in client.ERRORS_ALLOW_RETRY
     assert [node.name for node in client.nodes_manager.startup_nodes.values()] == ["127.0.0.1:1", "127.0.0.1:2"]
