@@ -361,8 +361,7 @@ class JobRunner:
                 free = self._concurrency - len(self._held)
                 if free > 0 and (now.timestamp() >= self._next_due or _monotonic() - last_full >= self._poll):
                     last_full = _monotonic()
-                    with suppress(RedisError):
-                        await self._poll_once(now, free)
+                    await self._poll_once(now, free)
                 wait = min(self._poll, max(0.0, self._next_due - self._clock.now().timestamp()))
                 if self._held and len(self._held) >= self._concurrency:
                     wait = self._poll  # full: a job ending wakes the loop
@@ -388,10 +387,10 @@ class JobRunner:
     async def _poll_once(self, now: datetime, free: int) -> None:
         try:
             claimed, earliest = await self._queue.claim(now, self._lease, math.ceil(free / keys.BUCKETS))
-        except RedisError as exc:
-            log.warning("queued jobs paused: storage unavailable (%s)", type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001  the runner must outlive any failure: it polls again
+            _paused("queued jobs", exc)
             self._next_due = now.timestamp() + self._poll
-            raise
+            return
         self._next_due = now.timestamp() if claimed else earliest  # more may be due: look again at once
         for kind in metrics.JOB_KINDS:
             metrics.jobs_due(kind, sum(job.kind == kind for job in claimed))
@@ -408,8 +407,8 @@ class JobRunner:
         async with self._slots:
             try:
                 await self._run_claimed(job)
-            except RedisError as exc:  # its lease runs out and it is tried again
-                log.warning("queued job %s paused: storage unavailable (%s)", job.kind, type(exc).__name__)
+            except Exception as exc:  # noqa: BLE001  its lease runs out and it is tried again
+                _paused(f"queued job {job.kind}", exc)
             finally:
                 self._held.pop(job.name, None)
 
@@ -445,8 +444,19 @@ class JobRunner:
         while True:
             await asyncio.sleep(self._lease / 3)
             if held := list(self._held.values()):
-                with suppress(RedisError):
+                try:
                     await self._queue.extend(held, self._clock.now() + timedelta(seconds=self._lease))
+                except Exception as exc:  # noqa: BLE001  tried again a third of a lease later
+                    _paused("keeping leases", exc)
+
+
+def _paused(what: str, exc: Exception) -> None:
+    """Storage out of reach is a warning; anything else (a client library's own bug, say) is logged whole.
+    Either way the work is tried again: a runner that stopped would leave every held SMS unsent."""
+    if isinstance(exc, RedisError):
+        log.warning("%s paused: storage unavailable (%s)", what, type(exc).__name__)
+    else:
+        log.exception("%s paused: unexpected failure", what)
 
 
 def _parts(name: Any) -> tuple[str, str]:

@@ -7,10 +7,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import fakeredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.core import keys
 from bot.core.clock import OffsetClock
-from bot.core.jobs import BATCH, CHECK, HANDOFF, JobQueue, JobRunner
+from bot.core.jobs import BATCH, CHECK, HANDOFF, Claimed, JobQueue, JobRunner
 from tests.unit.world import FrozenClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -197,5 +198,40 @@ def test_a_runner_takes_only_what_it_can_start_and_claims_again_as_jobs_end() ->
             await asyncio.sleep(0.01)
         await runner.stop(timeout=5)
         assert sorted(ran) == sorted(ids)
+
+    asyncio.run(scenario())
+
+
+def test_the_runner_outlives_any_failure_to_poll_and_runs_the_job_once_polling_works() -> None:
+    """Storage out of reach, or a client library's own failure: either way the next poll is tried, never the
+    runner's end (a runner that stopped would leave every held SMS unsent while /healthz said ready)."""
+
+    class Failing(JobQueue):
+        def __init__(self) -> None:
+            super().__init__(fakeredis.FakeAsyncRedis(decode_responses=True))
+            self.failures: list[Exception] = [AttributeError("'NoneType' object has no attribute 'writelines'"),
+                                              RedisConnectionError("connection refused")]  # fmt: skip
+
+        async def claim(self, now: datetime, lease_seconds: float, limit: int) -> tuple[list[Claimed], float]:
+            if self.failures:
+                raise self.failures.pop(0)
+            return await super().claim(now, lease_seconds, limit)
+
+    async def scenario() -> None:
+        jobs, ran = Failing(), []
+
+        async def handoff(job_id: str) -> datetime | None:
+            ran.append(job_id)
+            return None
+
+        runner = JobRunner(jobs, {HANDOFF: handoff}, OffsetClock(), poll_seconds=0.01, lease_seconds=5)
+        await jobs.put(HANDOFF, "held", datetime.now(UTC))
+        runner.start()
+        for _ in range(500):
+            if ran:
+                break
+            await asyncio.sleep(0.01)
+        await runner.stop(timeout=5)
+        assert jobs.failures == [] and ran == ["held"]
 
     asyncio.run(scenario())
