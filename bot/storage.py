@@ -25,12 +25,14 @@ cluster failover is followed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster, Sentinel
-from redis.asyncio.cluster import ClusterNode
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline
 from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import SentinelConnectionPool
@@ -39,10 +41,12 @@ from redis.exceptions import (
     ClusterDownError,
     NoPermissionError,
     RedisClusterException,
+    RedisClusterUnreachableError,
     ResponseError,
     SlotNotCoveredError,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.typing import EncodableT
 
 from bot.core import durability
 from bot.core.redis_client import RedisClient
@@ -147,6 +151,14 @@ def _retry_on_dropped_connection() -> Retry:
     return Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1, supported_errors=(RedisConnectionError,))
 
 
+@contextmanager
+def _unreachable_is_a_connection_error() -> Iterator[None]:
+    try:
+        yield
+    except RedisClusterUnreachableError as exc:
+        raise RedisConnectionError(str(exc)) from exc
+
+
 class ClusterClient(RedisCluster):
     """redis-py's cluster client, with two differences.
 
@@ -154,9 +166,11 @@ class ClusterClient(RedisCluster):
     run: here only a dropped connection, and the cluster's own refusals (down, slot not covered), which mean
     the command did not run, are retried.
 
-    A cluster it cannot find (no seed node answers, or the slots are not all served) is a RedisClusterException
-    there, which is not a RedisError: here it is a ConnectionError, as one server out of reach is, so an
-    instance starts without the cluster (its /healthz answering 503) and users hear storage cannot be reached."""
+    A cluster none of whose nodes answers is a RedisClusterUnreachableError there (at the first look for its
+    nodes, then for every command once a later look has failed), which is not a RedisError: here it is a
+    ConnectionError, as one server out of reach is, so an instance starts without the cluster (its /healthz
+    answering 503), users hear that storage cannot be reached, and every guard for storage failures holds.
+    Its other errors (a node without cluster mode, say) stay what they are: a URL that cannot work."""
 
     ERRORS_ALLOW_RETRY = (RedisConnectionError, ClusterDownError, SlotNotCoveredError)  # type: ignore[assignment]
 
@@ -165,10 +179,23 @@ class ClusterClient(RedisCluster):
         additional_startup_nodes_info: list[tuple[str, int]] | None = None,
         last_failed_node_name: str | None = None,
     ) -> RedisCluster:
-        try:
+        with _unreachable_is_a_connection_error():
             return await super().initialize(additional_startup_nodes_info, last_failed_node_name)
-        except RedisClusterException as exc:
-            raise RedisConnectionError(str(exc)) from exc
+
+    async def execute_command(self, *args: EncodableT, **kwargs: Any) -> Any:
+        with _unreachable_is_a_connection_error():
+            return await super().execute_command(*args, **kwargs)
+
+    def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> ClusterPipeline:
+        if shard_hint:
+            return super().pipeline(transaction, shard_hint)  # refused there
+        return _ClusterPipeline(self, transaction)  # type: ignore[abstract]  # as redis-py makes its own
+
+
+class _ClusterPipeline(ClusterPipeline):
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> list[Any]:
+        with _unreachable_is_a_connection_error():
+            return await super().execute(raise_on_error, allow_redirections)
 
 
 class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
@@ -265,6 +292,8 @@ async def check_at_start(settings: Settings) -> None:
     client = connect_redis(settings)
     try:
         report = await durability.inspect(client)
+    except RedisClusterException as exc:  # out of reach is a ConnectionError here: the URL cannot work
+        raise StartupError(f"REDIS_URL names a Redis Cluster the app cannot use: {exc}") from None
     except Exception as exc:  # noqa: BLE001  whatever the failure, the app starts and says so
         log.warning("could not reach Redis at start (%s): starting anyway; /healthz answers 503 until it can", exc)
         return

@@ -189,3 +189,13 @@ def test_limits_are_counted_on_a_cluster(redis_cluster: RedisClusterSet) -> None
     [counter] = [key for node in redis_cluster.nodes for key in answers(node, "KEYS", "schedule-sms-limits*")]
     with redis_cluster.primary_for(counter).client() as node:
         assert node.get(counter) == "2"
+
+
+def test_a_cluster_url_naming_a_server_without_cluster_mode_stops_the_app_at_start_with_one_line(
+    slack: FakeSlack, kaleyra: FakeKaleyra, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    env = app_env(slack, kaleyra, REDIS_URL=f"redis+cluster://{redis_server.address}")
+    code, lines, _ = stopped_output(env, tmp_path)
+    assert code == 1
+    assert "ERROR schedule_sms: REDIS_URL names a Redis Cluster the app cannot use: " in lines[-1]
+    assert lines[-1].endswith("Cluster mode is not enabled on this node")

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.core import keys
 from bot.core.store import due_key
@@ -137,8 +138,19 @@ def test_a_cluster_out_of_reach_pauses_hand_offs_which_the_runner_takes_up_again
         for node in cluster.nodes:
             node.kill()  # no node left to give the slot map: the client cannot even find the cluster
         assert becomes(app, 503)
+        # the runner keeps trying, and the client has given up on the slot map it had
+        assert wait_for(lambda: caplog.text.count("queued jobs paused: storage unavailable") >= 10)
         told_storage_is_unreachable(app, slack)
-        assert wait_for(lambda: "queued jobs paused: storage unavailable" in caplog.text)
+        assert "cannot reach its storage" in listing(app, slack)  # a plain read, not only a durable write
+
+        async def pipelined() -> list[object]:  # as saved lists and batches read
+            async with app.services.redis.pipeline(transaction=False) as pipe:
+                pipe.get("any")
+                return await pipe.execute()
+
+        with pytest.raises(RedisConnectionError):
+            app.call(pipelined())
+        assert "unexpected" not in caplog.text
         for node in cluster.nodes:
             node.start()
         assert becomes(app, 200)
