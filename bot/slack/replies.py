@@ -297,7 +297,13 @@ async def post_to_channel(
         await Requester(requester.user_id, "", requester.response_url).problem(client, note)
         return
     channel, ts = str(posted["channel"]), str(posted["ts"])
-    linked = await attach_post(services, record.id, channel, ts)
+    linked, first = await attach_post(services, record.id, channel, ts)
+    if linked is not None and not first:  # two hands posted it at once (Send now as the Confirm's post went out)
+        try:
+            await client.chat_delete(channel=channel, ts=ts)  # the post linked first stays, and follows the SMS
+        except SlackApiError as exc:
+            log.warning("could not remove a second post of %s: %s", record.id, exc.response.get("error"))
+        return
     # the SMS may have moved on while its post was on the way (a Cancel, a hand-off, delivery news): show it now
     if linked is not None and blocks.record_post_blocks(linked, now, masked=masked) != post:
         await update_post(client, linked, services.clock.now(), masked=masked)
@@ -308,13 +314,15 @@ async def post_to_channel(
         log.warning("could not complete the channel post of %s: %s", record.id, exc.response.get("error"))
 
 
-async def attach_post(services: Services, record_id: str, channel: str, ts: str) -> SmsRecord | None:
-    """Link the channel post to the record; returns the record, whose state may have moved on since the post
-    was written (a callback or a hand-off can come first)."""
+async def attach_post(services: Services, record_id: str, channel: str, ts: str) -> tuple[SmsRecord | None, bool]:
+    """Link the channel post to the record, unless another post of it was linked first; returns the record,
+    whose state may have moved on since the post was written (a callback or a hand-off can come first), and
+    whether this post is the one linked."""
 
     def link(record: SmsRecord) -> bool:
+        if record.post_ts:
+            return False
         record.post_channel, record.post_ts = channel, ts
         return True
 
-    record, _ = await services.store.annotate(record_id, link)
-    return record
+    return await services.store.annotate(record_id, link)

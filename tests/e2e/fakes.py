@@ -93,6 +93,7 @@ class SlackCall:
     method: str  # a Web API method, or "respond" for a response_url
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)  # when it arrived (benchmarks measure with it)
+    answer: dict[str, Any] | None = None  # what the fake answered, once it has
 
 
 class FakeSlack:
@@ -142,13 +143,14 @@ class FakeSlack:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
-    def _record(self, method: str, params: dict[str, Any]) -> None:
+    def _record(self, method: str, params: dict[str, Any]) -> SlackCall:
         if self.on_call is not None:
             self.on_call(method)
+        call = SlackCall(method, params)
         if not self.validate:
             with self._lock:
-                self.calls.append(SlackCall(method, params))
-            return
+                self.calls.append(call)
+            return call
         try:
             for key in ("blocks",):
                 if params.get(key):
@@ -158,7 +160,8 @@ class FakeSlack:
         except Exception as exc:  # noqa: BLE001  collected and asserted empty by the tests
             self.invalid.append(f"{method}: {exc}")
         with self._lock:
-            self.calls.append(SlackCall(method, params))
+            self.calls.append(call)
+        return call
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if error := self.failing_methods.get(method):
@@ -240,7 +243,10 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 _, params = _read_body(self)
-                path = urlsplit(self.path).path
+                url = urlsplit(self.path)
+                path = url.path
+                if path.startswith("/api/"):  # a method's arguments may come in the query too (chat.delete's do)
+                    params = {key: values[0] for key, values in parse_qs(url.query).items()} | params
                 if path.startswith("/shown/"):  # a command's ack body, which Slack shows as its reply
                     fake._record("respond", {**params, "url": path.replace("/shown/", "/respond/", 1), "ack": True})
                     _send_json(self, 200, {"ok": True})
@@ -250,10 +256,11 @@ class FakeSlack:
                     _send_json(self, 404 if fake.failing_responses else 200, {"ok": not fake.failing_responses})
                     return
                 method = path.removeprefix("/api/")
-                fake._record(method, params)
+                call = fake._record(method, params)
                 if gate := fake.gates.get(method):
                     gate.wait()
-                _send_json(self, 200, fake._answer(method, params))
+                call.answer = fake._answer(method, params)
+                _send_json(self, 200, call.answer)
 
         return Handler
 

@@ -111,6 +111,29 @@ def test_a_cancel_that_comes_before_the_channel_post_is_linked_is_shown_on_it(
     assert kaleyra.requests == []
 
 
+def test_send_now_while_the_channel_post_is_on_its_way_leaves_one_post_showing_it_sent(
+    hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    posting = slack.gates["chat.postMessage"] = threading.Event()  # the channel post takes its time...
+    reply = confirm(hold_app, slack, ahead(hold_app, 8))
+    assert "cancellable until" in wait_for(lambda: channel_post(slack))
+    clicked(hold_app, slack, "held_send_now", button_value(reply, "held_send_now"))  # ...and it is sent meanwhile
+    assert len(kaleyra.requests) == 1
+    posting.set()
+
+    def shown() -> list[str]:
+        """The channel's posts of the SMS that are still there, each as its last update left it."""
+        deleted = {call["ts"] for call in slack.of("chat.delete")}
+        answered = [call for call in slack.of_calls("chat.postMessage") if call.params.get("channel") == "C1"]
+        posts = {call.answer["ts"]: text_of(call.params["blocks"]) for call in answered if call.answer}
+        for update in slack.of("chat.update"):
+            posts[update["ts"]] = text_of(update["blocks"])
+        return [text for ts, text in posts.items() if ts not in deleted]
+
+    [post] = wait_for(lambda: len(shown()) == 1 and "cancellable until" not in shown()[0] and shown())
+    assert "*State:* sent" in post and len(slack.of("chat.delete")) == 1
+
+
 def test_handed_off_at_its_moment_with_the_send_time(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
