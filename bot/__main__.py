@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 
 # Start-up builds what the process keeps for its whole life (the libraries, dateparser's data): the collector
-# would walk it again and again for nothing. It runs once, after the warm-up (`bot.serving.run`).
+# would walk it again and again for nothing. It is turned on after the warm-up, which freezes what was built
+# (`bot.serving.run`).
 gc.disable()
 
 import logging
