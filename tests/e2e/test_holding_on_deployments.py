@@ -188,7 +188,9 @@ def test_a_primary_killed_mid_stream_with_its_replicas_behind_sends_none_twice_a
     held on the promoted replica (it would be handed off again), and a mark that cannot be made durable is
     never followed by a call to Kaleyra."""
     deployment = sentinel_with_two_replicas
-    app = start_app(redis_url=deployment.url, **AT_SCALE, kaleyra_timeout_seconds=30, redis_durability_timeout_ms=300)
+    # a write's replicas are waited for up to 1 s (the writes made while they are cut off wait it out): 300 ms
+    # was once too short for a replica on a loaded machine to acknowledge the first hold
+    app = start_app(redis_url=deployment.url, **AT_SCALE, kaleyra_timeout_seconds=30, redis_durability_timeout_ms=1000)
     times = send_times(app, 20)
     owners = [f"U{n}" for n in range(20)]
     for n, send_at in enumerate(times):
