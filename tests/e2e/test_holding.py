@@ -97,12 +97,19 @@ def test_held_then_cancelled_never_reaches_kaleyra(
     assert kaleyra.requests == []
 
 
+def held_with_its_post_unanswered(app: RunningApp, slack: FakeSlack) -> tuple[dict[str, Any], threading.Event]:
+    """A held SMS whose channel post Slack has received and not yet answered (it answers once the returned
+    gate is set); and the reply to its Confirm."""
+    posting = slack.gates["chat.postMessage"] = threading.Event()
+    reply = confirm(app, slack, ahead(app, 8))
+    assert "cancellable until" in wait_for(lambda: channel_post(slack))
+    return reply, posting
+
+
 def test_a_cancel_that_comes_before_the_channel_post_is_linked_is_shown_on_it(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    posting = slack.gates["chat.postMessage"] = threading.Event()  # the channel post takes its time...
-    reply = confirm(hold_app, slack, ahead(hold_app, 8))
-    assert "cancellable until" in wait_for(lambda: channel_post(slack))
+    reply, posting = held_with_its_post_unanswered(hold_app, slack)
     cancelled = clicked(hold_app, slack, "held_cancel", button_value(reply, "held_cancel"))
     assert "Cancelled by <@U1>" in text_of(cancelled["blocks"])  # ...and its owner cancels before it is linked
     posting.set()
@@ -114,10 +121,8 @@ def test_a_cancel_that_comes_before_the_channel_post_is_linked_is_shown_on_it(
 def test_send_now_while_the_channel_post_is_on_its_way_leaves_one_post_showing_it_sent(
     hold_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
-    posting = slack.gates["chat.postMessage"] = threading.Event()  # the channel post takes its time...
-    reply = confirm(hold_app, slack, ahead(hold_app, 8))
-    assert "cancellable until" in wait_for(lambda: channel_post(slack))
-    clicked(hold_app, slack, "held_send_now", button_value(reply, "held_send_now"))  # ...and it is sent meanwhile
+    reply, posting = held_with_its_post_unanswered(hold_app, slack)
+    clicked(hold_app, slack, "held_send_now", button_value(reply, "held_send_now"))  # sent before it is linked
     assert len(kaleyra.requests) == 1
     posting.set()
 
