@@ -77,6 +77,15 @@ def cluster() -> Iterator[RedisClusterSet]:
 
 
 @pytest.fixture
+def persistent_cluster() -> Iterator[RedisClusterSet]:
+    """Three primaries whose nodes, killed and started again, have all they had."""
+    needs_redis((5, 0), "Redis Cluster created by redis-cli")
+    deployment = RedisClusterSet(persistent=True)
+    yield deployment
+    deployment.close()
+
+
+@pytest.fixture
 def sentinel_with_two_replicas() -> Iterator[SentinelSet]:
     """After a failover, the promoted replica still has one of its own to acknowledge holds and marks."""
     needs_redis((6, 0), "ACL users, which hold a replica back here")
@@ -126,44 +135,44 @@ def test_on_a_cluster_two_instances_hold_and_hand_off_each_sms_exactly_once(
 
 
 def test_a_cluster_out_of_reach_pauses_hand_offs_which_the_runner_takes_up_again_once_it_is_back(
-    start_app: StartApp, slack: FakeSlack, kaleyra: FakeKaleyra, caplog: pytest.LogCaptureFixture
+    start_app: StartApp,
+    slack: FakeSlack,
+    kaleyra: FakeKaleyra,
+    persistent_cluster: RedisClusterSet,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    needs_redis((5, 0), "Redis Cluster created by redis-cli")
-    cluster = RedisClusterSet(persistent=True)  # its nodes restart on all they had
-    try:
-        # polled often; a claim whose answer was lost as the cluster came back is leased for 2 s, not 30
-        app = start_app(redis_url=cluster.url, **AT_SCALE | {"queue_poll_seconds": 0.1, "queue_lease_seconds": 2})
-        [send_at] = send_times(app, 1)
-        assert HELD in text_of(confirm(app, slack, send_at)["blocks"])
-        for node in cluster.nodes:
-            node.kill()  # no node left to give the slot map: the client cannot even find the cluster
-        assert becomes(app, 503)
-        # the runner keeps trying, and the client has given up on the slot map it had
-        assert wait_for(lambda: caplog.text.count("queued jobs paused: storage unavailable") >= 10)
-        told_storage_is_unreachable(app, slack)
-        assert "cannot reach its storage" in listing(app, slack)  # a plain read, not only a durable write
+    cluster = persistent_cluster
+    # polled often; a claim whose answer was lost as the cluster came back is leased for 2 s, not 30
+    app = start_app(redis_url=cluster.url, **AT_SCALE | {"queue_poll_seconds": 0.1, "queue_lease_seconds": 2})
+    [send_at] = send_times(app, 1)
+    assert HELD in text_of(confirm(app, slack, send_at)["blocks"])
+    for node in cluster.nodes:
+        node.kill()  # no node left to give the slot map: the client cannot even find the cluster
+    assert becomes(app, 503)
+    # the runner keeps trying, and the client has given up on the slot map it had
+    assert wait_for(lambda: caplog.text.count("queued jobs paused: storage unavailable") >= 10)
+    told_storage_is_unreachable(app, slack)
+    assert "cannot reach its storage" in listing(app, slack)  # a plain read, not only a durable write
 
-        async def pipelined() -> list[object]:  # as saved lists and batches read
-            async with app.services.redis.pipeline(transaction=False) as pipe:
-                pipe.get("any")
-                return await pipe.execute()
+    async def pipelined() -> list[object]:  # as saved lists and batches read
+        async with app.services.redis.pipeline(transaction=False) as pipe:
+            pipe.get("any")
+            return await pipe.execute()
 
-        with pytest.raises(RedisConnectionError):
-            app.call(pipelined())
-        assert "unexpected" not in caplog.text
-        for node in cluster.nodes:
-            node.start()
-        assert becomes(app, 200)
-        # the runner's own loop, not a test's call, finds the hand-off due
-        app.clock.advance(send_at - HANDOFF + timedelta(seconds=1) - app.clock.now())
-        [sent] = wait_for(lambda: kaleyra.requests)
-        assert sent.body["time"] == send_at.isoformat()
-        [told] = wait_for(lambda: dms(slack))
-        assert HANDED in told
-        app.advance(timedelta(hours=1))
-        assert len(kaleyra.requests) == 1
-    finally:
-        cluster.close()
+    with pytest.raises(RedisConnectionError):
+        app.call(pipelined())
+    assert "unexpected" not in caplog.text
+    for node in cluster.nodes:
+        node.start()
+    assert becomes(app, 200)
+    # the runner's own loop, not a test's call, finds the hand-off due
+    app.clock.advance(send_at - HANDOFF + timedelta(seconds=1) - app.clock.now())
+    [sent] = wait_for(lambda: kaleyra.requests)
+    assert sent.body["time"] == send_at.isoformat()
+    [told] = wait_for(lambda: dms(slack))
+    assert HANDED in told
+    app.advance(timedelta(hours=1))
+    assert len(kaleyra.requests) == 1
 
 
 class CutOnce:
