@@ -207,6 +207,17 @@ class Requester:
         await self.tell(client, text, blocks.problem_blocks(text, trusted=trusted))
 
 
+def user_of(body: dict[str, Any]) -> str:
+    """Who clicked, submitted a form or searched a menu, as Bolt's body of the interaction names them."""
+    return str((body.get("user") or {}).get("id", ""))
+
+
+def requester_fields(body: dict[str, Any]) -> tuple[str, str, str | None]:
+    """A click's `Requester` fields (who, the channel, the response_url), in order: each kind of click adds
+    its own after them."""
+    return user_of(body), str((body.get("channel") or {}).get("id", "")), str(body.get("response_url") or "") or None
+
+
 @dataclass
 class Progress:
     """How far a job got, so a failure is told truthfully: before the send "nothing was sent", after it

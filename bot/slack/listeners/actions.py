@@ -32,6 +32,7 @@ from bot.slack.replies import (
     history_for,
     open_modal,
     publish_post,
+    requester_fields,
     valid_id,
 )
 
@@ -111,13 +112,7 @@ class _Click(Requester):
 
     @classmethod
     def read(cls, body: dict[str, Any], pending_id: str | None) -> _Click:
-        return cls(
-            user_id=str((body.get("user") or {}).get("id", "")),
-            channel_id=str((body.get("channel") or {}).get("id", "")),
-            response_url=str(body.get("response_url") or "") or None,
-            pending_id=pending_id,
-            trigger_id=str(body.get("trigger_id") or ""),
-        )
+        return cls(*requester_fields(body), pending_id=pending_id, trigger_id=str(body.get("trigger_id") or ""))
 
 
 async def _confirm(services: Services, client: AsyncWebClient, click: _Click, progress: Progress) -> None:

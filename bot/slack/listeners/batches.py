@@ -24,7 +24,7 @@ from bot.slack import blocks, wording
 from bot.slack.batch_offers import Offered
 from bot.slack.batch_posts import post_batch, update_batch_post
 from bot.slack.context import services_of
-from bot.slack.replies import BUSY, Requester, guard
+from bot.slack.replies import BUSY, Requester, guard, requester_fields, user_of
 
 
 def register(app: AsyncApp) -> None:
@@ -45,9 +45,7 @@ class _Click(Requester):
         action = (body.get("actions") or [{}])[0]
         container = body.get("container") or {}
         return cls(
-            user_id=str((body.get("user") or {}).get("id", "")),
-            channel_id=str((body.get("channel") or {}).get("id", "")),
-            response_url=str(body.get("response_url") or "") or None,
+            *requester_fields(body),
             value=str(action.get("value") or ""),
             action_id=str(action.get("action_id") or ""),
             ephemeral=bool(container.get("is_ephemeral")),
@@ -111,7 +109,7 @@ async def _remove(services: Services, client: AsyncWebClient, click: _Click) -> 
 async def list_options(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     """The form's saved-list menu, searched as the user types."""
     services = services_of(context)
-    user_id = str((body.get("user") or {}).get("id", ""))
+    user_id = user_of(body)
     await ack(**blocks.list_options(await services.lists.all_for(user_id, str(body.get("value") or ""))))
 
 

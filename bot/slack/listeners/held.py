@@ -35,6 +35,7 @@ from bot.slack.replies import (
     guard,
     open_modal,
     publish_post,
+    requester_fields,
     valid_id,
 )
 
@@ -68,9 +69,7 @@ class Click(Requester):
     def read(cls, body: dict[str, Any]) -> Click:
         action = (body.get("actions") or [{}])[0]
         return cls(
-            user_id=str((body.get("user") or {}).get("id", "")),
-            channel_id=str((body.get("channel") or {}).get("id", "")),
-            response_url=str(body.get("response_url") or "") or None,
+            *requester_fields(body),
             action_id=str(action.get("action_id") or ""),
             target=valid_id(action.get("value")),
             trigger_id=str(body.get("trigger_id") or ""),

@@ -20,7 +20,7 @@ from bot.services import Services
 from bot.slack import blocks, wording
 from bot.slack.context import services_of
 from bot.slack.listeners.events import publish_home
-from bot.slack.replies import Requester, failure_text, guard
+from bot.slack.replies import Requester, failure_text, guard, user_of
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ async def _redraw(services: Services, client: AsyncWebClient, view: dict[str, An
 
 def _clicker(body: dict[str, Any]) -> Requester:
     """Who clicked in the App Home or a form: told by direct message (there is no channel to answer in)."""
-    return Requester(str((body.get("user") or {}).get("id", "")), "", None)
+    return Requester(user_of(body), "", None)
 
 
 def _refused(services: Services, user_id: str) -> str | None:

@@ -31,6 +31,7 @@ from bot.slack.replies import (
     Requester,
     failure_text,
     guard,
+    user_of,
     valid_id,
 )
 
@@ -46,7 +47,7 @@ async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
     """Checked before the ack (`offers.check_and_keep`), so what needs fixing is shown in the form."""
     services = services_of(context)
     view = body.get("view") or {}
-    user_id = str((body.get("user") or {}).get("id", ""))
+    user_id = user_of(body)
     modal = ModalContext.load(str(view.get("private_metadata") or ""))
     draft = blocks.draft_from_state((view.get("state") or {}).get("values") or {})
     if draft.is_batch:
