@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     series_max_days: int = Field(default=365, ge=1, le=3650)
     templates_file: str | None = None
     max_batch_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+    file_timeout_seconds: float = Field(default=30, gt=0, le=300)
     batch_update_seconds: float = Field(default=10, gt=0, le=3600)
     rate_limit_per_minute: int = Field(default=300, ge=0)
     daily_sms_limit: int = Field(default=1000, ge=0)

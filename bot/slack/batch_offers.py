@@ -126,7 +126,7 @@ async def _rows_text(services: Services, checked: Checked) -> tuple[str, str]:
     """Where the rows come from (for the user's eyes), and their text."""
     draft = checked.draft
     if draft.files:
-        attached = await files.fetch(services.slack, draft.files[0])
+        attached = await files.fetch(services.slack, draft.files[0], services.settings.file_timeout_seconds)
         return attached.name, attached.text
     if draft.rows:
         return "the rows pasted", draft.rows

@@ -22,7 +22,6 @@ from bot.core.recipient_rows import decode
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Slack's limit for a file in a form's `file_input`."""
-_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
 
 
 class FileUnavailable(InputError):
@@ -35,8 +34,9 @@ class AttachedFile:
     text: str
 
 
-async def fetch(client: AsyncWebClient, file_id: str) -> AttachedFile:
-    """The file's name and text; `FileUnavailable` (or `RowsError` for text that is not UTF-8) otherwise."""
+async def fetch(client: AsyncWebClient, file_id: str, timeout: float) -> AttachedFile:
+    """The file's name and text, downloaded within `timeout` seconds; `FileUnavailable` (or `RowsError` for
+    text that is not UTF-8) otherwise."""
     try:
         info = await client.files_info(file=file_id)
     except SlackApiError as exc:
@@ -53,7 +53,7 @@ async def fetch(client: AsyncWebClient, file_id: str) -> AttachedFile:
     url = str(found.get("url_private_download") or found.get("url_private") or "")
     if not _slacks_own(url, client.base_url):
         raise FileUnavailable(f"Slack gave no address the app may fetch {name} from; attach it again.")
-    return AttachedFile(name, decode(await _download(client, url, name)))
+    return AttachedFile(name, decode(await _download(client, url, name, timeout)))
 
 
 def _slacks_own(url: str, api_url: str) -> bool:
@@ -65,11 +65,12 @@ def _slacks_own(url: str, api_url: str) -> bool:
     return host == api_host or host.endswith("." + api_host.removeprefix("www."))
 
 
-async def _download(client: AsyncWebClient, url: str, name: str) -> bytes:
+async def _download(client: AsyncWebClient, url: str, name: str, timeout: float) -> bytes:
     headers = {"Authorization": f"Bearer {client.token}"}
     session = client.session or aiohttp.ClientSession()
+    limits = aiohttp.ClientTimeout(total=timeout, connect=5)
     try:
-        async with session.get(url, headers=headers, timeout=_TIMEOUT, allow_redirects=False) as response:
+        async with session.get(url, headers=headers, timeout=limits, allow_redirects=False) as response:
             if response.status != 200:
                 raise FileUnavailable(f"Slack answered HTTP {response.status} for {name}; attach it again.")
             if response.content_type == "text/html":  # Slack's sign-in page: the token may not read files
@@ -81,7 +82,9 @@ async def _download(client: AsyncWebClient, url: str, name: str) -> bytes:
                 data += chunk
                 if len(data) > MAX_FILE_BYTES:
                     break
-    except (aiohttp.ClientError, TimeoutError) as exc:  # the total timeout raises TimeoutError
+    except TimeoutError:  # the total timeout, or the connect timeout (a ClientError too, so caught here first)
+        raise FileUnavailable(f"Slack took too long to send {name}; attach it again.") from None
+    except aiohttp.ClientError as exc:
         raise FileUnavailable(f"{name} could not be fetched from Slack ({type(exc).__name__}); try again.") from None
     finally:
         if client.session is None:

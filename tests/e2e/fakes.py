@@ -226,6 +226,8 @@ class FakeSlack:
                 file_id = path.split("/")[2].removeprefix("T1-")
                 authorised = self.headers.get("Authorization") == f"Bearer {BOT_TOKEN}"
                 fake._record("files.download", {"file": file_id, "authorised": authorised})
+                if gate := fake.gates.get("files.download"):
+                    gate.wait()
                 found = fake.files.get(file_id)
                 if not authorised or found is None:
                     page = b"<html><body>Sign in to Slack</body></html>"

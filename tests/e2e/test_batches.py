@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -360,6 +361,18 @@ def test_a_file_that_cannot_be_used_brings_the_form_back_with_the_reason(
     shown = text_of(form)
     assert "No column for the phone number" in shown and "Attach the file again" in shown
     assert kaleyra.requests == []
+
+
+def test_a_file_slack_is_too_slow_to_send_brings_the_form_back_asking_for_it_again(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING, file_timeout_seconds=0.5)
+    slack.gates["files.download"] = threading.Event()  # the file is not sent before the app stops waiting for it
+    text = csv_text(["phone", "message"], [["+919876500001", "Your slot is at 10:00."]])
+    submit_form(app, slack, template=False, rows_file=slack.add_file("clinic.csv", text), when="in 3 hours")
+    form = wait_for(lambda: [u["view"] for u in slack.of("views.update") if u["view"].get("callback_id")])[-1]
+    assert "Slack took too long to send clinic.csv; attach it again." in text_of(form)
+    assert slack.of("files.download") and kaleyra.requests == []
 
 
 def test_pasted_rows_too_long_to_show_again_are_answered_with_what_to_fix(
