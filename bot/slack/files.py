@@ -85,7 +85,8 @@ async def _download(client: AsyncWebClient, url: str, name: str, timeout: float)
     except TimeoutError:  # the total timeout, or the connect timeout (a ClientError too, so caught here first)
         raise FileUnavailable(f"Slack took too long to send {name}; attach it again.") from None
     except aiohttp.ClientError as exc:
-        raise FileUnavailable(f"{name} could not be fetched from Slack ({type(exc).__name__}); try again.") from None
+        log.info("a file download from Slack failed: %s", type(exc).__name__)
+        raise FileUnavailable(f"The connection to Slack broke while fetching {name}; attach it again.") from None
     finally:
         if client.session is None:
             await session.close()
