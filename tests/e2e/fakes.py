@@ -112,6 +112,7 @@ class FakeSlack:
         self.gates: dict[str, threading.Event] = {}  # method -> answered only once its event is set (a slow Slack)
         self.answers: dict[str, dict[str, Any]] = {}  # method -> an answer of Slack's shape but not its content
         self.failing_responses = False  # response_urls answer 404, as an expired one does
+        self.cut_downloads = False  # a file's download stops halfway and the connection closes (a network break)
         self.on_call: Callable[[str], None] | None = None  # runs with each method (or "respond") as it arrives
         self.socket_mode_url = ""
         self.files: dict[str, tuple[str, bytes]] = {}  # file id -> name, content (files.info, then its private URL)
@@ -241,6 +242,10 @@ class FakeSlack:
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(found[1])))
                 self.end_headers()
+                if fake.cut_downloads:
+                    self.wfile.write(found[1][: len(found[1]) // 2])
+                    self.close_connection = True
+                    return
                 self.wfile.write(found[1])
 
             def do_POST(self) -> None:

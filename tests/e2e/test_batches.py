@@ -375,6 +375,18 @@ def test_a_file_slack_is_too_slow_to_send_brings_the_form_back_asking_for_it_aga
     assert slack.of("files.download") and kaleyra.requests == []
 
 
+def test_a_file_download_the_connection_breaks_brings_the_form_back_asking_for_it_again(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    app = start_app(**HOLDING)
+    slack.cut_downloads = True
+    text = csv_text(["phone", "message"], [["+919876500001", "Your slot is at 10:00."]])
+    submit_form(app, slack, template=False, rows_file=slack.add_file("clinic.csv", text), when="in 3 hours")
+    form = wait_for(lambda: [u["view"] for u in slack.of("views.update") if u["view"].get("callback_id")])[-1]
+    assert "The connection to Slack broke while fetching clinic.csv; attach it again." in text_of(form)
+    assert slack.of("files.download") and kaleyra.requests == []
+
+
 def test_pasted_rows_too_long_to_show_again_are_answered_with_what_to_fix(
     batch_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
 ) -> None:
