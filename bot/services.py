@@ -27,6 +27,7 @@ from bot.core.redis_client import RedisClient
 from bot.core.saved_lists import SavedLists
 from bot.core.series import SeriesBook
 from bot.core.shutdown import Shutdown
+from bot.core.status_reads import StatusReads
 from bot.core.store import Store
 from bot.core.template_store import TemplateStore, configured
 from bot.core.tracking import DeliveryTracker
@@ -110,7 +111,7 @@ class Services:
             keep_body=keep_body, admins=settings.admin_users,
         )  # fmt: skip
         tracker = DeliveryTracker(
-            store, kaleyra, SlackDeliveryNotifier(slack, clock, masked=masked), clock,
+            store, StatusReads(kaleyra), SlackDeliveryNotifier(slack, clock, masked=masked), clock,
             first_check_seconds=settings.status_first_check_seconds, max_checks=settings.status_max_checks,
         )  # fmt: skip
         handlers = {CHECK: tracker.check, HANDOFF: outbox.hand_off, GROUP: outbox.hand_off_group, BATCH: batches.run}

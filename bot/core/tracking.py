@@ -3,6 +3,7 @@
 Each check is a `check:<record id>` job (`bot.core.jobs`): claimed with an owner token, so it runs once
 however many instances poll, and a crashed instance's lease expires for another to pick up. Reports are
 merged into the record by compare-and-set, never backwards, so a callback and a poll never undo each other.
+Checks that run at about the same time (a batch's rows sent together) share their GETs (`StatusReads`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from bot.core.clock import Clock
 from bot.core.delivery import Report
 from bot.core.errors import StatusUnavailable
 from bot.core.jobs import CHECK
-from bot.core.kaleyra import KaleyraClient
 from bot.core.records import SmsRecord
+from bot.core.status_reads import StatusReads
 from bot.core.store import Commit, Store
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class DeliveryTracker:
     def __init__(
         self,
         store: Store,
-        kaleyra: KaleyraClient,
+        reads: StatusReads,
         notify: Notify,
         clock: Clock,
         *,
@@ -41,7 +42,7 @@ class DeliveryTracker:
         max_interval_seconds: float = 3600,
     ) -> None:
         self._store = store
-        self._kaleyra = kaleyra
+        self._reads = reads
         self._notify = notify
         self._clock = clock
         self._first_check = first_check_seconds
@@ -67,7 +68,7 @@ class DeliveryTracker:
             return None
         open_ids = [mid for mid, state in record.messages.items() if not delivery.is_final(state.status)]
         try:
-            reports = await self._kaleyra.statuses(open_ids)
+            reports = await self._reads.statuses(open_ids)
         except StatusUnavailable as exc:
             log.info("status of %s not available yet: %s", record_id, exc)
             reports = []

@@ -1,6 +1,7 @@
 """Batches through the real app: a file of rows fetched from Slack's file API, checked row by row, confirmed
 as one batch whose rows are each an SMS of its own; per-row times (in the recipients' zones), cancelling the
-batch or one row, limits counted per recipient, saved lists, and the rows that go to Kaleyra together.
+batch or one row, limits counted per recipient, saved lists, and the rows that go to Kaleyra together (and
+have their statuses read together).
 
 The app runs on a clock the test moves (`RunningApp.advance`): hand-offs are reached at once, and "nothing
 was sent" is shown by moving past every row's time and running what is due then.
@@ -326,6 +327,31 @@ def test_identical_rows_go_together_up_to_100_a_request_and_personal_rows_one_ea
     page = text_of(rows_view(batch_app, slack, grouped)["blocks"])
     assert page.count("delivered") == blocks_rows_page(), "each row settled with its own message id"
     post_shows(batch_app, slack, "150 delivered")
+
+
+def test_rows_sent_together_have_their_statuses_read_together(
+    batch_app: RunningApp, slack: FakeSlack, kaleyra: FakeKaleyra
+) -> None:
+    send_at, rows = at(batch_app, 120), 150
+    same = csv_text(["phone"], [[f"+91987651{n:04d}"] for n in range(rows)])
+    url, _ = submit_form(batch_app, slack, template=False, rows_file=slack.add_file("all.csv", same),
+                         message="The clinic is closed on Friday", when=send_at.isoformat())  # fmt: skip
+    confirm(batch_app, slack, confirmation_for(slack, url))
+    batch_app.advance(send_at - HANDOFF + timedelta(seconds=1) - batch_app.clock.now())
+    sent = kaleyra.message_ids()
+    assert len(sent) == rows and kaleyra.status_requests == []
+    kaleyra.set_status("Delivered")
+    kaleyra.set_status("NotSent", "CON-DND", only=":7")  # the 7th number of each of the two requests
+
+    batch_app.advance(send_at + timedelta(minutes=5) - batch_app.clock.now())  # every row's first check
+    asked = [message_id for request in kaleyra.status_requests for message_id in request]
+    assert sorted(asked) == sorted(sent), "every row's status asked for once"
+    assert max(len(request) for request in kaleyra.status_requests) <= 100
+    # the queue runs 50 jobs at once, so 3 requests at best; far from one per row
+    assert len(kaleyra.status_requests) <= rows // 10, kaleyra.status_requests
+    post_shows(batch_app, slack, "148 delivered · 2 not delivered")
+    wait_for(lambda: [message for message in slack.of("chat.postMessage")  # and its owner told of them
+                      if message["channel"] == "U1" and "not delivered" in text_of(message["blocks"])])  # fmt: skip
 
 
 def blocks_rows_page() -> int:

@@ -30,15 +30,16 @@ class KaleyraDouble:
     script: list[Reply] = field(default_factory=list)
     statuses: dict[str, dict[str, str]] = field(default_factory=dict)
     status_api_down: bool = False
+    status_down_for: set[str] = field(default_factory=set)  # a status GET naming any of these ids fails
     sent: list[dict[str, Any]] = field(default_factory=list)
     requests: list[httpx.Request] = field(default_factory=list)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if request.method == "GET":
-            if self.status_api_down:
-                return httpx.Response(502, text="bad gateway")
             ids = request.url.params.get("message_ids", "").split(",")
+            if self.status_api_down or not self.status_down_for.isdisjoint(ids):
+                return httpx.Response(502, text="bad gateway")
             data = [{"message_id": i, **self.statuses[i]} for i in ids if i in self.statuses]
             return httpx.Response(200, json={"data": data})
         self.sent.append(json.loads(request.content))

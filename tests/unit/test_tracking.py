@@ -1,4 +1,5 @@
-"""Delivery tracking: checks run as jobs on the shared queue, callbacks, never backwards, told once."""
+"""Delivery tracking: checks run as jobs on the shared queue (those run together sharing Kaleyra's requests),
+callbacks, never backwards, told once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.core.clock import SystemClock
 from bot.core.delivery import Report
 from bot.core.jobs import CHECK, JobQueue, JobRunner
 from bot.core.records import MessageState, SmsRecord
+from bot.core.status_reads import StatusReads
 from bot.core.store import ABSENT, Commit, Store
 from bot.core.tracking import DeliveryTracker
 from tests.unit.kaleyra_double import KaleyraDouble
@@ -19,12 +21,13 @@ from tests.unit.kaleyra_double import KaleyraDouble
 Told = list[tuple[str, list[Report]]]
 
 
-def record(record_id: str = "rec-0123456789") -> SmsRecord:
+def record(record_id: str = "rec-0123456789", batch: str = "b1") -> SmsRecord:
     now = datetime.now(UTC)
+    messages = {f"{batch}:1": MessageState("+919876543210"), f"{batch}:2": MessageState("+919876543211")}
     return SmsRecord(
         id=record_id, user_id="U1", channel_id="C1", tz="Asia/Kolkata", route="TXN",
         send_at=(now + timedelta(hours=1)).isoformat(), created_at=now.isoformat(), body_digest="d",
-        batch_ids=["b1"], messages={"b1:1": MessageState("+919876543210"), "b1:2": MessageState("+919876543211")},
+        batch_ids=[batch], messages=messages,
     )  # fmt: skip
 
 
@@ -56,7 +59,8 @@ def tracker(
     async def notify(sms: SmsRecord, changed: list[Report]) -> None:
         told.append((sms.id, changed))
 
-    tracking = DeliveryTracker(store, kaleyra.client(), notify, clock, first_check_seconds=60, max_checks=max_checks)
+    reads = StatusReads(kaleyra.client())
+    tracking = DeliveryTracker(store, reads, notify, clock, first_check_seconds=60, max_checks=max_checks)
     runner = JobRunner(jobs, {CHECK: tracking.check}, clock, poll_seconds=1, lease_seconds=60)
     return tracking, runner, History(store), jobs
 
@@ -96,6 +100,27 @@ def test_callbacks_never_go_backwards_and_unknown_ids_are_not_recorded() -> None
 
     asyncio.run(scenario())
     assert len(told) == 2
+
+
+def test_records_checked_together_share_one_request_and_each_keeps_its_own_statuses() -> None:
+    kaleyra = KaleyraDouble(statuses={"b0:1": {"status": "DELIVERED"}, "b1:2": {"status": "UNDELIVERED"}})
+
+    async def scenario() -> dict[str, dict[str, str]]:
+        _, checks, history, _ = tracker(kaleyra, [])
+        for n in range(3):
+            await history.record(record(f"rec-{n}", f"b{n}"), datetime.now(UTC) - timedelta(seconds=1))
+        assert await checks.run_due() == 3
+        stored = [await history.get(f"rec-{n}") for n in range(3)]
+        return {sms.id: {mid: state.status for mid, state in sms.messages.items()} for sms in stored if sms}
+
+    statuses = asyncio.run(scenario())
+    [request] = kaleyra.requests
+    assert sorted(request.url.params["message_ids"].split(",")) == [f"b{n}:{i}" for n in range(3) for i in (1, 2)]
+    assert statuses == {
+        "rec-0": {"b0:1": "Delivered", "b0:2": "Scheduled"},
+        "rec-1": {"b1:1": "Scheduled", "b1:2": "UnDelivered"},
+        "rec-2": {"b2:1": "Scheduled", "b2:2": "Scheduled"},
+    }
 
 
 def test_polling_stops_when_every_message_is_final() -> None:

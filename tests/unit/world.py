@@ -23,6 +23,7 @@ from bot.core.quota import Quota
 from bot.core.records import SmsRecord
 from bot.core.refusals import Reason, Refusal
 from bot.core.series import SeriesBook
+from bot.core.status_reads import StatusReads
 from bot.core.store import Store
 from bot.core.tracking import DeliveryTracker
 from bot.core.validation import ScheduleRequest
@@ -111,7 +112,7 @@ class World:
             handoff_minutes=HANDOFF_MINUTES, lease_seconds=LEASE, keep_body=False, admins=admins,
         )  # fmt: skip
         self.tracker = DeliveryTracker(
-            self.store, client, self._delivered, self.clock, first_check_seconds=120, max_checks=3
+            self.store, StatusReads(client), self._delivered, self.clock, first_check_seconds=120, max_checks=3
         )
         handlers = {
             HANDOFF: self.outbox.hand_off, CHECK: self.tracker.check, GROUP: self.outbox.hand_off_group,
