@@ -32,25 +32,24 @@ demo: $(STAMP)
 needs-redis-server:
 	@command -v redis-server >/dev/null || { echo "redis-server is needed for the tests: apt-get install -y redis-server" >&2; exit 1; }
 
-# the tests in parallel: two worker processes per core, as the e2e tests spend half their time waiting on
-# processes of their own (TEST_WORKERS=N for N); a worker that runs out takes tests queued for another
-# (worksteal), as the slow e2e tests come first in the order
-TEST_WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))
+# the tests in parallel: three worker processes per core, as the e2e tests spend much of their time waiting on
+# processes of their own (TEST_WORKERS=N for N); each worker takes whole modules in collection order, where the
+# e2e modules that wait longest come first (tests/conftest.py), so that their waiting overlaps the others' work
+TEST_WORKERS ?= $(shell echo $$((3 * $$(nproc 2>/dev/null || echo 1))))
+IN_PARALLEL = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: $(STAMP) needs-redis-server
 	$(VENV)/bin/ruff check bot tests bench
 	$(VENV)/bin/ruff format --check bot tests bench
 	$(VENV)/bin/mypy
-	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(VENV)/bin/python -m pytest $(IN_PARALLEL)
 
 # the fast layer alone: rules and logic, no processes or sockets; a worker process per core (it is CPU-bound)
 unit: $(STAMP)
 	$(VENV)/bin/python -m pytest -n $(shell nproc 2>/dev/null || echo 1) tests/unit
 
-# the e2e layer alone: three workers per core, as without the unit tests to run meanwhile its tests wait
-# (on Redis's failovers, a process's own timers) more than they compute
-E2E_WORKERS ?= $(shell echo $$((3 * $$(nproc 2>/dev/null || echo 1))))
+# the e2e layer alone, in parallel as in `make test`
 e2e: $(STAMP) needs-redis-server
-	$(VENV)/bin/python -m pytest -n $(E2E_WORKERS) --dist worksteal tests/e2e
+	$(VENV)/bin/python -m pytest $(IN_PARALLEL) tests/e2e
 
 # after changing dependencies in pyproject.toml; `$(UV) lock --upgrade-package NAME` moves one package
 lock: $(UV)

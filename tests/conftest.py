@@ -1,10 +1,22 @@
-"""What every test shares: the garbage collector set for a test run."""
+"""What every test shares: the garbage collector set for a test run, and the order modules are handed out in."""
 
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import pytest
+
+STARTED_FIRST = (
+    "e2e/test_redis_deployments.py", "e2e/test_holding_on_deployments.py", "e2e/test_startup.py",
+    "e2e/test_durability.py", "e2e/test_workers.py", "e2e/test_private_redis.py", "e2e/test_process.py",
+    "e2e/test_fault_injection.py", "e2e/test_truth.py", "e2e/test_container.py",
+)  # fmt: skip
+"""The modules whose tests wait longest in real time (Redis's failovers and a Cluster's node timeout, processes
+started, killed and stopped, the container's build), longest first. The Makefile hands each worker process
+whole modules in collection order (`--dist loadfile`), so these start at once and their waiting overlaps the
+other workers' computing, instead of ending the run with one worker waiting alone. A module not named here
+starts later; nothing else depends on the order."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -17,3 +29,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     kept out of the collector's full passes, which otherwise walk it again and again."""
     gc.collect()
     gc.freeze()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+
+    def rank(item: pytest.Item) -> int:
+        module = item.path.relative_to(here).as_posix()
+        return STARTED_FIRST.index(module) if module in STARTED_FIRST else len(STARTED_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
