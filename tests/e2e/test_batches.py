@@ -389,27 +389,26 @@ def test_a_file_that_cannot_be_used_brings_the_form_back_with_the_reason(
     assert kaleyra.requests == []
 
 
-def test_a_file_slack_is_too_slow_to_send_brings_the_form_back_asking_for_it_again(
-    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
+@pytest.mark.parametrize(
+    ("fault", "told"),
+    [
+        ("slow", "Slack took too long to send clinic.csv; attach it again."),
+        ("cut off", "The connection to Slack broke while fetching clinic.csv; attach it again."),
+    ],
+    ids=["slow", "cut-off"],
+)
+def test_a_file_slack_fails_to_send_brings_the_form_back_asking_for_it_again(
+    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra, fault: str, told: str
 ) -> None:
     app = start_app(**HOLDING, file_timeout_seconds=0.5)
-    slack.gates["files.download"] = threading.Event()  # the file is not sent before the app stops waiting for it
+    if fault == "slow":
+        slack.gates["files.download"] = threading.Event()  # not sent before the app stops waiting for it
+    else:
+        slack.cut_downloads = True
     text = csv_text(["phone", "message"], [["+919876500001", "Your slot is at 10:00."]])
     submit_form(app, slack, template=False, rows_file=slack.add_file("clinic.csv", text), when="in 3 hours")
     form = wait_for(lambda: [u["view"] for u in slack.of("views.update") if u["view"].get("callback_id")])[-1]
-    assert "Slack took too long to send clinic.csv; attach it again." in text_of(form)
-    assert slack.of("files.download") and kaleyra.requests == []
-
-
-def test_a_file_download_the_connection_breaks_brings_the_form_back_asking_for_it_again(
-    start_app: Any, slack: FakeSlack, kaleyra: FakeKaleyra
-) -> None:
-    app = start_app(**HOLDING)
-    slack.cut_downloads = True
-    text = csv_text(["phone", "message"], [["+919876500001", "Your slot is at 10:00."]])
-    submit_form(app, slack, template=False, rows_file=slack.add_file("clinic.csv", text), when="in 3 hours")
-    form = wait_for(lambda: [u["view"] for u in slack.of("views.update") if u["view"].get("callback_id")])[-1]
-    assert "The connection to Slack broke while fetching clinic.csv; attach it again." in text_of(form)
+    assert told in text_of(form)
     assert slack.of("files.download") and kaleyra.requests == []
 
 
