@@ -5,8 +5,8 @@ come due together, and the queue's runner claims them at once and runs them side
 one, Kaleyra would get a GET per row. Here the ids asked for within a few milliseconds of each other go in
 shared GETs of up to 100 ids (`KaleyraClient.statuses`, which counts each request in the metrics), and each
 caller gets back the reports of its own ids (and any naming none of the ids asked for), or the failure of a
-GET that held one of them. (The queue's
-runner runs 50 jobs at once, so one instance's GET holds at most that many rows' ids.)
+GET that held one of them. (The queue's runner runs 50 jobs at once, so one instance's GET holds at most
+that many rows' ids.)
 
 A GET that has gone is never joined: a caller that comes later fills the next one. So what is kept is one
 GET being filled, and the GETs on their way, each held by callers waiting for it.
