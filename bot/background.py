@@ -33,6 +33,7 @@ class Background:
         self._running = 0  # jobs the workers are on
         self._before_ack = 0  # checks running before their ack
         self._started: set[asyncio.Task[None]] = set()  # jobs run at once
+        self._closed = False  # drained: workers stop, even one whose job swallowed its cancellation
 
     def has_room(self) -> bool:
         return len(self) < self._limit
@@ -65,7 +66,7 @@ class Background:
             log.error("background work failed", exc_info=error)
 
     async def _work(self, queue: asyncio.Queue[Queued]) -> None:
-        while True:
+        while not self._closed:
             context, job = await queue.get()
             self._running += 1
             try:
@@ -85,6 +86,7 @@ class Background:
         _, late = await asyncio.wait(waits, timeout=timeout)
         if late or len(self):
             log.warning("%d background jobs did not finish in time", len(self))
+        self._closed = True
         for task in [*late, *self._started, *self._workers]:
             task.cancel()
         await asyncio.gather(*late, *self._started, *self._workers, return_exceptions=True)

@@ -353,7 +353,8 @@ class JobRunner:
         return claimed
 
     async def _run_forever(self) -> None:
-        keeper = asyncio.create_task(self._keep_leases())
+        done = asyncio.Event()
+        keeper = asyncio.create_task(self._keep_leases(done))
         last_full = -math.inf
         try:
             while not self._stopping.is_set():
@@ -371,6 +372,7 @@ class JobRunner:
             if self._running:
                 await asyncio.gather(*self._running, return_exceptions=True)
         finally:
+            done.set()
             keeper.cancel()
             with suppress(asyncio.CancelledError):
                 await keeper
@@ -440,10 +442,14 @@ class JobRunner:
         elif next_at is not None:
             self._put_at(next_at)
 
-    async def _keep_leases(self) -> None:
-        while True:
-            await asyncio.sleep(self._lease / 3)
-            if held := list(self._held.values()):
+    async def _keep_leases(self, done: asyncio.Event) -> None:
+        """Every third of a lease, until `done`: the leases of the jobs still running are renewed. It ends on
+        `done` as well as on being cancelled, as a client library that swallows a cancellation (seen while it
+        renewed leases) would otherwise keep it, and the runner's stop, going until the drain time runs out."""
+        while not done.is_set():
+            with suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self._lease / 3)
+            if not done.is_set() and (held := list(self._held.values())):
                 try:
                     await self._queue.extend(held, self._clock.now() + timedelta(seconds=self._lease))
                 except Exception as exc:  # noqa: BLE001  tried again a third of a lease later

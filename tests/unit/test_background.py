@@ -160,6 +160,27 @@ def test_shutdown_closes_jobs_that_never_started() -> None:
     run(main)
 
 
+def test_shutdown_ends_even_when_a_job_swallows_its_cancellation() -> None:
+    """A client library that catches the cancellation of a call it is in (and returns) must not keep its
+    worker, and so the shutdown, waiting for more work for ever."""
+
+    async def swallowing(started: asyncio.Event) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            return
+
+    async def main() -> None:
+        background, started = Background(limit=10, workers=1), asyncio.Event()
+        background.queue(swallowing(started))
+        await started.wait()
+        await asyncio.wait_for(background.drain(timeout=0.05), 5)  # were the worker to wait on, this fails
+        assert len(background) == 0
+
+    run(main)
+
+
 def test_a_queued_job_runs_in_the_context_of_the_request_that_queued_it(caplog: pytest.LogCaptureFixture) -> None:
     """The request id of the Slack request goes with its work into the log, its failures included."""
     seen: dict[str, str | None] = {}

@@ -4,9 +4,11 @@ tokens, bounded retries, and a runner that runs what is due without holding one 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import fakeredis
+import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.core import keys
@@ -200,6 +202,41 @@ def test_a_runner_takes_only_what_it_can_start_and_claims_again_as_jobs_end() ->
         assert sorted(ran) == sorted(ids)
 
     asyncio.run(scenario())
+
+
+def test_stop_ends_at_once_when_a_lease_renewal_swallows_its_cancellation(caplog: pytest.LogCaptureFixture) -> None:
+    """A client library that catches the cancellation of a call it is in (and returns) must not keep the
+    lease keeper, and so the runner's stop, going until the drain time runs out."""
+
+    class Swallowing(JobQueue):
+        def __init__(self) -> None:
+            super().__init__(fakeredis.FakeAsyncRedis(decode_responses=True))
+            self.renewing = asyncio.Event()
+
+        async def extend(self, jobs: list[Claimed], until: datetime) -> None:
+            self.renewing.set()
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                return  # swallowed
+
+    async def scenario() -> None:
+        jobs, release = Swallowing(), asyncio.Event()
+
+        async def handoff(job_id: str) -> datetime | None:
+            await release.wait()
+            return None
+
+        runner = JobRunner(jobs, {HANDOFF: handoff}, OffsetClock(), poll_seconds=0.01, lease_seconds=0.03)
+        await jobs.put(HANDOFF, "held", datetime.now(UTC))
+        runner.start()
+        await asyncio.wait_for(jobs.renewing.wait(), 5)  # the job runs, and its lease is being renewed
+        release.set()
+        await runner.stop(timeout=2)
+
+    caplog.set_level(logging.WARNING, logger="bot.core.jobs")
+    asyncio.run(scenario())
+    assert not [record for record in caplog.records if "did not finish in time" in record.getMessage()]
 
 
 def test_the_runner_outlives_any_failure_to_poll_and_runs_the_job_once_polling_works() -> None:
