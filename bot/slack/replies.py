@@ -209,13 +209,13 @@ class Requester:
 
 def user_of(body: dict[str, Any]) -> str:
     """Who clicked, submitted a form or searched a menu, as Bolt's body of the interaction names them."""
-    return str((body.get("user") or {}).get("id", ""))
+    return str((body.get("user") or {}).get("id") or "")
 
 
 def requester_fields(body: dict[str, Any]) -> tuple[str, str, str | None]:
     """A click's `Requester` fields (who, the channel, the response_url), in order: each kind of click adds
     its own after them."""
-    return user_of(body), str((body.get("channel") or {}).get("id", "")), str(body.get("response_url") or "") or None
+    return user_of(body), str((body.get("channel") or {}).get("id") or ""), str(body.get("response_url") or "") or None
 
 
 @dataclass

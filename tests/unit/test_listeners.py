@@ -18,7 +18,7 @@ from bot.core import keys
 from bot.services import Services
 from bot.slack.context import ProvideServices, services_of
 from bot.slack.listeners import commands
-from bot.slack.replies import BUSY
+from bot.slack.replies import BUSY, requester_fields
 from tests.slack_models import validate_blocks
 from tests.unit.test_validation import settings
 
@@ -148,3 +148,10 @@ def test_checks_in_flight_before_their_ack_count_toward_busy() -> None:
         asyncio.run(commands.schedule_sms(ack, COMMAND | {"text": text}, slack, context))
     assert ack.calls == [{"text": BUSY}]
     assert background.has_room() and len(background) == 0
+
+
+def test_a_click_names_who_and_where_and_missing_or_null_parts_are_empty() -> None:
+    body = {"user": {"id": "U1"}, "channel": {"id": "C1"}, "response_url": "https://hooks.slack.com/actions/1"}
+    assert requester_fields(body) == ("U1", "C1", "https://hooks.slack.com/actions/1")
+    assert requester_fields({"user": {"id": None}, "channel": None, "response_url": None}) == ("", "", None)
+    assert requester_fields({}) == ("", "", None)
