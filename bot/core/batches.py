@@ -32,7 +32,7 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -127,6 +127,10 @@ class Batch:
 
     def row_id(self, number: int) -> str:
         return row_id(self.id, number)
+
+    def may_be_opened_by(self, user_id: str, admins: Collection[str]) -> bool:
+        """Its rows show full numbers: its owner and the admins may open them, nobody else."""
+        return user_id == self.user_id or user_id in admins
 
     @property
     def row_ids(self) -> list[str]:

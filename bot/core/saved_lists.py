@@ -108,6 +108,11 @@ class SavedLists:
         return bool(removed)
 
 
+def may_remove(owner: str, user_id: str, *, admin: bool) -> bool:
+    """A user removes their own lists; the team's lists are removed by admins only."""
+    return owner == user_id or (owner == TEAM and admin)
+
+
 def _listed(raw: str) -> SavedList:
     data = json.loads(raw)
     data["columns"] = tuple(data.get("columns") or ())

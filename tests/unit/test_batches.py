@@ -84,6 +84,17 @@ def test_confirm_holds_every_row_as_an_sms_of_its_own_in_every_bucket_once() -> 
     run(scenario)
 
 
+def test_a_batchs_rows_are_opened_by_its_owner_and_the_admins_and_nobody_else() -> None:
+    async def scenario(world: World) -> None:
+        batch = await world.batches.get(await confirmed(world, rows(3)))
+        assert batch is not None and batch.user_id == "U1"
+        assert batch.may_be_opened_by("U1", admins=())
+        assert batch.may_be_opened_by("UADMIN", admins={"UADMIN"})
+        assert not batch.may_be_opened_by("U2", admins={"UADMIN"})
+
+    run(scenario)
+
+
 def test_rows_with_the_same_text_and_time_go_in_requests_of_at_most_100() -> None:
     async def scenario(world: World) -> None:
         world.kaleyra.script = [lambda sent, name=name: accepted(sent, name) for name in ("b1", "b2", "b3")]

@@ -9,7 +9,7 @@ import fakeredis
 import pytest
 
 from bot.core.command import parse_command
-from bot.core.saved_lists import TEAM, ListNameError, SavedLists, list_name
+from bot.core.saved_lists import TEAM, ListNameError, SavedLists, list_name, may_remove
 
 NOW = datetime(2026, 12, 4, 3, 30, tzinfo=UTC)
 
@@ -51,3 +51,10 @@ def test_a_saved_list_is_named_in_one_line_beside_a_template() -> None:
         "regulars", "The clinic is closed on Friday", "tomorrow 9am", "",
     )  # fmt: skip
     assert not parse_command('+919876543210 "Hi" tomorrow 9am').is_batch
+
+
+def test_a_list_is_removed_by_its_owner_and_the_teams_by_an_admin_only() -> None:
+    assert may_remove("U1", "U1", admin=False)
+    assert not may_remove("U1", "U2", admin=True), "not even an admin removes a member's own list"
+    assert may_remove(TEAM, "UADMIN", admin=True)
+    assert not may_remove(TEAM, "U2", admin=False)

@@ -1,8 +1,9 @@
 """Batches in Slack: the confirmation of a file's rows, Confirm's answer and the channel post, a batch's rows
 (paged, each with its own buttons), Cancel batch; and saved lists (the form's menu, `/schedule-sms lists`).
 
-A batch's rows show full numbers: only its owner and admins (`ADMIN_USERS`) may open them. A click on the
-channel post is answered to the clicker alone, never by rewriting the post the team sees.
+A batch's rows show full numbers: only its owner and admins (`ADMIN_USERS`) may open them
+(`Batch.may_be_opened_by`). A click on the channel post is answered to the clicker alone, never by rewriting
+the post the team sees.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.outcomes import Outcome, Result
-from bot.core.saved_lists import TEAM
+from bot.core.saved_lists import may_remove
 from bot.services import Services
 from bot.slack import blocks, wording
 from bot.slack.batch_offers import Offered
@@ -69,7 +70,7 @@ async def _rows(services: Services, client: AsyncWebClient, click: _Click) -> No
     if wanted is None or batch is None:
         await click.problem(client, wording.BATCH_GONE)
         return
-    if batch.user_id != click.user_id and click.user_id not in services.settings.admin_users:
+    if not batch.may_be_opened_by(click.user_id, services.settings.admin_users):
         await click.problem(client, wording.NOT_YOURS_BATCH)
         return
     _, page, problems_only = wanted
@@ -96,7 +97,7 @@ async def _cancel(services: Services, client: AsyncWebClient, click: _Click) -> 
 async def _remove(services: Services, client: AsyncWebClient, click: _Click) -> None:
     owner, _, name = click.value.partition(":")
     admin = click.user_id in services.settings.admin_users
-    if owner != click.user_id and not (owner == TEAM and admin):
+    if not may_remove(owner, click.user_id, admin=admin):
         await click.problem(client, "Only its owner (or, for the team's lists, an admin) can remove a saved list.")
         return
     removed = await services.lists.remove(owner, name)
