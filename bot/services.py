@@ -53,6 +53,7 @@ class Services:
     directory: SlackDirectory
     quota: Quota
     tracker: DeliveryTracker
+    status_reads: StatusReads
     templates: TemplateStore
     batches: BatchBook
     lists: SavedLists
@@ -110,8 +111,9 @@ class Services:
             handoff_minutes=settings.handoff_minutes, lease_seconds=settings.queue_lease_seconds,
             keep_body=keep_body, admins=settings.admin_users,
         )  # fmt: skip
+        status_reads = StatusReads(kaleyra)
         tracker = DeliveryTracker(
-            store, StatusReads(kaleyra), SlackDeliveryNotifier(slack, clock, masked=masked), clock,
+            store, status_reads, SlackDeliveryNotifier(slack, clock, masked=masked), clock,
             first_check_seconds=settings.status_first_check_seconds, max_checks=settings.status_max_checks,
         )  # fmt: skip
         handlers = {CHECK: tracker.check, HANDOFF: outbox.hand_off, GROUP: outbox.hand_off_group, BATCH: batches.run}
@@ -132,6 +134,7 @@ class Services:
             directory=directory,
             quota=quota,
             tracker=tracker,
+            status_reads=status_reads,
             templates=TemplateStore(redis, configured(settings.templates_file) if settings.templates_file else ()),
             batches=batches,
             lists=SavedLists(redis),
@@ -145,6 +148,7 @@ class Services:
         self.shutdown.begin(DRAIN_SECONDS)  # from now on no Kaleyra attempt starts that could not end in time
         # both may be talking to Kaleyra: let them finish together, within the shutdown time
         await asyncio.gather(self.jobs.stop(timeout=DRAIN_SECONDS), self.background.drain(timeout=DRAIN_SECONDS))
+        await self.status_reads.aclose()
         await self.kaleyra.aclose()
         await self.redis.aclose()
         if self.slack.session is not None:

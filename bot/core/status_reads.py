@@ -5,8 +5,8 @@ come due together, and the queue's runner claims them at once and runs them side
 one, Kaleyra would get a GET per row. Here the ids asked for within a few milliseconds of each other go in
 shared GETs of up to 100 ids (`KaleyraClient.statuses`, which counts each request in the metrics), and each
 caller gets back the reports of its own ids (and any naming none of the ids asked for), or the failure of a
-GET that held one of them. (The queue's runner runs 50 jobs at once, so one instance's GET holds at most
-that many rows' ids.)
+GET that held one of them and, if that GET was shared, of the same ids asked for alone. (The queue's runner
+runs 50 jobs at once, so one instance's GET holds at most that many rows' ids.)
 
 A GET that has gone is never joined: a caller that comes later fills the next one. So what is kept is one
 GET being filled, and the GETs on their way, each held by callers waiting for it.
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.delivery import Report
+from bot.core.errors import StatusUnavailable
 from bot.core.kaleyra import MAX_RECIPIENTS_PER_REQUEST, KaleyraClient
 
 WINDOW_SECONDS = 0.005
@@ -55,8 +56,9 @@ class StatusReads:
 
     async def statuses(self, message_ids: Sequence[str]) -> list[Report]:
         """The reports that name one of `message_ids`, and those of the same GETs that name no id asked for
-        (Kaleyra's request id with a recipient: the tracker matches them by number); raises
-        `StatusUnavailable` if a GET that held any of them failed."""
+        (Kaleyra's request id with a recipient: the tracker matches them by number). When a GET shared with
+        other callers fails (an id of theirs may be what Kaleyra refused), these ids are asked for again on
+        their own, so one bad id never costs the others a check; `StatusUnavailable` if that fails too."""
         wanted = dict.fromkeys(message_ids)
         reads: list[_Read] = []
         for message_id in wanted:
@@ -66,14 +68,25 @@ class StatusReads:
                 reads.append(read)
             if len(read.ids) >= self._per_request:
                 self._send(read)
-        # shielded: a caller that stops waiting (its job cancelled) leaves the GET to the others
-        answers = await asyncio.gather(*(asyncio.shield(read.answer) for read in reads))
+        try:
+            # shielded: a caller that stops waiting (its job cancelled) leaves the GET to the others
+            answers = await asyncio.gather(*(asyncio.shield(read.answer) for read in reads))
+        except StatusUnavailable:
+            if all(read.ids.keys() <= wanted.keys() for read in reads):
+                raise  # its GETs held its own ids alone
+            return await self._kaleyra.statuses(list(wanted))
         return [
             report
             for read, answer in zip(reads, answers, strict=True)
             for report in answer
             if report.message_id in wanted or report.message_id not in read.ids  # see `statuses`' docstring
         ]
+
+    async def aclose(self) -> None:
+        """On shutdown, once the checks have ended: a GET still on its way has no one left to answer."""
+        for task in self._on_their_way:
+            task.cancel()
+        await asyncio.gather(*self._on_their_way, return_exceptions=True)
 
     def _open(self) -> _Read:
         loop = asyncio.get_running_loop()

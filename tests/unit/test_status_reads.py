@@ -1,5 +1,5 @@
 """Status reads shared by the checks that ask together: GETs of at most 100 ids, each caller answered with its
-own reports, a failed GET failing only its own callers, a GET on its way never joined; Kaleyra as an
+own reports, a failed shared GET asked again caller by caller, a GET on its way never joined; Kaleyra as an
 `httpx.MockTransport`."""
 
 from __future__ import annotations
@@ -90,7 +90,9 @@ def test_callers_at_once_share_gets_of_at_most_100_ids_and_each_hears_only_its_o
     assert status_requests_counted() - before == 2, "one request counted per GET"
 
 
-def test_a_failed_get_fails_its_own_callers_and_no_others() -> None:
+def test_a_failed_shared_get_fails_only_the_caller_whose_ids_fail_alone() -> None:
+    """Kaleyra refuses a GET for one bad id: the other 99 callers of that GET ask again on their own and are
+    answered, so one bad id never costs a batch's other rows a check."""
     callers = [[f"m{n}"] for n in range(99)] + [["broken", "m99"]] + [[f"m{n}"] for n in range(100, 150)]
     double = delivered(*(f"m{n}" for n in range(150)))
     double.status_down_for = {"broken"}
@@ -100,11 +102,37 @@ def test_a_failed_get_fails_its_own_callers_and_no_others() -> None:
         return list(await asyncio.gather(*(reads.statuses(ids) for ids in callers), return_exceptions=True))
 
     answers = with_reads(kaleyra, scenario)
-    assert [len(ids) for ids in kaleyra.arrived] == [100, 51], "m0…m98 and broken, then m99…m149"
-    failed = answers[:100]
-    assert all(isinstance(error, StatusUnavailable) for error in failed), "the first GET's callers hear it failed"
-    assert len({id(error) for error in failed}) == 1, "the same failure, as one caller would have heard it"
-    assert [ids_of(answer) for answer in answers[100:]] == callers[100:], "the other GET's callers are answered"
+    first, *then = kaleyra.arrived
+    assert first == [*(f"m{n}" for n in range(99)), "broken"]
+    assert [ids for ids in then if len(ids) == 51] == [[f"m{n}" for n in range(99, 150)]], "the other shared GET"
+    assert sorted(ids for ids in then if len(ids) != 51) == sorted(callers[:100]), "the failed GET's callers, alone"
+    [failed] = [answer for answer in answers if isinstance(answer, BaseException)]
+    assert isinstance(failed, StatusUnavailable) and answers.index(failed) == 99
+    assert [ids_of(answer) for answer in answers if not isinstance(answer, BaseException)] == [
+        ids for ids in callers if ids != ["broken", "m99"]
+    ]
+
+
+def test_a_failed_get_that_held_one_callers_ids_alone_is_not_asked_again() -> None:
+    double = delivered("m1")
+    double.status_down_for = {"m1"}
+    kaleyra = Kaleyra(double)
+    with pytest.raises(StatusUnavailable):
+        with_reads(kaleyra, lambda reads: reads.statuses(["m1"]))
+    assert kaleyra.arrived == [["m1"]]
+
+
+def test_closing_cancels_a_get_on_its_way() -> None:
+    kaleyra = Kaleyra(delivered("m1"))
+    kaleyra.held = True  # Kaleyra never answers
+
+    async def scenario(reads: StatusReads) -> BaseException:
+        waiting = asyncio.create_task(reads.statuses(["m1"]))
+        await kaleyra.heard(1)
+        await asyncio.wait_for(reads.aclose(), 5)
+        return (await asyncio.gather(asyncio.wait_for(waiting, 5), return_exceptions=True))[0]
+
+    assert isinstance(with_reads(kaleyra, scenario), asyncio.CancelledError)
 
 
 def test_a_lone_caller_is_answered_with_its_own_reports() -> None:

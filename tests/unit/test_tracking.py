@@ -49,9 +49,11 @@ class History:
 
 
 def tracker(
-    kaleyra: KaleyraDouble, told: Told, max_checks: int = 3
+    kaleyra: KaleyraDouble, told: Told, max_checks: int = 3, *, ids_a_get: int | None = None
 ) -> tuple[DeliveryTracker, JobRunner, History, JobQueue]:
-    """The tracker's status checks run by a job runner on an in-memory Redis."""
+    """The tracker's status checks run by a job runner on an in-memory Redis. With `ids_a_get`, a status GET
+    goes once it holds that many ids and never on a timer, so which checks share one is not left to the
+    machine's speed."""
     redis = fakeredis.FakeAsyncRedis(decode_responses=True)
     jobs, clock = JobQueue(redis), SystemClock()
     store = Store(redis, clock, retention_days=90)
@@ -59,7 +61,8 @@ def tracker(
     async def notify(sms: SmsRecord, changed: list[Report]) -> None:
         told.append((sms.id, changed))
 
-    reads = StatusReads(kaleyra.client())
+    client = kaleyra.client()
+    reads = StatusReads(client, window_seconds=3600, per_request=ids_a_get) if ids_a_get else StatusReads(client)
     tracking = DeliveryTracker(store, reads, notify, clock, first_check_seconds=60, max_checks=max_checks)
     runner = JobRunner(jobs, {CHECK: tracking.check}, clock, poll_seconds=1, lease_seconds=60)
     return tracking, runner, History(store), jobs
@@ -106,7 +109,7 @@ def test_records_checked_together_share_one_request_and_each_keeps_its_own_statu
     kaleyra = KaleyraDouble(statuses={"b0:1": {"status": "DELIVERED"}, "b1:2": {"status": "UNDELIVERED"}})
 
     async def scenario() -> dict[str, dict[str, str]]:
-        _, checks, history, _ = tracker(kaleyra, [])
+        _, checks, history, _ = tracker(kaleyra, [], ids_a_get=6)
         for n in range(3):
             await history.record(record(f"rec-{n}", f"b{n}"), datetime.now(UTC) - timedelta(seconds=1))
         assert await checks.run_due() == 3
