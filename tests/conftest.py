@@ -14,7 +14,7 @@ STARTED_FIRST = (
 )  # fmt: skip
 """The modules whose tests wait longest in real time (Redis's failovers and a Cluster's node timeout, processes
 started, killed and stopped, the container's build), longest first. The Makefile hands each worker process
-whole modules in collection order (`--dist loadfile`), so these start at once and their waiting overlaps the
+whole modules in collection order (`--dist loadfile`), so these start first and their waiting overlaps the
 other workers' computing, instead of ending the run with one worker waiting alone. A module not named here
 starts later; nothing else depends on the order."""
 
@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
 
     def rank(item: pytest.Item) -> int:
-        module = item.path.relative_to(here).as_posix()
+        module = item.path.relative_to(here).as_posix() if item.path.is_relative_to(here) else ""
         return STARTED_FIRST.index(module) if module in STARTED_FIRST else len(STARTED_FIRST)
 
     items.sort(key=rank)  # stable: each module's tests keep their order
