@@ -86,7 +86,7 @@ async def _download(client: AsyncWebClient, url: str, name: str, timeout: float)
         raise FileUnavailable(f"Slack took too long to send {name}; attach it again.") from None
     except aiohttp.ClientError as exc:
         log.info("a file download from Slack failed: %s", type(exc).__name__)
-        raise FileUnavailable(f"The connection to Slack broke while fetching {name}; attach it again.") from None
+        raise FileUnavailable(f"The connection to Slack failed while fetching {name}; attach it again.") from None
     finally:
         if client.session is None:
             await session.close()

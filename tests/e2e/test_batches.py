@@ -393,7 +393,7 @@ def test_a_file_that_cannot_be_used_brings_the_form_back_with_the_reason(
     ("fault", "told"),
     [
         ("slow", "Slack took too long to send clinic.csv; attach it again."),
-        ("cut off", "The connection to Slack broke while fetching clinic.csv; attach it again."),
+        ("cut off", "The connection to Slack failed while fetching clinic.csv; attach it again."),
     ],
     ids=["slow", "cut-off"],
 )
