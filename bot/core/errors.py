@@ -41,6 +41,11 @@ class StatusUnavailable(ScheduleSmsError):
     """Kaleyra's status API could not answer; the check is tried again later."""
 
 
+class StatusRefused(StatusUnavailable):
+    """Kaleyra answered the status request with a refusal of it (HTTP 4xx other than 429): something in the
+    request itself, such as an id it does not take, rather than Kaleyra out of reach or busy."""
+
+
 class NotDurable(ScheduleSmsError):
     """A critical write (a hold, the "handing off" mark) could not be made to survive a failover in time
     (`bot.core.durability`): the app does not act on it."""

@@ -34,7 +34,7 @@ from tenacity import (
 from bot import metrics
 from bot.core import delivery
 from bot.core.delivery import Report
-from bot.core.errors import StatusUnavailable
+from bot.core.errors import StatusRefused, StatusUnavailable
 from bot.core.kaleyra_dry_run import DryRunTransport
 from bot.core.shutdown import Shutdown
 
@@ -257,7 +257,9 @@ class KaleyraClient:
             metrics.kaleyra_request("status", _status_class(response), time.perf_counter() - started)
             body = _json_or_none(response)
             if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise StatusUnavailable(f"Kaleyra's status API answered HTTP {response.status_code}")
+                refused = 400 <= response.status_code < 500 and response.status_code != 429
+                error = StatusRefused if refused else StatusUnavailable
+                raise error(f"Kaleyra's status API answered HTTP {response.status_code}")
             reports += [report for item in body["data"] if (report := _status_report(item)) is not None]
         return reports
 

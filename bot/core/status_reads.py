@@ -5,8 +5,8 @@ come due together, and the queue's runner claims them at once and runs them side
 one, Kaleyra would get a GET per row. Here the ids asked for within a few milliseconds of each other go in
 shared GETs of up to 100 ids (`KaleyraClient.statuses`, which counts each request in the metrics), and each
 caller gets back the reports of its own ids (and any naming none of the ids asked for), or the failure of a
-GET that held one of them and, if that GET was shared, of the same ids asked for alone. (The queue's runner
-runs 50 jobs at once, so one instance's GET holds at most that many rows' ids.)
+GET that held one of them (after a shared GET Kaleyra refused, of the same ids asked for alone). (The
+queue's runner runs 50 jobs at once, so one instance's GET holds at most that many rows' ids.)
 
 A GET that has gone is never joined: a caller that comes later fills the next one. So what is kept is one
 GET being filled, and the GETs on their way, each held by callers waiting for it.
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.core.delivery import Report
-from bot.core.errors import StatusUnavailable
+from bot.core.errors import StatusRefused
 from bot.core.kaleyra import MAX_RECIPIENTS_PER_REQUEST, KaleyraClient
 
 WINDOW_SECONDS = 0.005
@@ -56,9 +56,10 @@ class StatusReads:
 
     async def statuses(self, message_ids: Sequence[str]) -> list[Report]:
         """The reports that name one of `message_ids`, and those of the same GETs that name no id asked for
-        (Kaleyra's request id with a recipient: the tracker matches them by number). When a GET shared with
-        other callers fails (an id of theirs may be what Kaleyra refused), these ids are asked for again on
-        their own, so one bad id never costs the others a check; `StatusUnavailable` if that fails too."""
+        (Kaleyra's request id with a recipient: the tracker matches them by number); `StatusUnavailable`
+        when a GET that held them failed. When Kaleyra refused a GET shared with other callers (an id of
+        theirs may be what it refused), these ids are asked for again on their own, so one bad id never
+        costs the others a check; Kaleyra out of reach or busy is not asked twice."""
         wanted = dict.fromkeys(message_ids)
         reads: list[_Read] = []
         for message_id in wanted:
@@ -71,7 +72,7 @@ class StatusReads:
         try:
             # shielded: a caller that stops waiting (its job cancelled) leaves the GET to the others
             answers = await asyncio.gather(*(asyncio.shield(read.answer) for read in reads))
-        except StatusUnavailable:
+        except StatusRefused:
             if all(read.ids.keys() <= wanted.keys() for read in reads):
                 raise  # its GETs held its own ids alone
             return await self._kaleyra.statuses(list(wanted))

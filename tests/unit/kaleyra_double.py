@@ -30,7 +30,7 @@ class KaleyraDouble:
     script: list[Reply] = field(default_factory=list)
     statuses: dict[str, dict[str, str]] = field(default_factory=dict)
     status_api_down: bool = False
-    status_down_for: set[str] = field(default_factory=set)  # a status GET naming any of these ids fails
+    status_refused_for: set[str] = field(default_factory=set)  # a status GET naming any of these is refused (400)
     sent: list[dict[str, Any]] = field(default_factory=list)
     requests: list[httpx.Request] = field(default_factory=list)
 
@@ -38,8 +38,10 @@ class KaleyraDouble:
         self.requests.append(request)
         if request.method == "GET":
             ids = request.url.params.get("message_ids", "").split(",")
-            if self.status_api_down or not self.status_down_for.isdisjoint(ids):
+            if self.status_api_down:
                 return httpx.Response(502, text="bad gateway")
+            if not self.status_refused_for.isdisjoint(ids):
+                return httpx.Response(400, json={"code": "E400", "message": "Invalid message id"})
             data = [{"message_id": i, **self.statuses[i]} for i in ids if i in self.statuses]
             return httpx.Response(200, json={"data": data})
         self.sent.append(json.loads(request.content))

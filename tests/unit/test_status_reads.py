@@ -1,5 +1,5 @@
 """Status reads shared by the checks that ask together: GETs of at most 100 ids, each caller answered with its
-own reports, a failed shared GET asked again caller by caller, a GET on its way never joined; Kaleyra as an
+own reports, a shared GET Kaleyra refused asked again caller by caller, a GET on its way never joined; Kaleyra as an
 `httpx.MockTransport`."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bot.core.delivery import Report
-from bot.core.errors import StatusUnavailable
+from bot.core.errors import StatusRefused, StatusUnavailable
 from bot.core.kaleyra import KaleyraClient
 from bot.core.status_reads import StatusReads
 from tests.unit.kaleyra_double import ACCOUNT_URL, API_KEY, KaleyraDouble
@@ -90,12 +90,12 @@ def test_callers_at_once_share_gets_of_at_most_100_ids_and_each_hears_only_its_o
     assert status_requests_counted() - before == 2, "one request counted per GET"
 
 
-def test_a_failed_shared_get_fails_only_the_caller_whose_ids_fail_alone() -> None:
+def test_a_refused_shared_get_fails_only_the_caller_whose_ids_are_refused_alone() -> None:
     """Kaleyra refuses a GET for one bad id: the other 99 callers of that GET ask again on their own and are
     answered, so one bad id never costs a batch's other rows a check."""
     callers = [[f"m{n}"] for n in range(99)] + [["broken", "m99"]] + [[f"m{n}"] for n in range(100, 150)]
     double = delivered(*(f"m{n}" for n in range(150)))
-    double.status_down_for = {"broken"}
+    double.status_refused_for = {"broken"}
     kaleyra = Kaleyra(double)
 
     async def scenario(reads: StatusReads) -> list[list[Report] | BaseException]:
@@ -107,19 +107,32 @@ def test_a_failed_shared_get_fails_only_the_caller_whose_ids_fail_alone() -> Non
     assert [ids for ids in then if len(ids) == 51] == [[f"m{n}" for n in range(99, 150)]], "the other shared GET"
     assert sorted(ids for ids in then if len(ids) != 51) == sorted(callers[:100]), "the failed GET's callers, alone"
     [failed] = [answer for answer in answers if isinstance(answer, BaseException)]
-    assert isinstance(failed, StatusUnavailable) and answers.index(failed) == 99
+    assert isinstance(failed, StatusRefused) and answers.index(failed) == 99
     assert [ids_of(answer) for answer in answers if not isinstance(answer, BaseException)] == [
         ids for ids in callers if ids != ["broken", "m99"]
     ]
 
 
-def test_a_failed_get_that_held_one_callers_ids_alone_is_not_asked_again() -> None:
+def test_a_refused_get_that_held_one_callers_ids_alone_is_not_asked_again() -> None:
     double = delivered("m1")
-    double.status_down_for = {"m1"}
+    double.status_refused_for = {"m1"}
     kaleyra = Kaleyra(double)
-    with pytest.raises(StatusUnavailable):
+    with pytest.raises(StatusRefused):
         with_reads(kaleyra, lambda reads: reads.statuses(["m1"]))
     assert kaleyra.arrived == [["m1"]]
+
+
+def test_kaleyra_out_of_reach_fails_every_caller_of_the_get_once_and_is_not_asked_again() -> None:
+    callers = [[f"m{n}"] for n in range(100)] + [["m100"]]
+    kaleyra = Kaleyra(KaleyraDouble(status_api_down=True))
+
+    async def scenario(reads: StatusReads) -> list[list[Report] | BaseException]:
+        return list(await asyncio.gather(*(reads.statuses(ids) for ids in callers), return_exceptions=True))
+
+    answers = with_reads(kaleyra, scenario)
+    assert [len(ids) for ids in kaleyra.arrived] == [100, 1], "no caller asked again on its own"
+    assert all(isinstance(answer, StatusUnavailable) for answer in answers)
+    assert len({id(answer) for answer in answers[:100]}) == 1, "the same failure, as one caller would have heard it"
 
 
 def test_closing_cancels_a_get_on_its_way() -> None:
